@@ -1,0 +1,72 @@
+# Retex IA — the two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+export RETEX_ENV ?= development
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+
+.PHONY: run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
+
+run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup lint check-postgresql check-chromium test-sqlite test-postgresql test-e2e ## The whole suite
+
+setup: venv translations
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python 3.11 or newer is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+translations: venv
+	@if grep -n '^#, fuzzy' translations/*/LC_MESSAGES/messages.po | grep -v ':1:'; then \
+		echo "Fuzzy translations left: review them before compiling."; exit 1; fi
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 1
+
+db: setup
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo load --if-empty
+
+lint: venv
+	$(BIN)/ruff check app tests config.py migrations
+
+check-postgresql:
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c 'import psycopg; psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3).close()' 2>/dev/null; then \
+		echo "PostgreSQL: reachable at 127.0.0.1:5432"; \
+	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is not reachable at 127.0.0.1:5432: CI needs it." >&2; exit 1; \
+	else echo "PostgreSQL not reachable at 127.0.0.1:5432: its tests will be skipped (install postgresql, trust auth for user postgres)."; fi
+
+check-chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests…"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) || exit 1; \
+		elif [ "$$CI" = "true" ]; then echo "Chromium is missing: run 'apt-get install chromium' (as root)." >&2; exit 1; \
+		else echo "Chromium is missing: 'sudo apt-get install chromium' to run the browser tests."; fi; \
+	fi
+
+test-sqlite: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+test-postgresql: setup
+	RETEX_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+test-e2e: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests/e2e
+
+extract-messages: venv ## Refresh the translation catalogue after changing interface strings
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

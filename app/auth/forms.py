@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.forms_common import PasswordStrength, valid_finess
+
+_required = DataRequired(message=_l("Ce champ est obligatoire."))
+_email = Email(message=_l("Saisissez une adresse électronique valide, par exemple nom@hopital.fr."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse électronique"), validators=[_required, Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[_required])
+    remember = BooleanField(_l("Rester connecté sur ce poste"))
+    submit = SubmitField(_l("Se connecter"))
+
+
+class RegistrationForm(FlaskForm):
+    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160)])
+    email = EmailField(_l("Adresse électronique professionnelle"), validators=[_required, _email, Length(max=254)])
+    finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[valid_finess],
+                         description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse)."))
+    password = PasswordField(_l("Mot de passe"), validators=[_required, PasswordStrength()],
+                             description=_l("Au moins 12 caractères."))
+    confirm = PasswordField(_l("Confirmez le mot de passe"),
+                            validators=[_required, EqualTo("password", message=_l("Les deux mots de passe diffèrent."))])
+    submit = SubmitField(_l("Créer mon compte"))
+
+
+class InvitationForm(FlaskForm):
+    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160)])
+    password = PasswordField(_l("Mot de passe"), validators=[_required, PasswordStrength()],
+                             description=_l("Au moins 12 caractères."))
+    confirm = PasswordField(_l("Confirmez le mot de passe"),
+                            validators=[_required, EqualTo("password", message=_l("Les deux mots de passe diffèrent."))])
+    submit = SubmitField(_l("Activer mon compte"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Adresse électronique"), validators=[_required, _email, Length(max=254)])
+    submit = SubmitField(_l("Recevoir un lien de réinitialisation"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Nouveau mot de passe"), validators=[_required, PasswordStrength()],
+                             description=_l("Au moins 12 caractères."))
+    confirm = PasswordField(_l("Confirmez le mot de passe"),
+                            validators=[_required, EqualTo("password", message=_l("Les deux mots de passe diffèrent."))])
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Mot de passe actuel"), validators=[_required])
+    password = PasswordField(_l("Nouveau mot de passe"), validators=[_required, PasswordStrength()],
+                             description=_l("Au moins 12 caractères. Vos autres sessions seront fermées."))
+    confirm = PasswordField(_l("Confirmez le nouveau mot de passe"),
+                            validators=[_required, EqualTo("password", message=_l("Les deux mots de passe diffèrent."))])
+    submit = SubmitField(_l("Changer le mot de passe"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Se déconnecter"))

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    LogoutForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from app.extensions import db, limiter
+from app.models import Establishment, User
+from app.services import accounts
+from app.services.mail import send_mail
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+def _failed_login(response) -> bool:
+    # Only refused attempts count towards the limit; a successful login redirects.
+    return response.status_code != 302
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Open a session for a user who proved who they are (password today, single sign-on later)."""
+    login_user(user, remember=remember)
+    accounts.record_login(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("Adresse électronique ou mot de passe incorrect."), "error")
+        elif user.status == "pending":
+            flash(_("Votre compte attend la validation du référent de votre établissement ou d'un administrateur. "
+                    "Vous recevrez un message dès qu'il sera activé."), "warning")
+        elif user.status != "active":
+            flash(_("Ce compte n'est pas actif. Contactez le référent de votre établissement."), "error")
+        else:
+            start_session(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        # Logging out closes every session of this user, on every device.
+        accounts.revoke_sessions(current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("main.index"))
+
+
+def _notify_approvers(user: User) -> None:
+    approvers = db.session.scalars(sa.select(User).where(
+        User.status == "active",
+        sa.or_(User.role == "admin",
+               sa.and_(User.role == "referent", User.establishment_id == user.establishment_id)))).all()
+    link = url_for("team.members", _external=True)
+    for approver in approvers:
+        send_mail(approver.email, _("Retex IA : nouvelle demande de compte"),
+                  _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
+                    "Validez ou refusez la demande ici : %(link)s",
+                    name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        establishment = accounts.find_establishment_by_finess(form.finess.data)
+        if establishment is None:
+            form.finess.errors.append(_("Aucun établissement n'est enregistré sous ce numéro FINESS. "
+                                        "Vérifiez le numéro ou contactez l'équipe Retex IA."))
+        elif accounts.find_user_by_email(form.email.data) is not None:
+            form.email.errors.append(_("Un compte existe déjà avec cette adresse. "
+                                       "Utilisez « Mot de passe oublié » si besoin."))
+        else:
+            user = accounts.register_user(form.email.data, form.password.data, form.full_name.data, establishment)
+            _notify_approvers(user)
+            db.session.commit()
+            return render_template("auth/registered.html", establishment=establishment)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None and user.status == "active":
+            link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
+            send_mail(user.email, _("Retex IA : réinitialisation du mot de passe"),
+                      _("Pour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure) :\n%(link)s\n\n"
+                        "Si vous n'avez rien demandé, ignorez ce message.", link=link))
+        # The same answer whether or not the address has an account.
+        flash(_("Si un compte actif existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé. "
+                "Il est valable une heure."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_from_reset_token(token)
+    if user is None:
+        return render_template("auth/invalid_link.html", title=_("Lien de réinitialisation invalide"),
+                               message=_("Ce lien a expiré ou a déjà servi. Demandez-en un nouveau."),
+                               retry=url_for("auth.forgot_password")), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = accounts.read_invitation_token(token)
+    establishment = db.session.get(Establishment, invitation.establishment_id) if invitation else None
+    if invitation is None or establishment is None:
+        return render_template("auth/invalid_link.html", title=_("Invitation invalide"),
+                               message=_("Ce lien d'invitation a expiré ou n'est pas valide. "
+                                         "Demandez au référent de votre établissement de vous inviter à nouveau.")), 400
+    if accounts.find_user_by_email(invitation.email) is not None:
+        flash(_("Un compte existe déjà pour %(email)s : connectez-vous.", email=invitation.email), "info")
+        return redirect(url_for("auth.login"))
+    form = InvitationForm()
+    if form.validate_on_submit():
+        user = accounts.accept_invitation(invitation, form.password.data, form.full_name.data)
+        start_session(user)
+        db.session.commit()
+        flash(_("Bienvenue ! Votre compte est actif."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/invitation.html", form=form, invitation=invitation, establishment=establishment)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not accounts.verify_password(current_user, form.current_password.data):
+            form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        else:
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.password.data)
+            # Every other session is now revoked; this one continues with the new token.
+            start_session(user)
+            db.session.commit()
+            flash(_("Mot de passe changé. Vos autres sessions ont été fermées."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

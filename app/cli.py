@@ -1,0 +1,128 @@
+"""`flask …` commands. Each calls a service and commits once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(catalogue_cli)
+
+
+users_cli = AppGroup("users", help="Comptes utilisateurs.")
+import_cli = AppGroup("import", help="Imports de données (FINESS, catalogue).")
+demo_cli = AppGroup("demo", help="Données de démonstration (fictives).")
+catalogue_cli = AppGroup("catalogue", help="Catalogue des solutions.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="Nom affiché.")
+def create_admin_command(email: str, name: str) -> None:
+    """Create (or promote) an administrator. Password from RETEX_ADMIN_PASSWORD or asked without echo."""
+    from app.services import accounts
+
+    password = os.environ.get("RETEX_ADMIN_PASSWORD")
+    if password is None:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.ClickException(f"Le mot de passe doit compter au moins {minimum} caractères.")
+    if "@" not in email:
+        raise click.ClickException("Adresse électronique invalide.")
+    user = accounts.create_admin(email, password, name)
+    db.session.commit()
+    click.echo(f"Administrateur prêt : {user.email}")
+
+
+@import_cli.command("finess")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Tout vérifier sans rien enregistrer.")
+def import_finess_command(path: Path, dry_run: bool) -> None:
+    """Import establishments from a FINESS extract (legacy CSV or JSON feed), in one transaction."""
+    from app.services.finess_import import import_finess
+
+    try:
+        report = import_finess(path)
+    except (UnicodeDecodeError, OSError) as error:
+        db.session.rollback()
+        raise click.ClickException(f"Fichier illisible : {error}") from error
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(f"Créés : {report.created}  Mis à jour : {report.updated}  Inchangés : {report.unchanged}  "
+               f"Rejetés : {len(report.rejected)}")
+    for line, reason in report.rejected:
+        click.echo(f"  ligne {line} : {reason}")
+    if report.unmapped_categories:
+        click.echo("Catégories FINESS classées « Autre » :")
+        for category, count in report.unmapped_categories.most_common():
+            click.echo(f"  {category or '(sans catégorie)'} : {count}")
+    if dry_run:
+        click.echo("Essai à blanc : rien n'a été enregistré.")
+
+
+@import_cli.command("catalogue")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_catalogue_command(path: Path) -> None:
+    """Create or update solutions from a CSV file (header row; see the README for the columns)."""
+    from app.services.catalogue import import_catalogue_csv
+    from app.services.categories import ensure_categories
+
+    ensure_categories()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    report = import_catalogue_csv(text)
+    db.session.commit()
+    click.echo(f"Créées : {report.created}  Mises à jour : {report.updated}  Inchangées : {report.unchanged}  "
+               f"Erreurs : {len(report.errors)}")
+    for line, reason in report.errors:
+        click.echo(f"  ligne {line} : {reason}")
+
+
+@catalogue_cli.command("init-categories")
+def init_categories_command() -> None:
+    """Create the twelve solution categories if they are missing."""
+    from app.services.categories import ensure_categories
+
+    created = ensure_categories()
+    db.session.commit()
+    click.echo(f"Catégories créées : {created}")
+
+
+def _refuse_in_production() -> None:
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("Les données de démonstration sont interdites en configuration de production.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des établissements.")
+def demo_load_command(if_empty: bool) -> None:
+    """Load the fictional demonstration data (idempotent)."""
+    from app.models import Establishment
+    from app.services.demo import DEMO_PASSWORD, demo_logins, load_demo
+
+    _refuse_in_production()
+    if if_empty and db.session.scalar(sa.select(Establishment.id).limit(1)) is not None:
+        click.echo("La base contient déjà des données : démonstration non rechargée.")
+    else:
+        created = load_demo()
+        db.session.commit()
+        click.echo("Données de démonstration (fictives) : " + ", ".join(f"{k} +{n}" for k, n in created.items()))
+    click.echo(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
+    for role, email in demo_logins():
+        click.echo(f"  {role:<12} {email}")

@@ -1,0 +1,68 @@
+"""Named permission predicates, used by views, the API and templates alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from flask import abort
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from app.models import User
+
+STAFF_ROLES = ("moderator", "analyst", "admin")
+
+
+def _is(user: Any, *roles: str) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
+                and user.role in roles)
+
+
+def is_admin(user: Any) -> bool:
+    return _is(user, "admin")
+
+
+def can_administer(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_manage_team(user: Any) -> bool:
+    """Referents manage the members of their own establishment."""
+    return _is(user, "referent") and user.establishment_id is not None
+
+
+def can_approve_user(actor: Any, target: User) -> bool:
+    if target.status != "pending":
+        return False
+    if is_admin(actor):
+        return True
+    return can_manage_team(actor) and target.establishment_id == actor.establishment_id
+
+
+def can_edit_catalogue(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_see_archived_solutions(user: Any) -> bool:
+    return _is(user, *STAFF_ROLES)
+
+
+def require(predicate: Callable[[Any], bool]) -> Callable:
+    """View decorator: 403 unless predicate(current_user); anonymous users are sent to log in."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

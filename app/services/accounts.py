@@ -1,0 +1,231 @@
+"""Accounts: passwords, registration, approval, invitations, resets and session revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.extensions import db
+from app.models import Establishment, User
+from app.models._types import utcnow
+from app.models.user import new_session_token
+from app.services import audit
+from app.services.finess import normalise_finess
+
+
+class AccountError(Exception):
+    """A rule refused the operation; the message is for the user (French)."""
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("PASSWORD_HASH_FAST"):
+        # Tests hash hundreds of passwords: keep argon2, with the cheapest parameters.
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def find_establishment_by_finess(finess: str) -> Establishment | None:
+    return db.session.scalar(sa.select(Establishment).where(Establishment.finess == normalise_finess(finess)))
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    """Flask-Login loader: the id carries the session token, so a rotated token logs every device out."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        # Same cost whether or not the account exists.
+        _hasher().hash(password or "x")
+        return None
+    return user if verify_password(user, password) else None
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
+def revoke_sessions(user: User) -> None:
+    user.session_token = new_session_token()
+
+
+def register_user(email: str, password: str, full_name: str, establishment: Establishment) -> User:
+    if find_user_by_email(email) is not None:
+        raise AccountError("exists")
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        role="contributor",
+        status="pending",
+        establishment=establishment,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user.id, "user.registered", "user", user.id, establishment_id=establishment.id)
+    return user
+
+
+def approve_user(user: User, by: User) -> None:
+    user.status = "active"
+    user.approved_at = utcnow()
+    user.approved_by_id = by.id
+    audit.record(by.id, "user.approved", "user", user.id)
+
+
+def reject_user(user: User, by: User) -> None:
+    user.status = "rejected"
+    revoke_sessions(user)
+    audit.record(by.id, "user.rejected", "user", user.id)
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    revoke_sessions(user)
+    audit.record(user.id, "user.password_changed", "user", user.id)
+
+
+def pending_users(establishment_id: int | None = None) -> sa.Select:
+    query = sa.select(User).where(User.status == "pending").order_by(User.created_at)
+    if establishment_id is not None:
+        query = query.where(User.establishment_id == establishment_id)
+    return query
+
+
+def create_admin(email: str, password: str, full_name: str = "") -> User:
+    user = find_user_by_email(email)
+    if user is None:
+        user = User(email=normalise_email(email), full_name=full_name)
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    user.role = "admin"
+    user.status = "active"
+    user.establishment_id = None
+    revoke_sessions(user)
+    db.session.flush()
+    audit.record(None, "user.admin_created", "user", user.id)
+    return user
+
+
+# Signed, expiring tokens -------------------------------------------------------------------------
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def make_reset_token(user: User) -> str:
+    # The password hash is part of the payload, so a token dies as soon as it has been used.
+    return _serializer("password-reset").dumps({"uid": user.id, "h": (user.password_hash or "")[-16:]})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer("password-reset").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or (user.password_hash or "")[-16:] != data.get("h"):
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    establishment_id: int
+    inviter_id: int
+
+
+def make_invitation_token(email: str, establishment: Establishment, inviter: User) -> str:
+    return _serializer("invitation").dumps(
+        {"email": normalise_email(email), "est": establishment.id, "by": inviter.id}
+    )
+
+
+def read_invitation_token(token: str) -> Invitation | None:
+    try:
+        data = _serializer("invitation").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    return Invitation(email=data["email"], establishment_id=data["est"], inviter_id=data["by"])
+
+
+def accept_invitation(invitation: Invitation, password: str, full_name: str) -> User:
+    """The referent vouched for this person: the account is active at once, as a contributor."""
+    if find_user_by_email(invitation.email) is not None:
+        raise AccountError("exists")
+    user = User(
+        email=invitation.email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        role="contributor",
+        status="active",
+        establishment_id=invitation.establishment_id,
+        approved_at=utcnow(),
+        approved_by_id=invitation.inviter_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user.id, "user.invitation_accepted", "user", user.id, invited_by=invitation.inviter_id)
+    return user
+
+
+def update_user(user: User, role: str, status: str, establishment: Establishment | None, by: User) -> None:
+    """Admin edit of a user's role, status and establishment. Staff roles belong to no establishment."""
+    from app.vocabulary import ESTABLISHMENT_ROLES
+
+    if role in ESTABLISHMENT_ROLES and establishment is None:
+        raise AccountError("establishment_required")
+    was_active = user.status == "active"
+    changes = {}
+    if user.role != role:
+        changes["role"] = [user.role, role]
+        user.role = role
+    if user.status != status:
+        changes["status"] = [user.status, status]
+        user.status = status
+        if status == "active" and user.approved_at is None:
+            user.approved_at = utcnow()
+            user.approved_by_id = by.id
+    new_establishment_id = establishment.id if role in ESTABLISHMENT_ROLES and establishment else None
+    if user.establishment_id != new_establishment_id:
+        changes["establishment_id"] = [user.establishment_id, new_establishment_id]
+        user.establishment_id = new_establishment_id
+    if changes.keys() & {"role", "establishment_id"} or (was_active and status != "active"):
+        # Rights changed: existing sessions must not keep the old ones.
+        revoke_sessions(user)
+    audit.record(by.id, "user.updated", "user", user.id, **changes)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.models import User
+from app.services import accounts, audit
+from app.services.mail import send_mail
+from app.team import bp
+from app.team.forms import DecisionForm, InviteForm
+
+
+@bp.route("/")
+@permissions.require(permissions.can_manage_team)
+def members():
+    establishment_id = current_user.establishment_id
+    users = db.session.scalars(sa.select(User).where(User.establishment_id == establishment_id)
+                               .order_by(User.status.desc(), User.full_name)).all()
+    return render_template("team/members.html", users=users, invite_form=InviteForm(), decision_form=DecisionForm())
+
+
+def _pending_user_or_404(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if not permissions.can_approve_user(current_user, user):
+        # Another establishment's user, or not pending: nothing to see here.
+        abort(404)
+    return user
+
+
+def notify_decision(user: User, approved: bool) -> None:
+    if approved:
+        send_mail(user.email, _("Retex IA : votre compte est activé"),
+                  _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
+                    link=url_for("auth.login", _external=True)))
+    else:
+        send_mail(user.email, _("Retex IA : demande de compte refusée"),
+                  _("Votre demande de compte Retex IA n'a pas été acceptée. "
+                    "Rapprochez-vous du référent numérique de votre établissement."))
+
+
+@bp.route("/<int:user_id>/approve", methods=["POST"])
+@permissions.require(permissions.can_manage_team)
+def approve(user_id: int):
+    user = _pending_user_or_404(user_id)
+    if DecisionForm().validate_on_submit():
+        accounts.approve_user(user, current_user)
+        notify_decision(user, approved=True)
+        db.session.commit()
+        flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
+    return redirect(url_for("team.members"))
+
+
+@bp.route("/<int:user_id>/reject", methods=["POST"])
+@permissions.require(permissions.can_manage_team)
+def reject(user_id: int):
+    user = _pending_user_or_404(user_id)
+    if DecisionForm().validate_on_submit():
+        accounts.reject_user(user, current_user)
+        notify_decision(user, approved=False)
+        db.session.commit()
+        flash(_("La demande de %(name)s est refusée.", name=user.full_name or user.email), "info")
+    return redirect(url_for("team.members"))
+
+
+@bp.route("/invite", methods=["POST"])
+@permissions.require(permissions.can_manage_team)
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        if accounts.find_user_by_email(email) is not None:
+            form.email.errors.append(_("Cette adresse a déjà un compte Retex IA."))
+        else:
+            establishment = current_user.establishment
+            token = accounts.make_invitation_token(email, establishment, current_user)
+            days = current_app.config["INVITATION_MAX_AGE"] // 86400
+            send_mail(email, _("Retex IA : invitation de %(name)s", name=current_user.full_name or current_user.email),
+                      _("Vous êtes invité(e) à partager les retours d'expérience de %(establishment)s sur Retex IA.\n"
+                        "Créez votre compte avec ce lien (valable %(days)d jours) : %(link)s",
+                        establishment=establishment.name, days=days,
+                        link=url_for("auth.accept_invitation", token=token, _external=True)))
+            audit.record(current_user.id, "user.invited", "establishment", establishment.id, email=email)
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=email), "success")
+            return redirect(url_for("team.members"))
+    users = db.session.scalars(sa.select(User).where(User.establishment_id == current_user.establishment_id)
+                               .order_by(User.full_name)).all()
+    return render_template("team/members.html", users=users, invite_form=form, decision_form=DecisionForm())
