@@ -67,6 +67,8 @@ class Config:
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True
+    # Demo and test accounts live under the reserved .test domain, which address validation refuses.
+    ALLOW_TEST_EMAIL_DOMAINS = False
 
     @staticmethod
     def init_app(app) -> None:
@@ -75,6 +77,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    ALLOW_TEST_EMAIL_DOMAINS = True
 
     @staticmethod
     def init_app(app) -> None:
@@ -90,6 +93,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SUPPRESS_SEND = True
     PASSWORD_HASH_FAST = True
+    ALLOW_TEST_EMAIL_DOMAINS = True
 
 
 class ProductionConfig(Config):

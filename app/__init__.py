@@ -28,6 +28,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
     config_class.init_app(app)
+    if app.config.get("ALLOW_TEST_EMAIL_DOMAINS"):
+        import email_validator
+
+        email_validator.TEST_ENVIRONMENT = True
     os.makedirs(app.instance_path, exist_ok=True)
 
     configure_logging(app)

@@ -1,0 +1,271 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditLog, User
+from app.services import accounts
+from tests.factories import PASSWORD, make_establishment, make_user, text
+
+NEW_PASSWORD = "another-long-passphrase"
+
+
+def registration(finess: str, **overrides) -> dict:
+    return {"full_name": "Camille Martin", "email": "camille.martin@hopital.test", "finess": finess,
+            "password": PASSWORD, "confirm": PASSWORD, **overrides}
+
+
+def user_by_email(email: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def test_registration_then_referent_approval_then_login(client, auth, mailbox):
+    establishment = make_establishment()
+    referent = make_user("referent", establishment)
+    db.session.commit()
+
+    response = client.post("/register", data=registration(establishment.finess))
+    assert response.status_code == 200
+    assert "Votre demande est envoyée" in text(response)
+    assert [m.recipients for m in mailbox] == [[referent.email]]
+    assert "/team/" in mailbox[0].body
+
+    pending = user_by_email("camille.martin@hopital.test")
+    assert (pending.status, pending.role, pending.establishment_id) == ("pending", "contributor", establishment.id)
+
+    refused = auth.login("camille.martin@hopital.test")
+    assert "attend la validation" in text(refused)
+
+    auth.login(referent.email)
+    assert "camille.martin@hopital.test" in text(client.get("/team/"))
+    assert client.post(f"/team/{pending.id}/approve").status_code == 302
+    assert user_by_email("camille.martin@hopital.test").status == "active"
+    assert mailbox[-1].recipients == ["camille.martin@hopital.test"]
+    auth.logout()
+
+    response = auth.login("camille.martin@hopital.test")
+    assert response.status_code == 302
+    assert "Mon compte" in text(client.get("/"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
+                             .where(AuditLog.action == "user.approved")) == 1
+
+
+def test_registration_errors_are_in_french_next_to_the_field_and_keep_what_was_typed(client, no_csrf):
+    db.session.commit()
+    response = client.post("/register", data=registration("750712148", password="court", confirm="court"))
+    page = text(response)
+    assert response.status_code == 200
+    assert "La clé de contrôle de ce numéro FINESS est incorrecte" in page
+    assert "au moins 12 caractères" in page
+    assert 'value="Camille Martin"' in page
+    assert 'value="camille.martin@hopital.test"' in page
+    assert 'aria-describedby="finess-errors"' in page or 'aria-describedby="finess-hint finess-errors"' in page
+    assert user_by_email("camille.martin@hopital.test") is None
+
+
+def test_registration_with_an_unknown_establishment_is_refused(client, no_csrf):
+    response = client.post("/register", data=registration("750712184"))
+    assert "Aucun établissement n'est enregistré sous ce numéro FINESS" in text(response)
+    assert user_by_email("camille.martin@hopital.test") is None
+
+
+def test_registration_with_an_existing_email_is_refused(client, no_csrf):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/register", data=registration(user.establishment.finess, email=user.email.upper()))
+    assert "Un compte existe déjà" in text(response)
+
+
+def test_passwords_are_hashed_with_argon2(app):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2")
+    assert PASSWORD not in user.password_hash
+    assert accounts.verify_password(user, PASSWORD)
+    assert not accounts.verify_password(user, PASSWORD + "x")
+
+
+def test_wrong_password_gives_one_message_whether_or_not_the_account_exists(client, auth):
+    user = make_user()
+    db.session.commit()
+    wrong = text(auth.login(user.email, "not-the-password"))
+    unknown = text(auth.login("nobody@hopital.test", "not-the-password"))
+    assert "Adresse électronique ou mot de passe incorrect." in wrong
+    assert "Adresse électronique ou mot de passe incorrect." in unknown
+
+
+def test_the_eleventh_bad_login_in_a_minute_is_refused_in_french(client, auth):
+    user = make_user()
+    db.session.commit()
+    for _ in range(10):
+        assert auth.login(user.email, "wrong-password-xx").status_code == 200
+    refused = auth.login(user.email, PASSWORD)
+    assert refused.status_code == 429
+    assert "Trop de tentatives" in text(refused)
+
+
+def test_successful_logins_do_not_use_up_the_limit(client, auth):
+    user = make_user()
+    db.session.commit()
+    for _ in range(12):
+        assert auth.login(user.email).status_code == 302
+        auth.logout()
+
+
+def test_password_change_revokes_every_other_session(app, auth, no_csrf):
+    user = make_user()
+    db.session.commit()
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert other_device.get("/account").status_code == 200
+
+    auth.login(user.email)
+    response = auth._client.post("/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
+                                                   "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert auth._client.get("/account").status_code == 200  # this session goes on
+    assert other_device.get("/account").status_code == 302  # the other one is closed
+    assert other_device.get("/account").headers["Location"].startswith("/login")
+    auth.logout()
+    assert auth.login(user.email, PASSWORD).status_code == 200
+    assert auth.login(user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_password_change_needs_the_current_password(client, auth):
+    user = make_user()
+    db.session.commit()
+    auth.login(user.email)
+    response = client.post("/account", data={"current_password": "wrong-one-wrong", "password": NEW_PASSWORD,
+                                             "confirm": NEW_PASSWORD})
+    assert "Mot de passe actuel incorrect." in text(response)
+
+
+def test_logout_revokes_every_session_of_the_user(app, auth, no_csrf):
+    user = make_user()
+    db.session.commit()
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": PASSWORD})
+    auth.login(user.email)
+    auth.logout()
+    assert other_device.get("/account").status_code == 302
+
+
+def test_a_stolen_cookie_is_useless_after_logout(app, auth):
+    user = make_user()
+    db.session.commit()
+    auth.login(user.email)
+    cookie = auth._client.get_cookie("session", domain="retex.test")
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value, domain=cookie.domain)
+    assert thief.get("/account").status_code == 302
+
+
+def _link_in(body: str) -> str:
+    return re.search(r"https?://\S+", body).group(0).split("retex.test", 1)[1]
+
+
+def test_password_reset_by_emailed_token(client, auth, mailbox):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/password/forgot", data={"email": user.email})
+    assert response.status_code == 302
+    assert len(mailbox) == 1
+    link = _link_in(mailbox[0].body)
+    assert link.startswith("/password/reset/")
+
+    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert auth.login(user.email, NEW_PASSWORD).status_code == 302
+    auth.logout()
+    # A used link is dead.
+    assert client.get(link).status_code == 400
+
+
+def test_password_reset_does_not_say_whether_an_account_exists(client, no_csrf, mailbox):
+    response = client.post("/password/forgot", data={"email": "nobody@hopital.test"}, follow_redirects=True)
+    assert "Si un compte actif existe pour cette adresse" in text(response)
+    assert mailbox == []
+
+
+def test_an_expired_or_forged_reset_token_is_refused(app, client, no_csrf):
+    user = make_user()
+    db.session.commit()
+    token = accounts.make_reset_token(user)
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    assert client.get(f"/password/reset/{token}").status_code == 400
+    app.config["PASSWORD_RESET_MAX_AGE"] = 3600
+    assert client.get(f"/password/reset/{token}x").status_code == 400
+    assert client.get(f"/password/reset/{token}").status_code == 200
+
+
+def test_referent_invites_a_colleague_who_joins_active(client, auth, mailbox):
+    referent = make_user("referent")
+    db.session.commit()
+    auth.login(referent.email)
+    response = client.post("/team/invite", data={"email": "Dominique.Roux@hopital.test"})
+    assert response.status_code == 302
+    link = _link_in(mailbox[-1].body)
+    auth.logout()
+
+    page = text(client.get(link))
+    assert "dominique.roux@hopital.test" in page
+    response = client.post(link, data={"full_name": "Dominique Roux", "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302
+    invited = user_by_email("dominique.roux@hopital.test")
+    assert (invited.status, invited.role, invited.establishment_id) == ("active", "contributor",
+                                                                        referent.establishment_id)
+    assert client.get("/account").status_code == 200
+    # The link cannot create a second account.
+    auth.logout()
+    assert client.get(link).status_code == 302
+
+
+def test_an_expired_invitation_is_refused(app, client):
+    referent = make_user("referent")
+    db.session.commit()
+    token = accounts.make_invitation_token("x@hopital.test", referent.establishment, referent)
+    app.config["INVITATION_MAX_AGE"] = -1
+    response = client.get(f"/invitation/{token}")
+    assert response.status_code == 400
+    assert "expiré" in text(response)
+
+
+def test_a_referent_cannot_approve_another_establishments_request(client, auth):
+    referent = make_user("referent")
+    stranger = make_user("contributor", status="pending")
+    db.session.commit()
+    auth.login(referent.email)
+    assert client.post(f"/team/{stranger.id}/approve").status_code == 404
+    assert user_by_email(stranger.email).status == "pending"
+
+
+def test_create_admin_reads_the_password_from_the_environment(app, runner, monkeypatch, client, no_csrf):
+    monkeypatch.setenv("RETEX_ADMIN_PASSWORD", "admin-passphrase-123")
+    result = runner.invoke(args=["users", "create-admin", "Chef@Retex.test"])
+    assert result.exit_code == 0, result.output
+    admin = user_by_email("chef@retex.test")
+    assert (admin.role, admin.status) == ("admin", "active")
+    assert client.post("/login", data={"email": "chef@retex.test", "password": "admin-passphrase-123"}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_create_admin_asks_for_the_password_and_refuses_a_short_one(app, runner, monkeypatch):
+    monkeypatch.delenv("RETEX_ADMIN_PASSWORD", raising=False)
+    result = runner.invoke(args=["users", "create-admin", "chef@retex.test"], input="court\ncourt\n")
+    assert result.exit_code != 0
+    assert "au moins 12 caractères" in result.output
+    result = runner.invoke(args=["users", "create-admin", "chef@retex.test"],
+                           input="admin-passphrase-123\nadmin-passphrase-123\n")
+    assert result.exit_code == 0, result.output
+    assert "admin-passphrase-123" not in result.output
+
+
+@pytest.mark.parametrize("status", ["rejected", "disabled"])
+def test_inactive_accounts_cannot_log_in(client, auth, status):
+    user = make_user(status=status)
+    db.session.commit()
+    response = auth.login(user.email)
+    assert response.status_code == 200
+    assert "n'est pas actif" in text(response)
