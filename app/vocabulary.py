@@ -155,8 +155,11 @@ def label(vocabulary: dict, code: str | None) -> str:
     return str(vocabulary.get(code, code))
 
 
-def choices(vocabulary: dict, blank: str | None = None) -> list[tuple[str, str]]:
-    items = [(code, str(text)) for code, text in vocabulary.items()]
+def choices(vocabulary: dict, blank: str | None = None) -> list:
+    """Options for a WTForms select: every code with its label, optionally after a blank one."""
+    from wtforms.fields.choices import SelectChoice
+
+    items = [SelectChoice(value=code, label=str(text)) for code, text in vocabulary.items()]
     if blank is not None:
-        items.insert(0, ("", blank))
+        items.insert(0, SelectChoice(value="", label=blank))
     return items

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from slugify import slugify
+
 from app.extensions import db
 from app.models import Category, Establishment, Solution, User
 from app.services import accounts
@@ -52,9 +54,10 @@ def make_solution(category: Category | None = None, *, hosting=("hds_cloud",), i
                   sector=("health",), **values) -> Solution:
     n = next(_counter)
     solution = Solution(**{
-        "name": f"Solution {n}", "slug": f"solution-{n}", "vendor": f"Éditeur {n}",
+        "name": f"Solution {n}", "vendor": f"Éditeur {n}",
         "category": category or make_category(), "short_description": "Une solution d'essai.",
         "device_class": "none", "ai_act_risk": "minimal", **values})
+    solution.slug = values.get("slug") or slugify(solution.name)
     solution.set_codes("hosting", list(hosting))
     solution.set_codes("integration", list(integration))
     solution.set_codes("sector", list(sector))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, URLField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from app import vocabulary as v
@@ -47,7 +48,8 @@ class SolutionForm(FlaskForm):
                                  validators=[Optional(), Length(max=2000)])
     device_class = SelectField(_l("Statut de dispositif médical (déclaré par l'éditeur)"))
     ce_marked = SelectField(_l("Marquage CE selon le règlement (UE) 2017/745 (déclaré par l'éditeur)"),
-                            choices=[("", _l("Non communiqué")), ("yes", _l("Oui")), ("no", _l("Non"))])
+                            choices=[SelectChoice("", _l("Non communiqué")), SelectChoice("yes", _l("Oui")),
+                                     SelectChoice("no", _l("Non"))], validators=[Optional()])
     ai_act_risk = SelectField(_l("Niveau de risque AI Act (déclaré par l'éditeur)"))
     hosting = MultiCheckboxField(_l("Hébergements proposés"))
     integration = MultiCheckboxField(_l("Systèmes avec lesquels la solution s'intègre"))
@@ -61,7 +63,7 @@ class SolutionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [(c.id, c.name_fr) for c in categories]
+        self.category_id.choices = [SelectChoice(c.id, c.name_fr) for c in categories]
         self.device_class.choices = v.choices(v.DEVICE_CLASSES)
         self.ai_act_risk.choices = v.choices(v.AI_ACT_RISKS)
         self.hosting.choices = v.choices(v.HOSTING_OPTIONS)

@@ -90,8 +90,8 @@ def find_solution(key: str, include_archived: bool) -> Solution | None:
 
 
 def name_taken(name: str, vendor: str, exclude_id: int | None = None) -> bool:
-    query = sa.select(Solution.id).where(sa.func.lower(Solution.name) == name.strip().lower(),
-                                         sa.func.lower(Solution.vendor) == vendor.strip().lower())
+    # Exact match, as the unique constraint: SQLite's lower() leaves accented capitals alone.
+    query = sa.select(Solution.id).where(Solution.name == name.strip(), Solution.vendor == vendor.strip())
     if exclude_id is not None:
         query = query.where(Solution.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -229,14 +229,13 @@ def import_catalogue_csv(text: str, actor_id: int | None = None, fictional: bool
         except ValueError as error:
             report.errors.append((line, str(error)))
             continue
-        key = (data["name"].lower(), data["vendor"].lower())
+        key = (data["name"], data["vendor"])
         if key in seen:
             report.errors.append((line, _("doublon dans le fichier (même nom et même éditeur)")))
             continue
         seen.add(key)
         data["is_fictional"] = fictional
-        existing = db.session.scalar(sa.select(Solution).where(
-            sa.func.lower(Solution.name) == key[0], sa.func.lower(Solution.vendor) == key[1]))
+        existing = db.session.scalar(sa.select(Solution).where(Solution.name == key[0], Solution.vendor == key[1]))
         if existing is None:
             save_solution(None, data, actor_id)
             report.created += 1

@@ -209,7 +209,7 @@ def load_demo() -> dict[str, int]:
     created = {"categories": ensure_categories(), "solutions": 0, "establishments": 0, "users": 0}
     categories_by_slug = {c.slug: c for c in db.session.scalars(sa.select(Category))}
 
-    existing_solutions = set(db.session.execute(sa.select(Solution.name, Solution.vendor)).tuples())
+    existing_solutions = {tuple(row) for row in db.session.execute(sa.select(Solution.name, Solution.vendor))}
     for cat, name, vendor, description, device, risk, hosting, integrations, sectors in _SOLUTIONS:
         vendor = f"{vendor} (fictif)"
         if (name, vendor) in existing_solutions:
