@@ -175,3 +175,12 @@ def test_catalogue_import_cli(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Créées : 1" in result.output
     assert db.session.scalar(sa.select(Solution.name)) == "Dictalis"
+
+
+def test_search_ignores_accents_and_case_on_every_database(client):
+    category = make_category()
+    make_solution(category, name="Échographie Assistée", vendor="Éditeur Hélios")
+    db.session.commit()
+    assert names(client.get("/catalogue?q=echographie")) == {"Échographie Assistée"}
+    assert names(client.get("/catalogue?q=ÉDITEUR hélios")) == {"Échographie Assistée"}
+    assert names(client.get("/catalogue?q=100%")) == set()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models._types import utcnow
+from app.models.search import fold
 
 
 class Establishment(db.Model):
@@ -23,6 +24,8 @@ class Establishment(db.Model):
     city: Mapped[str | None] = mapped_column(sa.String(128))
     size_class: Mapped[str | None] = mapped_column(sa.String(16))
     ght: Mapped[str | None] = mapped_column(sa.String(255))
+    # Folded name and city (see app.models.search), kept in step by a mapper event.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     finess_category: Mapped[str | None] = mapped_column(sa.String(8))
     finess_category_label: Mapped[str | None] = mapped_column(sa.String(255))
     is_fictional: Mapped[bool] = mapped_column(default=False)
@@ -31,3 +34,9 @@ class Establishment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Establishment {self.finess} {self.name!r}>"
+
+
+@sa.event.listens_for(Establishment, "before_insert")
+@sa.event.listens_for(Establishment, "before_update")
+def _fold_establishment_text(mapper, connection, target: Establishment) -> None:  # noqa: ARG001
+    target.search_text = fold(target.name, target.city)

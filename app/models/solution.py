@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models._types import utcnow
+from app.models.search import fold
 
 
 class Category(db.Model):
@@ -46,6 +47,8 @@ class Solution(db.Model):
     ce_marked: Mapped[bool | None] = mapped_column()
     ai_act_risk: Mapped[str] = mapped_column(sa.String(16), default="unknown")
     website: Mapped[str | None] = mapped_column(sa.String(500))
+    # Folded name, vendor and description (see app.models.search), kept in step by a mapper event.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     is_fictional: Mapped[bool] = mapped_column(default=False)
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -90,3 +93,9 @@ class SolutionAttribute(db.Model):
     solution_id: Mapped[int] = mapped_column(sa.ForeignKey("solution.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+@sa.event.listens_for(Solution, "before_insert")
+@sa.event.listens_for(Solution, "before_update")
+def _fold_solution_text(mapper, connection, target: Solution) -> None:  # noqa: ARG001
+    target.search_text = fold(target.name, target.vendor, target.short_description)

@@ -14,6 +14,7 @@ from slugify import slugify
 from app import vocabulary as v
 from app.extensions import db
 from app.models import Category, Solution, SolutionAttribute
+from app.models.search import fold
 from app.services import audit
 
 
@@ -58,12 +59,8 @@ def search_solutions(filters: CatalogueFilters) -> sa.Select:
     if not filters.include_archived:
         query = query.where(Solution.archived.is_(False))
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        query = query.where(sa.or_(
-            sa.func.lower(Solution.name).like(pattern),
-            sa.func.lower(Solution.vendor).like(pattern),
-            sa.func.lower(Solution.short_description).like(pattern),
-        ))
+        for word in fold(filters.q).split()[:8]:
+            query = query.where(Solution.search_text.contains(word, autoescape=True))
     if filters.category:
         query = query.where(Category.slug == filters.category)
     if filters.device_class:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Establishment
+from app.models.search import fold
 from app.services import audit
 from app.services.finess import normalise_finess
 
@@ -18,10 +19,9 @@ def search_establishments(q: str = "", region: str = "", type_code: str = "") ->
     query = sa.select(Establishment)
     q = (q or "").strip()[:200]
     if q:
-        pattern = f"%{q.lower()}%"
+        words = fold(q).split()[:8]
         query = query.where(sa.or_(Establishment.finess == normalise_finess(q),
-                                   sa.func.lower(Establishment.name).like(pattern),
-                                   sa.func.lower(Establishment.city).like(pattern)))
+                                   sa.and_(*(Establishment.search_text.contains(w, autoescape=True) for w in words))))
     if region:
         query = query.where(Establishment.region == region)
     if type_code:

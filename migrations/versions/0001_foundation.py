@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-28 11:11:35.115333
+Create Date: 2026-11-28 11:19:00.567466
 
 """
 from alembic import op
@@ -41,6 +41,7 @@ def upgrade():
     sa.Column('city', sa.String(length=128), nullable=True),
     sa.Column('size_class', sa.String(length=16), nullable=True),
     sa.Column('ght', sa.String(length=255), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('finess_category', sa.String(length=8), nullable=True),
     sa.Column('finess_category_label', sa.String(length=255), nullable=True),
     sa.Column('is_fictional', sa.Boolean(), nullable=False),
@@ -66,6 +67,7 @@ def upgrade():
     sa.Column('ce_marked', sa.Boolean(), nullable=True),
     sa.Column('ai_act_risk', sa.String(length=16), nullable=False),
     sa.Column('website', sa.String(length=500), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('is_fictional', sa.Boolean(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
