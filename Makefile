@@ -26,9 +26,9 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 translations: venv
-	@if grep -n '^#, fuzzy' translations/*/LC_MESSAGES/messages.po | grep -v ':1:'; then \
-		echo "Fuzzy translations left: review them before compiling."; exit 1; fi
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 1
+	@if grep -n '^#, fuzzy' translations/*/LC_MESSAGES/messages.po; then \
+		echo "Fuzzy translations left (pybabel compile would skip them): review them first."; exit 1; fi
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -A1 '/en/' | head -n 1
 
 db: setup
 	@mkdir -p instance

@@ -37,6 +37,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     # A questionnaire may stay open for hours: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
