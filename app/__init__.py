@@ -81,9 +81,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
                      render_as_batch=True, compare_type=True)
+    # The limiter checks before CSRF does, so that requests without a token are counted too.
+    limiter.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
 
     from app.services.accounts import load_user_from_session_id

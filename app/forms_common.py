@@ -24,3 +24,6 @@ def valid_finess(form, field) -> None:  # noqa: ARG001 (WTForms validator signat
     error = finess_error(field.data or "")
     if error:
         raise ValidationError(error)
+
+
+valid_finess.field_flags = {"required": True}
