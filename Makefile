@@ -38,7 +38,7 @@ demo: db
 	$(BIN)/flask demo load --if-empty
 
 lint: venv
-	$(BIN)/ruff check app tests config.py migrations
+	$(BIN)/ruff check app tests bench config.py migrations
 
 check-postgresql:
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c 'import psycopg; psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3).close()' 2>/dev/null; then \
@@ -65,7 +65,7 @@ test-e2e: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests/e2e
 
 extract-messages: venv ## Refresh the translation catalogue after changing interface strings
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* .venv instance" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 clean:

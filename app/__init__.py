@@ -34,6 +34,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         email_validator.TEST_ENVIRONMENT = True
     os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -115,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.catalogue import bp as catalogue_bp
     from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
+    from app.reports import bp as reports_bp
     from app.team import bp as team_bp
 
     app.register_blueprint(main_bp)
@@ -122,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(moderation_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -131,19 +140,20 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    from app import permissions, vocabulary
+    from app import permissions, questionnaire, vocabulary
 
     @app.template_filter("vocab_label")
     def vocab_label(code: str, vocabulary_name: str) -> str:
         return vocabulary.label(getattr(vocabulary, vocabulary_name), code)
+
+    # Globals rather than context: macros imported without context see them too.
+    app.jinja_env.globals.update(perm=permissions, vocab=vocabulary, vocab_q=questionnaire)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale
 
         return {
-            "perm": permissions,
-            "vocab": vocabulary,
             "current_locale": str(get_locale()),
             "demo_banner": app.config["DEMO_BANNER"],
         }

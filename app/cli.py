@@ -14,21 +14,24 @@ from app.extensions import db
 
 
 def register(app: Flask) -> None:
+    from app.cli_privacy import privacy_cli
+
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(catalogue_cli)
 
 
-users_cli = AppGroup("users", help="Comptes utilisateurs.")
-import_cli = AppGroup("import", help="Imports de données (FINESS, catalogue).")
-demo_cli = AppGroup("demo", help="Données de démonstration (fictives).")
-catalogue_cli = AppGroup("catalogue", help="Catalogue des solutions.")
+users_cli = AppGroup("users", help="User accounts.")
+import_cli = AppGroup("import", help="Data imports (FINESS, catalogue).")
+demo_cli = AppGroup("demo", help="Fictional demonstration data.")
+catalogue_cli = AppGroup("catalogue", help="Solution catalogue.")
 
 
 @users_cli.command("create-admin")
 @click.argument("email")
-@click.option("--name", default="", help="Nom affiché.")
+@click.option("--name", default="", help="Display name.")
 def create_admin_command(email: str, name: str) -> None:
     """Create (or promote) an administrator. Password from RETEX_ADMIN_PASSWORD or asked without echo."""
     from app.services import accounts
@@ -48,16 +51,19 @@ def create_admin_command(email: str, name: str) -> None:
 
 @import_cli.command("finess")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Tout vérifier sans rien enregistrer.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 def import_finess_command(path: Path, dry_run: bool) -> None:
     """Import establishments from a FINESS extract (legacy CSV or JSON feed), in one transaction."""
-    from app.services.finess_import import import_finess
+    from app.services.finess_import import FinessImportError, import_finess
 
     try:
         report = import_finess(path)
     except (UnicodeDecodeError, OSError) as error:
         db.session.rollback()
         raise click.ClickException(f"Fichier illisible : {error}") from error
+    except FinessImportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
     if dry_run:
         db.session.rollback()
     else:
@@ -110,7 +116,7 @@ def _refuse_in_production() -> None:
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des établissements.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds establishments.")
 def demo_load_command(if_empty: bool) -> None:
     """Load the fictional demonstration data (idempotent)."""
     from app.models import Establishment

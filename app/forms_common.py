@@ -25,5 +25,3 @@ def valid_finess(form, field) -> None:  # noqa: ARG001 (WTForms validator signat
     if error:
         raise ValidationError(error)
 
-
-valid_finess.field_flags = {"required": True}

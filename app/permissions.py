@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from app.models import User
+    from app.models import Report, User
 
 STAFF_ROLES = ("moderator", "analyst", "admin")
 
@@ -47,6 +47,44 @@ def can_edit_catalogue(user: Any) -> bool:
 
 def can_see_archived_solutions(user: Any) -> bool:
     return _is(user, *STAFF_ROLES)
+
+
+# Reports ---------------------------------------------------------------------------------------------
+
+def can_write_reports(user: Any) -> bool:
+    """Contributors and referents write reports for their establishment."""
+    return _is(user, "contributor", "referent") and user.establishment_id is not None
+
+
+def is_member_of(user: Any, report: Report) -> bool:
+    return can_write_reports(user) and user.establishment_id == report.establishment_id
+
+
+def can_view_report(user: Any, report: Report) -> bool:
+    """Members read their establishment's reports; moderators and admins every submitted one; analysts the
+    published ones. Anyone else gets a 404, so that a report's existence is not revealed."""
+    if is_member_of(user, report):
+        return True
+    if _is(user, "moderator", "admin"):
+        return report.status != "draft"
+    if _is(user, "analyst"):
+        return report.published_revision_id is not None and report.status == "published"
+    return False
+
+
+def can_edit_report(user: Any, report: Report) -> bool:
+    """The author edits their own reports; the referent every report of the establishment."""
+    if not is_member_of(user, report) or report.status == "withdrawn":
+        return False
+    return user.role == "referent" or report.author_id == user.id
+
+
+def can_see_revision_history(user: Any, report: Report) -> bool:
+    return is_member_of(user, report) or _is(user, *STAFF_ROLES)
+
+
+def can_moderate(user: Any) -> bool:
+    return _is(user, "moderator", "admin")
 
 
 def require(predicate: Callable[[Any], bool]) -> Callable:

@@ -20,6 +20,24 @@ USER_STATUSES = {
     "disabled": _l("Désactivé"),
 }
 
+REPORT_STATUSES = {
+    "draft": _l("Brouillon"),
+    "submitted": _l("En modération"),
+    "changes_requested": _l("Modifications demandées"),
+    "rejected": _l("Refusé"),
+    "published": _l("Publié"),
+    "withdrawn": _l("Retiré"),
+}
+
+REVISION_STATES = {
+    "draft": _l("Brouillon"),
+    "submitted": _l("En modération"),
+    "changes_requested": _l("Modifications demandées"),
+    "rejected": _l("Refusée"),
+    "published": _l("Publiée"),
+    "superseded": _l("Remplacée par une version plus récente"),
+}
+
 LEGAL_STATUSES = {
     "public": _l("Public"),
     "private_for_profit": _l("Privé à but lucratif"),

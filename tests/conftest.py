@@ -68,7 +68,7 @@ def database_url(empty_database_url: str) -> str:
     return empty_database_url
 
 
-def _empty_all_tables() -> None:
+def empty_all_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
@@ -92,7 +92,7 @@ def app(database_url: str):
     with app.app_context():
         yield app
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 

@@ -71,3 +71,61 @@ def text(response) -> str:
     import html
 
     return html.unescape(response.get_data(as_text=True))
+
+
+RATING_CODES = ("usefulness", "reliability", "ease_of_use", "workflow_integration", "vendor_support",
+                "training_quality", "value_for_money")
+GOVERNANCE_CODES = ("users_trained", "human_oversight", "patients_informed", "dpo_consulted", "ethics_review",
+                    "performance_monitored", "device_status_known", "incident_route_known")
+
+# A complete questionnaire, as the browser sends it (raw strings), step by step.
+COMPLETE_STEPS = {
+    1: {"services": "Service d'imagerie et urgences adultes", "stage": "production", "start_date": "2024-03",
+        "users_count": "12", "volume": "1 200 examens par mois", "initiated_by": "medical"},
+    2: {"months_to_golive": "6", "integrated_systems": ["pacs", "ris"], "integration_effort": "3",
+        "hosting": "hds_cloud", "prerequisites_met": ["network", "training"], "prerequisites_missing": ["budget"],
+        "cost_bracket": "10k_50k", "funding": "own_budget"},
+    3: {**{f"rating_{code}": "4" for code in RATING_CODES}, "time_saved_hours": "2,5",
+        "time_saved_unit": "per_user_week", "incidents_count": "1", "incidents_severity": "minor",
+        "choose_again": "yes"},
+    4: {**{f"sus_{n}": a for n, a in zip(range(1, 11), "4 1 5 2 5 1 4 2 3 1".split(), strict=True)}, "nps": "9"},
+    5: dict.fromkeys(GOVERNANCE_CODES, "yes"),
+    6: {"difficulties": ["integration"], "difficulties_text": "L'intégration au PACS a demandé trois mois.",
+        "success_factors": "Un radiologue référent très impliqué.",
+        "advice": "Prévoir du temps pour la formation des manipulateurs.", "stop_reasons": [],
+        "stop_reasons_text": "", "contact_ok": "y"},
+}
+
+
+def complete_answers(**overrides) -> dict:
+    answers = {}
+    for step in COMPLETE_STEPS.values():
+        answers.update(step)
+    answers.update(overrides)
+    return answers
+
+
+def make_report(author=None, solution=None, state: str = "draft", answers: dict | None = None,
+                moderator=None):
+    """A report in the given state, built through the lifecycle services (so audit and flags are real)."""
+    import uuid
+
+    from app.services import reports as service
+
+    author = author or make_user("contributor")
+    solution = solution or make_solution()
+    report, _created = service.new_report(author, solution, uuid.uuid4().hex)
+    revision = report.working_revision
+    revision.answers = complete_answers() if answers is None else answers
+    if state in ("submitted", "published", "changes_requested", "rejected"):
+        service.submit(revision, uuid.uuid4().hex, author)
+    if state in ("published", "changes_requested", "rejected"):
+        moderator = moderator or make_user("moderator")
+        if state == "published":
+            service.publish(revision, moderator)
+        elif state == "changes_requested":
+            service.request_changes(revision, moderator, "Merci de préciser le volume.")
+        else:
+            service.reject(revision, moderator, "Hors sujet.")
+    db.session.flush()
+    return report

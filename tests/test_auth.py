@@ -27,8 +27,9 @@ def test_registration_then_referent_approval_then_login(client, auth, mailbox):
     db.session.commit()
 
     response = client.post("/register", data=registration(establishment.finess))
-    assert response.status_code == 200
-    assert "Votre demande est envoyée" in text(response)
+    assert response.status_code == 302
+    assert "Votre demande est envoyée" in text(client.get(response.headers["Location"]))
+    assert client.get("/register/done").headers["Location"] == "/register"  # nothing to show twice
     assert [m.recipients for m in mailbox] == [[referent.email]]
     assert "/team/" in mailbox[0].body
 
@@ -269,3 +270,23 @@ def test_inactive_accounts_cannot_log_in(client, auth, status):
     response = auth.login(user.email)
     assert response.status_code == 200
     assert "n'est pas actif" in text(response)
+
+
+def test_one_persons_typos_do_not_lock_out_colleagues_behind_the_same_address(client, auth):
+    clumsy, colleague = make_user(), make_user()
+    db.session.commit()
+    for _ in range(10):
+        auth.login(clumsy.email, "wrong-password-xx")
+    assert auth.login(clumsy.email, PASSWORD).status_code == 429
+    assert auth.login(colleague.email, PASSWORD).status_code == 302
+
+
+def test_admin_emails_about_a_new_request_point_to_the_admin_list(client, no_csrf, mailbox):
+    establishment = make_establishment()
+    admin = make_user("admin")
+    referent = make_user("referent", establishment)
+    db.session.commit()
+    client.post("/register", data=registration(establishment.finess))
+    bodies = {m.recipients[0]: m.body for m in mailbox}
+    assert "/admin/users?status=pending" in bodies[admin.email]
+    assert "/team/" in bodies[referent.email]

@@ -184,3 +184,40 @@ def test_search_ignores_accents_and_case_on_every_database(client):
     assert names(client.get("/catalogue?q=echographie")) == {"Échographie Assistée"}
     assert names(client.get("/catalogue?q=ÉDITEUR hélios")) == {"Échographie Assistée"}
     assert names(client.get("/catalogue?q=100%")) == set()
+
+
+def test_a_category_name_finds_its_solutions(client):
+    build_catalogue()
+    assert names(client.get("/catalogue?q=imagerie")) == {"Radiolys", "Mammavue"}
+
+
+def test_absurd_page_numbers_do_not_crash(client, auth):
+    build_catalogue()
+    assert client.get("/catalogue?page=99999999999999999999").status_code == 200
+    assert "Cette page n'existe pas." in text(client.get("/catalogue?page=999"))
+    admin = make_user("admin")
+    db.session.commit()
+    auth.login(admin.email)
+    for url in ("/admin/users", "/admin/establishments", "/admin/solutions"):
+        assert client.get(f"{url}?page=99999999999999999999").status_code == 200
+
+
+def test_a_new_solution_claims_nothing_the_admin_did_not_choose(client, auth):
+    admin = make_user("admin")
+    db.session.commit()
+    auth.login(admin.email)
+    page = text(client.get("/admin/solutions/new"))
+    assert '<option selected value="unknown">' in page or 'value="unknown" selected' in page
+    response = client.post("/admin/solutions/new", data={"name": "X", "vendor": "Y", "short_description": "Z",
+                                                         "device_class": "unknown", "ai_act_risk": "unknown"})
+    assert "Ce champ est obligatoire." in text(response)  # the category must be chosen
+
+
+def test_an_admin_cannot_take_away_their_own_rights(client, auth):
+    admin = make_user("admin")
+    db.session.commit()
+    auth.login(admin.email)
+    response = client.post(f"/admin/users/{admin.id}", data={"role": "analyst", "status": "active", "finess": ""})
+    assert "propres droits d'administrateur" in text(response)
+    db.session.expire_all()
+    assert db.session.get(type(admin), admin.id).role == "admin"

@@ -119,3 +119,28 @@ def test_an_unreadable_json_feed_is_rejected_with_a_reason(app, tmp_path, conten
     report = finess_import.import_finess(path)
     assert report.created == 0
     assert len(report.rejected) == 1
+
+
+def test_an_extract_saved_as_utf8_keeps_its_accents(app, tmp_path):
+    path = tmp_path / "utf8.csv"
+    path.write_text(LEGACY.read_bytes().decode("cp1252"), encoding="utf-8")
+    finess_import.import_finess(path)
+    assert establishments()["750100000"].name == "CENTRE HOSPITALIER DE L'ÉTOILE"
+
+
+@pytest.mark.parametrize("content", [b"", b"nom;ville\nA;B\n"])
+def test_a_file_without_establishments_is_an_error(app, runner, tmp_path, content):
+    path = tmp_path / "other.csv"
+    path.write_bytes(content)
+    result = runner.invoke(args=["import", "finess", str(path)])
+    assert result.exit_code != 0
+    assert "Aucun établissement trouvé" in result.output
+
+
+def test_a_real_import_clears_the_fictional_flag(app):
+    db.session.add(Establishment(finess="750100000", name="CENTRE HOSPITALIER DE L'ÉTOILE", type="ch",
+                                 sector="health", is_fictional=True))
+    db.session.commit()
+    report = finess_import.import_finess(LEGACY)
+    assert report.updated == 1
+    assert establishments()["750100000"].is_fictional is False

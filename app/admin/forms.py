@@ -18,7 +18,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EstablishmentForm(FlaskForm):
-    finess = StringField(_l("Numéro FINESS"), validators=[valid_finess])
+    finess = StringField(_l("Numéro FINESS"), validators=[_required, valid_finess])
     name = StringField(_l("Raison sociale"), validators=[_required, Length(max=255)])
     legal_status = SelectField(_l("Statut juridique"), validators=[Optional()])
     type = SelectField(_l("Type d'établissement"), validators=[_required])
@@ -41,16 +41,16 @@ class EstablishmentForm(FlaskForm):
 class SolutionForm(FlaskForm):
     name = StringField(_l("Nom de la solution"), validators=[_required, Length(max=160)])
     vendor = StringField(_l("Éditeur"), validators=[_required, Length(max=160)])
-    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[_required])
+    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[_required])  # no default: chosen
     short_description = TextAreaField(_l("Description courte"), validators=[_required, Length(max=500)])
     intended_use = TextAreaField(_l("Usage prévu (déclaré par l'éditeur)"), validators=[Optional(), Length(max=5000)])
     target_users = TextAreaField(_l("Utilisateurs visés (déclaré par l'éditeur)"),
                                  validators=[Optional(), Length(max=2000)])
-    device_class = SelectField(_l("Statut de dispositif médical (déclaré par l'éditeur)"))
+    device_class = SelectField(_l("Statut de dispositif médical (déclaré par l'éditeur)"), default="unknown")
     ce_marked = SelectField(_l("Marquage CE selon le règlement (UE) 2017/745 (déclaré par l'éditeur)"),
                             choices=[SelectChoice("", _l("Non communiqué")), SelectChoice("yes", _l("Oui")),
                                      SelectChoice("no", _l("Non"))], validators=[Optional()])
-    ai_act_risk = SelectField(_l("Niveau de risque AI Act (déclaré par l'éditeur)"))
+    ai_act_risk = SelectField(_l("Niveau de risque AI Act (déclaré par l'éditeur)"), default="unknown")
     hosting = MultiCheckboxField(_l("Hébergements proposés"))
     integration = MultiCheckboxField(_l("Systèmes avec lesquels la solution s'intègre"))
     sector = MultiCheckboxField(_l("Secteurs visés"))
@@ -61,9 +61,9 @@ class SolutionForm(FlaskForm):
                                                    Length(max=500)])
     submit = SubmitField(_l("Enregistrer"))
 
-    def __init__(self, *args, categories=(), **kwargs) -> None:
+    def __init__(self, *args, categories=(), locale: str = "fr", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [SelectChoice(c.id, c.name_fr) for c in categories]
+        self.category_id.choices = [SelectChoice(0, "")] + [SelectChoice(c.id, c.name(locale)) for c in categories]
         self.device_class.choices = v.choices(v.DEVICE_CLASSES)
         self.ai_act_risk.choices = v.choices(v.AI_ACT_RISKS)
         self.hosting.choices = v.choices(v.HOSTING_OPTIONS)

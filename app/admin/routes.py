@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -14,6 +15,7 @@ from app.models import Establishment, Solution, User
 from app.services import accounts, catalogue, establishments
 from app.services.catalogue import CatalogueFilters
 from app.team.routes import notify_decision
+from app.views_common import page_arg
 
 
 @bp.before_request
@@ -23,7 +25,7 @@ def only_admins():
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return page_arg()
 
 
 @bp.route("/")
@@ -63,6 +65,9 @@ def edit_user(user_id: int):
         establishment = accounts.find_establishment_by_finess(form.finess.data) if form.finess.data else None
         if form.finess.data and establishment is None:
             form.finess.errors.append(_("Aucun établissement n'est enregistré sous ce numéro FINESS."))
+        elif user.id == current_user.id and (form.role.data != "admin" or form.status.data != "active"):
+            form.role.errors.append(_("Vous ne pouvez pas retirer vos propres droits d'administrateur : "
+                                      "demandez-le à un autre administrateur."))
         else:
             try:
                 accounts.update_user(user, form.role.data, form.status.data, establishment, current_user)
@@ -135,7 +140,7 @@ def solutions_list():
 
 
 def _solution_form_page(solution: Solution | None):
-    form = SolutionForm(obj=solution, categories=catalogue.categories())
+    form = SolutionForm(obj=solution, categories=catalogue.categories(), locale=str(get_locale()))
     if request.method == "GET" and solution is not None:
         form.hosting.data = solution.hosting_options
         form.integration.data = solution.integrations

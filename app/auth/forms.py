@@ -21,7 +21,7 @@ class LoginForm(FlaskForm):
 class RegistrationForm(FlaskForm):
     full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160)])
     email = EmailField(_l("Adresse électronique professionnelle"), validators=[_required, _email, Length(max=254)])
-    finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[valid_finess],
+    finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[_required, valid_finess],
                          description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse)."))
     password = PasswordField(_l("Mot de passe"), validators=[_required, PasswordStrength()],
                              description=_l("Au moins 12 caractères."))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -36,6 +37,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_key() -> str:
+    # Per address and account: colleagues behind one hospital gateway do not lock each other out.
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{get_remote_address()}|{email}"
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
 def start_session(user: User, remember: bool = False) -> None:
     """Open a session for a user who proved who they are (password today, single sign-on later)."""
     login_user(user, remember=remember)
@@ -43,7 +54,8 @@ def start_session(user: User, remember: bool = False) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -83,8 +95,9 @@ def _notify_approvers(user: User) -> None:
         User.status == "active",
         sa.or_(User.role == "admin",
                sa.and_(User.role == "referent", User.establishment_id == user.establishment_id)))).all()
-    link = url_for("team.members", _external=True)
     for approver in approvers:
+        link = (url_for("admin.users", status="pending", _external=True) if approver.role == "admin"
+                else url_for("team.members", _external=True))
         send_mail(approver.email, _("Retex IA : nouvelle demande de compte"),
                   _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
                     "Validez ou refusez la demande ici : %(link)s",
@@ -108,8 +121,18 @@ def register():
             user = accounts.register_user(form.email.data, form.password.data, form.full_name.data, establishment)
             _notify_approvers(user)
             db.session.commit()
-            return render_template("auth/registered.html", establishment=establishment)
+            session["registered_at"] = establishment.name
+            return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/done")
+def registered():
+    """After a registration (POST/redirect/GET, so that reloading sends nothing twice)."""
+    name = session.pop("registered_at", None)
+    if name is None:
+        return redirect(url_for("auth.register"))
+    return render_template("auth/registered.html", establishment_name=name)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -7,13 +7,13 @@ from app import permissions
 from app.catalogue import bp
 from app.extensions import db
 from app.services.catalogue import CatalogueFilters, categories, find_solution, search_solutions
+from app.views_common import page_arg
 
 
 @bp.route("")
 def index():
     filters = CatalogueFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(search_solutions(filters), page=max(page, 1),
+    pagination = db.paginate(search_solutions(filters), page=page_arg(),
                              per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("catalogue/index.html", pagination=pagination, filters=filters,
                            categories=categories())

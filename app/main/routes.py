@@ -17,6 +17,12 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
+@bp.before_app_request
+def keep_session() -> None:
+    # The session (and the CSRF token tied to it) outlives a closed browser, so a long form keeps working.
+    session.permanent = True
+
+
 @bp.route("/")
 def index():
     counts = dict(db.session.execute(

@@ -60,7 +60,9 @@ def search_solutions(filters: CatalogueFilters) -> sa.Select:
         query = query.where(Solution.archived.is_(False))
     if filters.q:
         for word in fold(filters.q).split()[:8]:
-            query = query.where(Solution.search_text.contains(word, autoescape=True))
+            # Category slugs are folded words too ("imagerie"): a category name finds its solutions.
+            query = query.where(sa.or_(Solution.search_text.contains(word, autoescape=True),
+                                       Category.slug.contains(word, autoescape=True)))
     if filters.category:
         query = query.where(Category.slug == filters.category)
     if filters.device_class:

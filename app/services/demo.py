@@ -182,7 +182,9 @@ def demo_establishments(count: int = 200, seed: int = 2022) -> list[dict]:
         type_code = types[index] if index < len(types) else rng.choice(weighted)
         while True:
             town = rng.choice(_TOWN_START) + rng.choice(_TOWN_END)
-            name = _TYPE_NAMES[type_code].format(town=town)
+            # French elision: "de Valbrune" but "d'Aixdoré".
+            name = _TYPE_NAMES[type_code].format(town=town).replace(" de " + town, (" d'" if town[0] in "AEIOUÉÈ"
+                                                                                     else " de ") + town)
             if name not in names:
                 names.add(name)
                 break

@@ -20,7 +20,8 @@ def search_establishments(q: str = "", region: str = "", type_code: str = "") ->
     q = (q or "").strip()[:200]
     if q:
         words = fold(q).split()[:8]
-        query = query.where(sa.or_(Establishment.finess == normalise_finess(q),
+        number = normalise_finess(q)
+        query = query.where(sa.or_(Establishment.finess.startswith(number, autoescape=True),
                                    sa.and_(*(Establishment.search_text.contains(w, autoescape=True) for w in words))))
     if region:
         query = query.where(Establishment.region == region)

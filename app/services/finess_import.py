@@ -80,6 +80,10 @@ def legal_status_for_code(code: str) -> str | None:
     return "private_for_profit"
 
 
+class FinessImportError(Exception):
+    """The file as a whole cannot be imported; the message is for the operator."""
+
+
 @dataclass
 class ParsedEstablishment:
     line: int
@@ -224,7 +228,15 @@ def import_finess(path: Path | str, actor_id: int | None = None) -> FinessImport
     if stripped[:1] in (b"{", b"["):
         parsed_rows = list(parse_json(raw.decode("utf-8-sig"), report))
     else:
-        parsed_rows = list(parse_legacy(raw.decode("cp1252"), report))
+        # The official extract is Windows-1252; a file re-saved as UTF-8 must not come out as "Ã‰".
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        parsed_rows = list(parse_legacy(text, report))
+    if not parsed_rows and not report.rejected:
+        raise FinessImportError(_("Aucun établissement trouvé dans ce fichier : est-ce bien un extrait FINESS "
+                                  "(lignes « structureet ») ou le flux JSON « structures » ?"))
 
     existing = {e.finess: e for e in db.session.scalars(
         sa.select(Establishment).where(Establishment.finess.in_({normalise_finess(p.finess) for p in parsed_rows})))}
@@ -259,12 +271,14 @@ def import_finess(path: Path | str, actor_id: int | None = None) -> FinessImport
         if establishment is None:
             db.session.add(Establishment(finess=finess, **values))
             report.created += 1
-        elif any(getattr(establishment, k) != val for k, val in values.items()):
+        elif any(getattr(establishment, k) != val for k, val in values.items()) or establishment.is_fictional:
             for key, val in values.items():
                 setattr(establishment, key, val)
+            establishment.is_fictional = False  # real data now
             report.updated += 1
         else:
             report.unchanged += 1
+    report.rejected.sort(key=lambda item: item[0])
     db.session.flush()
     audit.record(actor_id, "establishment.finess_import", "establishment", None, file=Path(path).name,
                  created=report.created, updated=report.updated, rejected=len(report.rejected))

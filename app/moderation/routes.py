@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app import permissions
+from app import questionnaire as q
+from app.extensions import db
+from app.models import PrivacyFlag, ReportRevision
+from app.moderation import bp
+from app.reports.forms import ActionForm, ModerationMessageForm
+from app.reports.presenters import answer_rows, flags_as_spans
+from app.services import notifications
+from app.services import reports as service
+from app.services.report_queries import moderation_queue
+from app.views_common import page_arg
+
+
+@bp.app_template_filter("question_label")
+def question_label(name: str) -> str:
+    from app.services import report_answers
+
+    for step in q.STEPS:
+        if name in report_answers.field_names(step):
+            return str(report_answers.step_form(step, {})[name].label.text)
+    return name
+
+
+@bp.app_template_filter("flag_type_label")
+def flag_type_label(code: str) -> str:
+    from app.services.privacy import TYPE_LABELS
+
+    return str(TYPE_LABELS.get(code, code))
+
+
+@bp.app_template_filter("flag_status_label")
+def flag_status_label(code: str) -> str:
+    return str(FLAG_STATUSES.get(code, code))
+
+
+FLAG_STATUSES = {"open": _l("À traiter"), "masked": _l("Masqué"), "dismissed": _l("Écarté"),
+                 "rewrite": _l("Réécriture demandée")}
+
+
+@bp.before_request
+@permissions.require(permissions.can_moderate)
+def only_moderators():
+    """Every moderation page: moderators and administrators only."""
+
+
+@bp.route("/")
+def queue():
+    view = request.args.get("filter", "waiting")
+    order = request.args.get("order", "oldest")
+    query = moderation_queue(only_flagged=view == "flagged", newest_first=order == "newest")
+    page = page_arg()
+    pagination = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    rows = db.session.execute(query.limit(pagination.per_page).offset((pagination.page - 1) * pagination.per_page)).all()
+    return render_template("moderation/queue.html", rows=rows, pagination=pagination, view=view, order=order)
+
+
+def _submitted_revision(revision_id: int) -> ReportRevision:
+    return db.get_or_404(ReportRevision, revision_id)
+
+
+@bp.route("/revisions/<int:revision_id>")
+def review(revision_id: int):
+    revision = _submitted_revision(revision_id)
+    answers = revision.answers or {}
+    return render_template("moderation/review.html", revision=revision, report=revision.report,
+                           steps={step: answer_rows(step, answers, flags_as_spans(revision.flags)) for step in q.STEPS},
+                           action_form=ActionForm(), changes_form=ModerationMessageForm(prefix="changes"),
+                           reject_form=ModerationMessageForm(prefix="reject"))
+
+
+def _decide(revision: ReportRevision, action, *args) -> bool:
+    try:
+        action(revision, current_user, *args)
+    except service.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return False
+    notifications.author_of_decision(revision.report, revision)
+    db.session.commit()
+    return True
+
+
+@bp.route("/revisions/<int:revision_id>/publish", methods=["POST"])
+def publish(revision_id: int):
+    revision = _submitted_revision(revision_id)
+    if ActionForm().validate_on_submit() and _decide(revision, service.publish):
+        flash(_("Retour publié."), "success")
+        return redirect(url_for("moderation.queue"))
+    return redirect(url_for("moderation.review", revision_id=revision.id))
+
+
+@bp.route("/revisions/<int:revision_id>/request-changes", methods=["POST"])
+def request_changes(revision_id: int):
+    revision = _submitted_revision(revision_id)
+    form = ModerationMessageForm(prefix="changes")
+    if form.validate_on_submit():
+        if _decide(revision, service.request_changes, form.message.data):
+            flash(_("Modifications demandées à l'auteur."), "success")
+            return redirect(url_for("moderation.queue"))
+    else:
+        flash(_("Écrivez à l'auteur ce qu'il doit modifier."), "error")
+    return redirect(url_for("moderation.review", revision_id=revision.id))
+
+
+@bp.route("/revisions/<int:revision_id>/reject", methods=["POST"])
+def reject(revision_id: int):
+    revision = _submitted_revision(revision_id)
+    form = ModerationMessageForm(prefix="reject")
+    if form.validate_on_submit():
+        if _decide(revision, service.reject, form.message.data):
+            flash(_("Retour refusé."), "info")
+            return redirect(url_for("moderation.queue"))
+    else:
+        flash(_("Indiquez la raison du refus : elle sera transmise à l'auteur."), "error")
+    return redirect(url_for("moderation.review", revision_id=revision.id))
+
+
+def _flag_action(flag_id: int, action, message: str):
+    flag = db.get_or_404(PrivacyFlag, flag_id)
+    if ActionForm().validate_on_submit():
+        try:
+            action(flag, current_user)
+            db.session.commit()
+            flash(message, "success")
+        except service.ReportError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("moderation.review", revision_id=flag.revision_id) + "#flags")
+
+
+@bp.route("/flags/<int:flag_id>/mask", methods=["POST"])
+def mask_flag(flag_id: int):
+    return _flag_action(flag_id, service.mask_flag, _("Passage masqué."))
+
+
+@bp.route("/flags/<int:flag_id>/dismiss", methods=["POST"])
+def dismiss_flag(flag_id: int):
+    return _flag_action(flag_id, service.dismiss_flag, _("Signalement écarté : ce n'est pas une donnée personnelle."))

@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from app import permissions
+from app import questionnaire as q
+from app.extensions import db, login_manager
+from app.models import Report, Solution
+from app.reports import bp
+from app.reports.forms import ActionForm, NewReportForm, SubmitForm
+from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans, segments
+from app.services import notifications, report_answers
+from app.services import reports as service
+from app.services.catalogue import categories
+from app.services.report_queries import establishment_reports, my_reports, timeline
+
+
+@bp.before_request
+def browser_key() -> None:
+    # Identifies this browser, so that text typed after the login expired can be given back after login.
+    session.setdefault("bk", secrets.token_urlsafe(16))
+
+
+@bp.app_template_global()
+def highlight(text: str, spans):
+    return segments(text or "", spans or [])
+
+
+def _report_or_404(report_id: int, predicate=permissions.can_view_report) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None or not predicate(current_user, report):
+        abort(404)
+    return report
+
+
+def _editable_revision_or_redirect(report: Report):
+    revision = report.working_revision
+    if revision is None or not revision.editable:
+        flash(_("Ce retour n'est pas modifiable pour le moment."), "info")
+        return None
+    return revision
+
+
+@bp.route("/")
+@permissions.require(permissions.can_write_reports)
+def mine():
+    return render_template("reports/mine.html", reports=my_reports(current_user))
+
+
+@bp.route("/establishment")
+@permissions.require(permissions.can_write_reports)
+def establishment():
+    return render_template("reports/establishment.html", reports=establishment_reports(current_user.establishment_id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require(permissions.can_write_reports)
+def new():
+    solutions = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
+                                   .order_by(Solution.name)).all()
+    form = NewReportForm()
+    form.solution_id.choices = [(0, "")] + [(s.id, f"{s.name} — {s.vendor}") for s in solutions]
+    if request.method == "GET":
+        preselected = next((s for s in solutions if s.slug == request.args.get("solution")), None)
+        form.solution_id.data = preselected.id if preselected else 0
+        form.creation_key.data = uuid.uuid4().hex
+    if form.validate_on_submit():
+        solution = db.session.get(Solution, form.solution_id.data)
+        if solution is None or solution.archived:
+            form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
+        else:
+            report, _created = service.new_report(current_user, solution, form.creation_key.data or None)
+            db.session.commit()
+            return redirect(url_for("reports.step", report_id=report.id, step=1))
+    return render_template("reports/new.html", form=form, categories=categories())
+
+
+def _stash_for_login(report_id: int, step: int) -> None:
+    """A POST that arrived after the login expired: keep what was typed for after the next login."""
+    if db.session.get(Report, report_id) is not None and step in q.STEPS:
+        service.stash(report_id, session["bk"], step, report_answers.raw_step_answers(step, request.form))
+        db.session.commit()
+
+
+def _step_warnings(step: int, answers: dict):
+    texts = {name: text for name, text in report_answers.applicable_free_texts(answers).items()
+             if q.FREE_TEXT_FIELDS[name] == step}
+    return findings_as_spans(report_answers.scan_texts(texts))
+
+
+@bp.route("/<int:report_id>/step/<int:step>", methods=["GET", "POST"])
+def step(report_id: int, step: int):
+    if step not in q.STEPS:
+        abort(404)
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            _stash_for_login(report_id, step)
+            flash(_("Votre session a expiré. Reconnectez-vous : ce que vous venez de saisir est conservé."), "warning")
+        return login_manager.unauthorized()
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    revision = _editable_revision_or_redirect(report)
+    if revision is None:
+        return redirect(url_for("reports.view", report_id=report.id))
+    if service.restore_stash(revision, session["bk"], current_user):
+        db.session.commit()
+        flash(_("Ce que vous aviez saisi avant l'expiration de votre session a été restauré."), "success")
+
+    if request.method == "POST":
+        service.save_step(revision, step, report_answers.raw_step_answers(step, request.form), current_user)
+        db.session.commit()
+        form = report_answers.step_form(step, revision.answers, formdata=request.form)
+        navigation = request.form.get("nav", "next")
+        if navigation == "prev":
+            return redirect(url_for("reports.step", report_id=report.id, step=max(step - 1, 1)))
+        if navigation == "save":
+            flash(_("Brouillon enregistré."), "success")
+            return redirect(url_for("reports.step", report_id=report.id, step=step))
+        if form.validate():
+            target = (url_for("reports.step", report_id=report.id, step=step + 1) if step < q.STEP_COUNT
+                      else url_for("reports.summary", report_id=report.id))
+            return redirect(target)
+    else:
+        form = report_answers.step_form(step, revision.answers)
+    return render_template("reports/step.html", report=report, revision=revision, form=form, step=step,
+                           warnings=_step_warnings(step, revision.answers),
+                           hidden=form.hidden_questions())
+
+
+@bp.route("/<int:report_id>/step/<int:step>/autosave", methods=["POST"])
+def autosave(report_id: int, step: int):
+    if step not in q.STEPS:
+        abort(404)
+    if not current_user.is_authenticated:
+        _stash_for_login(report_id, step)
+        return jsonify(status="expired", message=_("Votre session a expiré : reconnectez-vous. Ce que vous avez "
+                                                   "saisi est conservé."),
+                       login_url=url_for("auth.login", next=url_for("reports.step", report_id=report_id,
+                                                                     step=step))), 401
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    revision = report.working_revision
+    if revision is None or not revision.editable:
+        return jsonify(status="locked", message=_("Ce retour n'est plus modifiable.")), 409
+    service.save_step(revision, step, report_answers.raw_step_answers(step, request.form), current_user)
+    db.session.commit()
+    warnings = _step_warnings(step, revision.answers)
+    return jsonify(status="saved", saved_at=format_datetime(revision.updated_at, "HH:mm"),
+                   message=_("Brouillon enregistré à %(time)s.", time=format_datetime(revision.updated_at, "HH:mm")),
+                   warnings_html=render_template("reports/_warnings.html", warnings=warnings,
+                                                 answers=revision.answers))
+
+
+@bp.route("/<int:report_id>/summary", methods=["GET", "POST"])
+def summary(report_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    form = SubmitForm()
+    if request.method == "POST" and form.validate_on_submit():
+        key = form.submission_key.data[:64]
+        earlier = service.find_submission(key)
+        if earlier is not None and earlier.revision.report_id == report.id:
+            flash(_("Ce retour a déjà été envoyé : le voici."), "info")
+            return redirect(url_for("reports.view", report_id=report.id))
+        revision = report.working_revision
+        if revision is None or not revision.editable:
+            flash(_("Ce retour a déjà été envoyé : le voici."), "info")
+            return redirect(url_for("reports.view", report_id=report.id))
+        try:
+            service.submit(revision, key, current_user)
+            notifications.moderators_of_new_submission(report, revision)
+            db.session.commit()
+        except IntegrityError:
+            # The same submission arrived twice at once: the first one won.
+            db.session.rollback()
+            flash(_("Ce retour a déjà été envoyé : le voici."), "info")
+            return redirect(url_for("reports.view", report_id=report.id))
+        except service.IncompleteReport as incomplete:
+            db.session.rollback()
+            step = incomplete.completeness.first_incomplete_step
+            flash(_("Le questionnaire est incomplet : complétez l'étape %(step)d.", step=step), "error")
+            return redirect(url_for("reports.step", report_id=report.id, step=step))
+        except service.ReportError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("reports.view", report_id=report.id))
+        flash(_("Merci ! Votre retour est envoyé à la modération. Vous serez prévenu(e) de sa publication."),
+              "success")
+        return redirect(url_for("reports.view", report_id=report.id))
+
+    revision = _editable_revision_or_redirect(report)
+    if revision is None:
+        return redirect(url_for("reports.view", report_id=report.id))
+    answers = revision.answers or {}
+    warnings = findings_as_spans(report_answers.scan_texts(report_answers.applicable_free_texts(answers)))
+    form.submission_key.data = uuid.uuid4().hex
+    return render_template("reports/summary.html", report=report, revision=revision, form=form,
+                           completeness=report_answers.check_completeness(answers),
+                           steps={step: answer_rows(step, answers, warnings) for step in q.STEPS},
+                           warning_count=sum(len(v) for v in warnings.values()))
+
+
+@bp.route("/<int:report_id>")
+def view(report_id: int):
+    report = _report_or_404(report_id)
+    member = permissions.is_member_of(current_user, report)
+    staff_or_member = member or permissions.can_moderate(current_user)
+    # Analysts read only the published version; members and moderators may look at any revision.
+    revisions = report.revisions if permissions.can_see_revision_history(current_user, report) else []
+    number = request.args.get("revision", type=int)
+    if number and staff_or_member:
+        shown = next((r for r in report.revisions if r.number == number), None) or abort(404)
+    elif staff_or_member:
+        shown = report.working_revision or report.published_revision or report.revisions[-1]
+    else:
+        shown = report.published_revision
+    spans = flags_as_spans(shown.flags) if staff_or_member else {}
+    return render_template("reports/view.html", report=report, shown=shown, revisions=revisions, member=member,
+                           steps={step: answer_rows(step, shown.answers or {}, spans) for step in q.STEPS},
+                           action_form=ActionForm(), show_identity=staff_or_member or bool(
+                               (shown.answers or {}).get("contact_ok")))
+
+
+@bp.route("/<int:report_id>/update", methods=["POST"])
+def start_update(report_id: int):
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    if ActionForm().validate_on_submit():
+        try:
+            service.start_update(report, current_user)
+        except service.ReportError as error:
+            flash(str(error), "error")
+            return redirect(url_for("reports.view", report_id=report.id))
+        db.session.commit()
+        flash(_("Nouvelle version ouverte : la version publiée reste visible jusqu'à la publication de celle-ci."),
+              "info")
+    return redirect(url_for("reports.step", report_id=report.id, step=1))
+
+
+@bp.route("/<int:report_id>/withdraw", methods=["POST"])
+def withdraw(report_id: int):
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    if ActionForm().validate_on_submit():
+        try:
+            service.withdraw(report, current_user)
+            db.session.commit()
+            flash(_("Le retour est retiré : il n'est plus pris en compte."), "info")
+        except service.ReportError as error:
+            flash(str(error), "error")
+    return redirect(url_for("reports.view", report_id=report.id))
+
+
+@bp.route("/timeline/<int:solution_id>")
+@permissions.require(permissions.can_write_reports)
+def solution_timeline(solution_id: int):
+    solution = db.get_or_404(Solution, solution_id)
+    return render_template("reports/timeline.html", solution=solution,
+                           reports=timeline(current_user.establishment_id, solution.id))

@@ -1,0 +1,43 @@
+"""The patient-data guard applied to reports: flags on revisions, and re-scans when recognizers improve."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import PrivacyFlag, ReportRevision, Solution
+from app.services import report_answers
+
+
+def known_product_names() -> list[str]:
+    """Solution and vendor names of the catalogue: words that are not people, whatever the model thinks."""
+    rows = db.session.execute(sa.select(Solution.name, Solution.vendor)).all()
+    return [part for row in rows for name in row for part in (name, *name.replace("(fictif)", "").split())]
+
+
+def scan_texts(texts: dict[str, str]) -> list[tuple[str, object]]:
+    """(field, finding) for each possible piece of personal data in the given texts."""
+    from app.services import privacy
+
+    if not texts:
+        return []
+    not_names = known_product_names()
+    return [(name, finding) for name, text in texts.items() for finding in privacy.scan(text, not_names=not_names)]
+
+
+def rescan_all() -> list[tuple[ReportRevision, list[PrivacyFlag]]]:
+    """Add the findings that no flag covers yet to every submitted or published revision."""
+    results = []
+    revisions = db.session.scalars(sa.select(ReportRevision).where(
+        ReportRevision.state.in_(("submitted", "published"))).order_by(ReportRevision.id))
+    for revision in revisions:
+        known = {(f.field, f.start, f.end) for f in revision.flags}
+        added = []
+        for name, finding in scan_texts(report_answers.revision_texts(revision)):
+            if (name, finding.start, finding.end) not in known:
+                flag = PrivacyFlag(field=name, type=finding.type, start=finding.start, end=finding.end)
+                revision.flags.append(flag)
+                added.append(flag)
+        results.append((revision, added))
+    db.session.flush()
+    return results

@@ -1,0 +1,252 @@
+"""Report lifecycle: draft → submitted → published | changes_requested | rejected; updates, withdrawal.
+
+Every transition writes its audit-log entry in the caller's transaction (services flush, views commit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import DraftStash, PrivacyFlag, Report, ReportRevision, Solution, Submission, User
+from app.models._types import utcnow
+from app.models.report import EDITABLE_STATES
+from app.services import audit
+from app.services import report_answers as answers_service
+
+
+class ReportError(Exception):
+    """A transition that the rules refuse; the message is for the user."""
+
+
+class IncompleteReport(ReportError):
+    def __init__(self, completeness) -> None:
+        super().__init__(_("Le questionnaire est incomplet."))
+        self.completeness = completeness
+
+
+def _record(actor: User | None, action: str, report: Report, revision: ReportRevision | None = None, **detail):
+    if revision is not None:
+        detail["revision"] = revision.number
+    audit.record(actor.id if actor else None, action, "report", report.id, **detail)
+
+
+# Drafts ---------------------------------------------------------------------------------------------
+
+def latest_published_report(establishment_id: int, solution_id: int, exclude_id: int | None = None) -> Report | None:
+    query = (sa.select(Report).where(Report.establishment_id == establishment_id, Report.solution_id == solution_id,
+                                     Report.status == "published")
+             .order_by(Report.first_published_at.desc(), Report.id.desc()).limit(1))
+    if exclude_id is not None:
+        query = query.where(Report.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def new_report(author: User, solution: Solution, creation_key: str | None) -> tuple[Report, bool]:
+    """Create a draft (or find the one this form already created). A later report is a follow-up."""
+    if creation_key:
+        existing = db.session.scalar(sa.select(Report).where(Report.creation_key == creation_key))
+        if existing is not None:
+            return existing, False
+    previous = latest_published_report(author.establishment_id, solution.id)
+    report = Report(establishment_id=author.establishment_id, solution_id=solution.id, author_id=author.id,
+                    status="draft", creation_key=creation_key or None,
+                    previous_report_id=previous.id if previous else None)
+    db.session.add(report)
+    db.session.flush()
+    revision = ReportRevision(report_id=report.id, number=1, state="draft", answers={}, created_by_id=author.id)
+    db.session.add(revision)
+    db.session.flush()
+    report.working_revision = revision
+    _record(author, "report.created", report, revision, follow_up_of=report.previous_report_id)
+    db.session.flush()
+    return report, True
+
+
+def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: User) -> None:
+    if not revision.editable:
+        raise ReportError(_("Cette version du retour n'est plus modifiable."))
+    merged = dict(revision.answers or {})
+    merged.update(raw)
+    revision.answers = merged  # a new dict, so that the JSON column is seen as changed
+    revision.updated_at = utcnow()
+    if actor.id != revision.report.author_id:
+        _record(actor, "report.edited", revision.report, revision, step=step)
+
+
+# Submission -----------------------------------------------------------------------------------------
+
+def find_submission(key: str) -> Submission | None:
+    return db.session.scalar(sa.select(Submission).where(Submission.key == key))
+
+
+def submit(revision: ReportRevision, key: str, actor: User) -> ReportRevision:
+    """Submit a complete revision for moderation. The caller handles a duplicate key (IntegrityError)."""
+    completeness = answers_service.check_completeness(revision.answers or {})
+    if not completeness.complete:
+        raise IncompleteReport(completeness)
+    db.session.add(Submission(key=key, revision_id=revision.id, user_id=actor.id))
+    db.session.flush()
+    # Conditional update: of two concurrent submissions, only one moves the revision on.
+    moved = db.session.execute(
+        sa.update(ReportRevision).where(ReportRevision.id == revision.id, ReportRevision.state.in_(EDITABLE_STATES))
+        .values(state="submitted", submitted_at=utcnow(), moderator_message=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise ReportError(_("Ce retour a déjà été envoyé."))
+    db.session.refresh(revision)
+    revision.sus_score, revision.nps_rating = answers_service.scores(revision.answers)
+    report = revision.report
+    if report.published_revision is None:
+        report.status = "submitted"
+    _flag_personal_data(revision)
+    _record(actor, "report.submitted", report, revision, flags=len(revision.open_flags))
+    return revision
+
+
+def _flag_personal_data(revision: ReportRevision) -> None:
+    """Replace the revision's flags by a fresh scan; what a moderator dismissed stays dismissed."""
+    dismissed = {(f.field, f.type, _span_text(revision, f)) for f in revision.flags if f.status == "dismissed"}
+    revision.flags.clear()
+    db.session.flush()
+    for name, finding in answers_service.scan_texts(answers_service.revision_texts(revision)):
+        status = "dismissed" if (name, finding.type, finding.text) in dismissed else "open"
+        revision.flags.append(PrivacyFlag(field=name, type=finding.type, start=finding.start, end=finding.end,
+                                          status=status))
+
+
+def _span_text(revision: ReportRevision, flag: PrivacyFlag) -> str:
+    return str((revision.answers or {}).get(flag.field) or "")[flag.start:flag.end]
+
+
+# Moderation -----------------------------------------------------------------------------------------
+
+def _require_submitted(revision: ReportRevision) -> None:
+    if revision.state != "submitted":
+        raise ReportError(_("Cette version n'attend pas de modération."))
+
+
+def publish(revision: ReportRevision, moderator: User) -> None:
+    _require_submitted(revision)
+    if revision.open_flags or any(f.status == "rewrite" for f in revision.flags):
+        raise ReportError(_("Des données personnelles possibles restent à traiter : masquez-les, écartez-les "
+                            "ou demandez une réécriture avant de publier."))
+    report = revision.report
+    if report.published_revision is not None:
+        report.published_revision.state = "superseded"
+    now = utcnow()
+    revision.state, revision.decided_at, revision.decided_by_id = "published", now, moderator.id
+    report.published_revision = revision
+    report.working_revision = None
+    report.status = "published"
+    report.first_published_at = report.first_published_at or now
+    _record(moderator, "report.published", report, revision)
+
+
+def request_changes(revision: ReportRevision, moderator: User, message: str) -> None:
+    _require_submitted(revision)
+    revision.state, revision.decided_at, revision.decided_by_id = "changes_requested", utcnow(), moderator.id
+    revision.moderator_message = message.strip()
+    for flag in revision.open_flags:
+        flag.status, flag.resolved_by_id, flag.resolved_at = "rewrite", moderator.id, utcnow()
+    if revision.report.published_revision is None:
+        revision.report.status = "changes_requested"
+    _record(moderator, "report.changes_requested", revision.report, revision)
+
+
+def reject(revision: ReportRevision, moderator: User, reason: str) -> None:
+    _require_submitted(revision)
+    revision.state, revision.decided_at, revision.decided_by_id = "rejected", utcnow(), moderator.id
+    revision.moderator_message = reason.strip()
+    report = revision.report
+    if report.published_revision is None:
+        report.status = "rejected"
+    else:
+        report.working_revision = None  # the rejected update is dropped; the published version stays
+    _record(moderator, "report.rejected", report, revision)
+
+
+def _require_flaggable(revision: ReportRevision) -> None:
+    # A published revision can get new flags from a re-scan: they are masked or dismissed in place.
+    if revision.state not in ("submitted", "published"):
+        raise ReportError(_("Cette version n'attend pas de modération."))
+
+
+def mask_flag(flag: PrivacyFlag, moderator: User) -> None:
+    """Replace the flagged span by a typed placeholder ([NOM]…) and shift the other flags of that answer."""
+    from app.services.privacy import PLACEHOLDERS
+
+    revision = flag.revision
+    _require_flaggable(revision)
+    if flag.status != "open":
+        raise ReportError(_("Ce signalement est déjà traité."))
+    text = str(revision.answers.get(flag.field) or "")
+    placeholder = PLACEHOLDERS.get(flag.type, "[MASQUÉ]")
+    revision.answers = {**revision.answers, flag.field: text[:flag.start] + placeholder + text[flag.end:]}
+    delta = len(placeholder) - (flag.end - flag.start)
+    for other in revision.flags:
+        if other is not flag and other.field == flag.field and other.start >= flag.end:
+            other.start += delta
+            other.end += delta
+    flag.end = flag.start + len(placeholder)
+    flag.status, flag.resolved_by_id, flag.resolved_at = "masked", moderator.id, utcnow()
+    _record(moderator, "report.flag_masked", revision.report, revision, field=flag.field, type=flag.type)
+
+
+def dismiss_flag(flag: PrivacyFlag, moderator: User) -> None:
+    _require_flaggable(flag.revision)
+    if flag.status != "open":
+        raise ReportError(_("Ce signalement est déjà traité."))
+    flag.status, flag.resolved_by_id, flag.resolved_at = "dismissed", moderator.id, utcnow()
+    _record(moderator, "report.flag_dismissed", flag.revision.report, flag.revision, field=flag.field,
+            type=flag.type)
+
+
+# Updates and withdrawal -----------------------------------------------------------------------------
+
+def start_update(report: Report, actor: User) -> ReportRevision:
+    """A new revision of a published report, to be moderated again; the published one stays visible."""
+    if report.status != "published" or report.published_revision is None:
+        raise ReportError(_("Seul un retour publié peut être mis à jour."))
+    if report.working_revision is not None and report.working_revision.state != "rejected":
+        return report.working_revision
+    number = max(r.number for r in report.revisions) + 1
+    revision = ReportRevision(report_id=report.id, number=number, state="draft", created_by_id=actor.id,
+                              answers=dict(report.published_revision.answers or {}))
+    db.session.add(revision)
+    db.session.flush()
+    report.working_revision = revision
+    _record(actor, "report.update_started", report, revision)
+    return revision
+
+
+def withdraw(report: Report, actor: User) -> None:
+    if report.status == "withdrawn":
+        raise ReportError(_("Ce retour est déjà retiré."))
+    report.status, report.withdrawn_at = "withdrawn", utcnow()
+    if report.working_revision is not None and report.working_revision.state in EDITABLE_STATES + ("submitted",):
+        report.working_revision.state = "rejected"
+        report.working_revision.moderator_message = _("Retiré par l'établissement.")
+    _record(actor, "report.withdrawn", report)
+
+
+# Drafts typed while the session had expired --------------------------------------------------------
+
+def stash(report_id: int, browser_key: str, step: int, raw: dict[str, Any]) -> None:
+    db.session.execute(sa.delete(DraftStash).where(DraftStash.report_id == report_id,
+                                                   DraftStash.browser_key == browser_key, DraftStash.step == step))
+    db.session.add(DraftStash(report_id=report_id, browser_key=browser_key, step=step, data=raw))
+
+
+def restore_stash(revision: ReportRevision, browser_key: str, actor: User) -> bool:
+    """Merge into the draft what this browser typed before its session expired; True when something was."""
+    stashes = db.session.scalars(sa.select(DraftStash).where(DraftStash.report_id == revision.report_id,
+                                                             DraftStash.browser_key == browser_key)
+                                 .order_by(DraftStash.at)).all()
+    for item in stashes:
+        save_step(revision, item.step, item.data, actor)
+        db.session.delete(item)
+    return bool(stashes)
