@@ -7,7 +7,7 @@ export FLASK_APP := app:create_app
 export RETEX_ENV ?= development
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
+.PHONY: bench-reports run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
 
 run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -63,6 +63,10 @@ test-postgresql: setup
 
 test-e2e: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests/e2e
+
+bench-reports: setup ## Measure the patient-data scan and the report submission (bench/*.md)
+	$(BIN)/python bench/privacy_scan.py --reports 200 --output bench/privacy_scan.md
+	$(BIN)/python bench/report_submission.py --reports 50 --output bench/report_submission.md
 
 extract-messages: venv ## Refresh the translation catalogue after changing interface strings
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* .venv instance" -o translations/messages.pot .
