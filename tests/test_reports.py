@@ -468,3 +468,17 @@ def test_rescan_flags_stored_texts_that_the_recognizers_now_catch(app, runner):
     for flag in fresh(revision).flags:
         service.mask_flag(flag, moderator)
     assert "Garnier" not in fresh(revision).answers["advice"]
+
+
+def test_text_flagged_after_publication_is_masked_for_readers_outside(client, auth, runner):
+    report = make_report(state="published")
+    revision = report.published_revision
+    revision.answers = {**revision.answers, "advice": "Rappeler Mme Garnier au 06 12 34 56 78."}
+    db.session.commit()
+    runner.invoke(args=["privacy", "rescan"])
+    analyst = make_user("analyst")
+    db.session.commit()
+    auth.login(analyst.email)
+    page = text(client.get(f"/reports/{report.id}"))
+    assert "Garnier" not in page and "06 12 34 56 78" not in page
+    assert "[TÉLÉPHONE]" in page

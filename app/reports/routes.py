@@ -20,6 +20,7 @@ from app.reports.presenters import answer_rows, findings_as_spans, flags_as_span
 from app.services import notifications, report_answers
 from app.services import reports as service
 from app.services.catalogue import categories
+from app.services.report_privacy import readable_answers
 from app.services.report_queries import establishment_reports, my_reports, timeline
 
 
@@ -221,9 +222,12 @@ def view(report_id: int):
         shown = report.working_revision or report.published_revision or report.revisions[-1]
     else:
         shown = report.published_revision
-    spans = flags_as_spans(shown.flags) if staff_or_member else {}
+    if staff_or_member:
+        answers, spans = shown.answers or {}, flags_as_spans(shown.flags)
+    else:
+        answers, spans = readable_answers(shown), {}
     return render_template("reports/view.html", report=report, shown=shown, revisions=revisions, member=member,
-                           steps={step: answer_rows(step, shown.answers or {}, spans) for step in q.STEPS},
+                           steps={step: answer_rows(step, answers, spans) for step in q.STEPS},
                            action_form=ActionForm(), show_identity=staff_or_member or bool(
                                (shown.answers or {}).get("contact_ok")))
 

@@ -41,3 +41,17 @@ def rescan_all() -> list[tuple[ReportRevision, list[PrivacyFlag]]]:
         results.append((revision, added))
     db.session.flush()
     return results
+
+
+def readable_answers(revision: ReportRevision) -> dict:
+    """The answers as anyone outside the establishment and moderation may read them: every span still
+    flagged (open, or waiting for a rewrite) is replaced by its placeholder. Raw flagged text never leaves."""
+    from app.services.privacy import PLACEHOLDERS
+
+    answers = dict(revision.answers or {})
+    pending = sorted((f for f in revision.flags if f.status in ("open", "rewrite")),
+                     key=lambda f: (f.field, -f.start))
+    for flag in pending:
+        text = str(answers.get(flag.field) or "")
+        answers[flag.field] = text[:flag.start] + PLACEHOLDERS.get(flag.type, "[MASQUÉ]") + text[flag.end:]
+    return answers
