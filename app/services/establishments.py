@@ -52,6 +52,10 @@ def save_establishment(establishment: Establishment | None, data: dict[str, Any]
                 setattr(establishment, name, value)
                 changed.append(name)
     db.session.flush()
+    if not creating and changed:
+        from app.services.facts import refresh_establishment
+
+        refresh_establishment(establishment.id)
     audit.record(actor_id, "establishment.created" if creating else "establishment.updated", "establishment",
                  establishment.id, fields=changed)
     return establishment

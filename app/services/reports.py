@@ -16,6 +16,7 @@ from app.models._types import utcnow
 from app.models.report import EDITABLE_STATES
 from app.services import audit
 from app.services import report_answers as answers_service
+from app.services.facts import refresh_facts
 
 
 class ReportError(Exception):
@@ -143,6 +144,8 @@ def publish(revision: ReportRevision, moderator: User) -> None:
     report.working_revision = None
     report.status = "published"
     report.first_published_at = report.first_published_at or now
+    db.session.flush()
+    refresh_facts({(report.establishment_id, report.solution_id)})
     _record(moderator, "report.published", report, revision)
 
 
@@ -226,10 +229,14 @@ def start_update(report: Report, actor: User) -> ReportRevision:
 def withdraw(report: Report, actor: User) -> None:
     if report.status == "withdrawn":
         raise ReportError(_("Ce retour est déjà retiré."))
+    was_published = report.status == "published"
     report.status, report.withdrawn_at = "withdrawn", utcnow()
     if report.working_revision is not None and report.working_revision.state in EDITABLE_STATES + ("submitted",):
         report.working_revision.state = "rejected"
         report.working_revision.moderator_message = _("Retiré par l'établissement.")
+    if was_published:
+        db.session.flush()
+        refresh_facts({(report.establishment_id, report.solution_id)})
     _record(actor, "report.withdrawn", report)
 
 

@@ -1,0 +1,31 @@
+"""Statistical secrecy: which cells a reader outside the analysts may see.
+
+A cell needs at least MIN_ESTABLISHMENTS distinct establishments. Where a total is shown next to the
+cells of a partition (stages of deployment, segments of one dimension), hiding one small cell is not
+enough: it could be recovered by subtracting the visible ones from the total. The hidden cells of a
+partition therefore always number two or more and hold, together, at least the minimum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def complementary_suppression(counts: dict[Any, int], minimum: int) -> set[Any]:
+    """Keys to hide in a partition whose total is public (primary cells, then complementary ones)."""
+    present = {key: n for key, n in counts.items() if n > 0}
+    hidden = {key for key, n in present.items() if n < minimum}
+    if not hidden:
+        return set()
+    visible = sorted((n, str(key), key) for key, n in present.items() if key not in hidden)
+    while (sum(present[k] for k in hidden) < minimum or len(hidden) < 2) and visible:
+        hidden.add(visible.pop(0)[2])
+    return hidden
+
+
+def share_is_safe(k: float, n: int, minimum: int) -> bool:
+    """A share "k of n establishments" is shown when both k and n − k are 0 or at least the minimum."""
+    k = round(k)
+    if n < minimum:
+        return False
+    return all(part == 0 or part >= minimum for part in (k, n - k))

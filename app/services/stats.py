@@ -1,0 +1,325 @@
+"""Statistics of a solution, computed in SQL over the facts, with the establishment as the unit.
+
+Every figure is a cell: its value, the number of establishments it rests on (n), a 95 % confidence
+interval where it applies, and whether it is hidden from readers outside the analysts.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics as pystats
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import FactChoice, ReportFact
+from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
+from app.services.secrecy import complementary_suppression, share_is_safe
+
+SEGMENT_DIMENSIONS = ("type", "sector", "size_class", "region", "hosting", "system")
+_SEGMENT_COLUMNS = {"type": ReportFact.establishment_type, "sector": ReportFact.sector,
+                    "size_class": ReportFact.size_class, "region": ReportFact.region, "hosting": ReportFact.hosting}
+SUS_BENCHMARKS = {"bottom_15": 51.0, "average": 68.0, "top_10": 80.3}
+STAGES = ("exploring", "pilot", "production", "stopped")
+
+# Student's t, two-sided 95 %, by degrees of freedom (1.96 beyond the table).
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+        20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
+        29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t95(df: int) -> float:
+    if df <= 0:
+        return math.nan
+    for bound in sorted(_T95):
+        if df <= bound:
+            return _T95[bound]
+    return 1.96
+
+
+def minimum() -> int:
+    return int(current_app.config.get("MIN_ESTABLISHMENTS", 3))
+
+
+@dataclass(frozen=True)
+class Segment:
+    dimension: str
+    value: str
+
+    @classmethod
+    def parse(cls, dimension: str | None, value: str | None) -> Segment | None:
+        if dimension in SEGMENT_DIMENSIONS and value:
+            return cls(dimension, str(value)[:40])
+        return None
+
+    def condition(self) -> sa.ColumnElement[bool]:
+        if self.dimension == "system":
+            return ReportFact.id.in_(sa.select(FactChoice.fact_id).where(FactChoice.kind == "system",
+                                                                         FactChoice.code == self.value))
+        return _SEGMENT_COLUMNS[self.dimension] == self.value
+
+    @property
+    def key(self) -> str:
+        return f"{self.dimension}={self.value}"
+
+
+# Cells -----------------------------------------------------------------------------------------------
+
+def cell(value: float | None, n: int, *, ci: tuple[float, float] | None = None, safe: bool | None = None,
+         digits: int = 2) -> dict[str, Any]:
+    """A figure with the establishments it rests on. `safe` defaults to n ≥ the minimum."""
+    minimum_n = minimum()
+    is_safe = (n >= minimum_n) if safe is None else safe
+    return {
+        "value": None if value is None else (round(value) if digits == 0 else round(value, digits)),
+        "n": n,
+        "ci": None if ci is None or any(math.isnan(x) for x in ci) else [round(ci[0], digits), round(ci[1], digits)],
+        "suppressed": not is_safe,
+        "low_n": n < minimum_n,
+    }
+
+
+def mean_cell(n: int, total: float | None, total_sq: float | None, *, scale: float = 1.0, low: float | None = None,
+              high: float | None = None) -> dict[str, Any]:
+    """Mean of establishment-level values with a t-based 95 % interval, clipped to the scale's bounds."""
+    if not n or total is None:
+        return cell(None, 0)
+    mean = total / n
+    if n > 1:
+        variance = max((total_sq - n * mean * mean) / (n - 1), 0.0)
+        half = t95(n - 1) * math.sqrt(variance / n)
+        lower, upper = mean - half, mean + half
+        if low is not None:
+            lower = max(lower, low)
+        if high is not None:
+            upper = min(upper, high)
+        ci = (lower * scale, upper * scale)
+    else:
+        ci = None
+    return cell(mean * scale, n, ci=ci)
+
+
+def share_cell(k: float, n: int) -> dict[str, Any]:
+    if not n:
+        return cell(None, 0)
+    return cell(k / n, n, safe=share_is_safe(k, n, minimum()), digits=3)
+
+
+def public_view(data: Any) -> Any:
+    """Blank every suppressed cell (value, interval and count) for readers outside the analysts."""
+    if isinstance(data, dict):
+        if "suppressed" in data and "value" in data:
+            if data["suppressed"]:
+                return {**data, "value": None, "ci": None, "n": None}
+            return data
+        return {key: public_view(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [public_view(item) for item in data]
+    return data
+
+
+# Queries ----------------------------------------------------------------------------------------------
+
+def _conditions(solution_id: int, segment: Segment | None) -> list[sa.ColumnElement[bool]]:
+    conditions = [ReportFact.solution_id == solution_id]
+    if segment is not None:
+        conditions.append(segment.condition())
+    return conditions
+
+
+def _yes_share(column: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.case((column == "yes", 1.0), (column.is_not(None), 0.0))
+
+
+def _establishment_means(conditions) -> dict[str, Any]:
+    """One grouped query: per establishment the mean of each measure, then counts, sums and sums of squares."""
+    measures: dict[str, sa.ColumnElement] = {
+        **{f"rating_{name}": getattr(ReportFact, f"rating_{name}") * 1.0 for name in RATING_COLUMNS},
+        **{f"gov_{name}": getattr(ReportFact, f"gov_{name}") * 1.0 for name in GOVERNANCE_COLUMNS},
+        "sus": ReportFact.sus_score,
+        "nps": sa.case((ReportFact.nps_rating >= 9, 1.0), (ReportFact.nps_rating <= 6, -1.0),
+                       (ReportFact.nps_rating.is_not(None), 0.0)),
+        "again": _yes_share(ReportFact.choose_again),
+        "months": ReportFact.months_to_golive * 1.0,
+        "effort": ReportFact.integration_effort * 1.0,
+    }
+    per_establishment = (sa.select(ReportFact.establishment_id,
+                                   *(sa.func.avg(expr).label(name) for name, expr in measures.items()))
+                         .where(*conditions).group_by(ReportFact.establishment_id).subquery())
+    columns = [sa.func.count().label("establishments")]
+    for name in measures:
+        column = per_establishment.c[name]
+        columns += [sa.func.count(column).label(f"{name}__n"), sa.func.sum(column).label(f"{name}__sum"),
+                    sa.func.sum(column * column).label(f"{name}__sq")]
+    row = db.session.execute(sa.select(*columns).select_from(per_establishment)).mappings().one()
+    return dict(row)
+
+
+def _triple(row: dict[str, Any], name: str) -> tuple[int, float | None, float | None]:
+    return int(row[f"{name}__n"] or 0), row[f"{name}__sum"], row[f"{name}__sq"]
+
+
+def _current_stages(conditions) -> dict[str, int]:
+    """Stage of each establishment's most recent voice, counted."""
+    ranked = (sa.select(ReportFact.establishment_id, ReportFact.stage,
+                        sa.func.row_number().over(partition_by=ReportFact.establishment_id,
+                                                  order_by=(ReportFact.published_at.desc(), ReportFact.id.desc()))
+                        .label("rank"))
+              .where(*conditions).subquery())
+    rows = db.session.execute(sa.select(ranked.c.stage, sa.func.count()).where(ranked.c.rank == 1)
+                              .group_by(ranked.c.stage)).all()
+    return {stage: int(count) for stage, count in rows}
+
+
+def _adoption(conditions) -> list[tuple[str, int]]:
+    first = (sa.select(ReportFact.establishment_id, sa.func.min(ReportFact.start_quarter).label("quarter"))
+             .where(*conditions, ReportFact.start_quarter.is_not(None))
+             .group_by(ReportFact.establishment_id).subquery())
+    rows = db.session.execute(sa.select(first.c.quarter, sa.func.count()).group_by(first.c.quarter)
+                              .order_by(first.c.quarter)).all()
+    total, cumulative = 0, []
+    for quarter, count in rows:
+        total += int(count)
+        cumulative.append((quarter, total))
+    return cumulative
+
+
+def _choice_counts(conditions) -> dict[str, dict[str, int]]:
+    rows = db.session.execute(
+        sa.select(FactChoice.kind, FactChoice.code, sa.func.count(sa.distinct(ReportFact.establishment_id)))
+        .join(ReportFact, ReportFact.id == FactChoice.fact_id).where(*conditions)
+        .group_by(FactChoice.kind, FactChoice.code)).all()
+    counts: dict[str, dict[str, int]] = {}
+    for kind, code, n in rows:
+        counts.setdefault(kind, {})[code] = int(n)
+    return counts
+
+
+def _time_saved(conditions) -> dict[str, Any]:
+    result = {}
+    for unit in ("per_user_week", "per_service_week"):
+        values = [float(v) for (v,) in db.session.execute(
+            sa.select(sa.func.avg(ReportFact.time_saved_hours)).where(*conditions, ReportFact.time_saved_unit == unit)
+            .group_by(ReportFact.establishment_id))]
+        n = len(values)
+        if n:
+            q1, median, q3 = (pystats.quantiles(values, n=4, method="inclusive") if n > 1 else (values[0],) * 3)
+        else:
+            q1 = median = q3 = None
+        result[unit] = {"median": cell(median, n, digits=1), "q1": cell(q1, n, digits=1), "q3": cell(q3, n, digits=1)}
+    return result
+
+
+def _integration(conditions) -> list[dict[str, Any]]:
+    per_establishment = (
+        sa.select(FactChoice.code, ReportFact.establishment_id,
+                  sa.func.avg(ReportFact.integration_effort * 1.0).label("effort"),
+                  sa.func.avg(_yes_share(ReportFact.choose_again)).label("again"))
+        .join(ReportFact, ReportFact.id == FactChoice.fact_id)
+        .where(*conditions, FactChoice.kind == "system")
+        .group_by(FactChoice.code, ReportFact.establishment_id).subquery())
+    rows = db.session.execute(sa.select(
+        per_establishment.c.code, sa.func.count(), sa.func.count(per_establishment.c.effort),
+        sa.func.sum(per_establishment.c.effort), sa.func.sum(per_establishment.c.effort * per_establishment.c.effort),
+        sa.func.count(per_establishment.c.again), sa.func.sum(per_establishment.c.again))
+        .group_by(per_establishment.c.code).order_by(sa.func.count().desc(), per_establishment.c.code)).all()
+    return [{"system": code, "establishments": cell(n, n, digits=0),
+             "effort": mean_cell(effort_n, effort_sum, effort_sq, low=1, high=5),
+             "success": share_cell(again_sum or 0, again_n)}
+            for code, n, effort_n, effort_sum, effort_sq, again_n, again_sum in rows]
+
+
+def segment_counts(solution_id: int, dimension: str) -> dict[str, int]:
+    """Establishments per value of one segment dimension (for complementary suppression)."""
+    if dimension == "system":
+        query = (sa.select(FactChoice.code, sa.func.count(sa.distinct(ReportFact.establishment_id)))
+                 .join(ReportFact, ReportFact.id == FactChoice.fact_id)
+                 .where(ReportFact.solution_id == solution_id, FactChoice.kind == "system").group_by(FactChoice.code))
+    else:
+        column = _SEGMENT_COLUMNS[dimension]
+        query = (sa.select(column, sa.func.count(sa.distinct(ReportFact.establishment_id)))
+                 .where(ReportFact.solution_id == solution_id, column.is_not(None)).group_by(column))
+    return {str(value): int(n) for value, n in db.session.execute(query)}
+
+
+def hidden_segments(solution_id: int, dimension: str) -> set[str]:
+    return complementary_suppression(segment_counts(solution_id, dimension), minimum())
+
+
+# The scorecard ----------------------------------------------------------------------------------------
+
+def compute_scorecard(solution_id: int, segment: Segment | None = None) -> dict[str, Any]:
+    """Every figure of a solution's scorecard, with the suppression flags of the visitors' view."""
+    conditions = _conditions(solution_id, segment)
+    minimum_n = minimum()
+    row = _establishment_means(conditions)
+    n = int(row["establishments"] or 0)
+    voices = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact).where(*conditions)) or 0
+    segment_hidden = segment is not None and segment.value in hidden_segments(solution_id, segment.dimension)
+
+    stages = _current_stages(conditions)
+    hidden_stages = complementary_suppression(stages, minimum_n)
+    stopped = stages.get("stopped", 0)
+    choices = _choice_counts(conditions)
+
+    def ranked(kind: str, denominator: int) -> list[dict[str, Any]]:
+        items = [{"code": code, **share_cell(k, denominator), "count": k} for code, k in choices.get(kind, {}).items()]
+        return sorted(items, key=lambda item: (-item["count"], item["code"]))
+
+    card = {
+        "solution_id": solution_id,
+        "segment": None if segment is None else {"dimension": segment.dimension, "value": segment.value},
+        "min_establishments": minimum_n,
+        "establishments": cell(n, n, digits=0),
+        "reports": cell(voices, n, digits=0),
+        "stages": [{"stage": stage, **cell(stages.get(stage, 0), stages.get(stage, 0), digits=0,
+                                           safe=stage not in hidden_stages)} for stage in STAGES],
+        "stop_rate": {**share_cell(stopped, n), **({"suppressed": True} if "stopped" in hidden_stages else {})},
+        "adoption": [{"quarter": quarter, **cell(total, total, digits=0)} for quarter, total in _adoption(conditions)],
+        "ratings": {name: mean_cell(*_triple(row, f"rating_{name}"), low=1, high=5) for name in RATING_COLUMNS},
+        "sus": mean_cell(*_triple(row, "sus"), low=0, high=100),
+        "sus_benchmarks": SUS_BENCHMARKS,
+        "nps": mean_cell(*_triple(row, "nps"), scale=100.0, low=-1, high=1),
+        "choose_again": share_cell(row["again__sum"] or 0, int(row["again__n"] or 0)),
+        "months_to_golive": mean_cell(*_triple(row, "months"), low=0),
+        "integration_effort": mean_cell(*_triple(row, "effort"), low=1, high=5),
+        "time_saved": _time_saved(conditions),
+        "prerequisites_met": ranked("prerequisite_met", n),
+        "prerequisites_missing": ranked("prerequisite_missing", n),
+        "difficulties": ranked("difficulty", n),
+        "stop_reasons": ranked("stop_reason", stopped),
+        "governance": {name: share_cell(*_gov(row, name)) for name in GOVERNANCE_COLUMNS},
+        "integration": _integration(conditions),
+    }
+    if n < minimum_n or segment_hidden:
+        card = _suppress_everything(card)
+    card["suppressed"] = n < minimum_n or segment_hidden
+    return card
+
+
+def _gov(row: dict[str, Any], name: str) -> tuple[float, int]:
+    count, total, _ = _triple(row, f"gov_{name}")
+    return (total or 0.0), count
+
+
+def _suppress_everything(data: Any) -> Any:
+    if isinstance(data, dict):
+        if "suppressed" in data and "value" in data:
+            return {**data, "suppressed": True}
+        return {key: _suppress_everything(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_suppress_everything(item) for item in data]
+    return data
+
+
+def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool = False) -> dict[str, Any]:
+    """The scorecard as a reader sees it: from the cache (dropped on every publication) or computed."""
+    from app.services.stat_cache import cached
+
+    card = cached(f"scorecard:{solution_id}:{segment.key if segment else '-'}", solution_id,
+                  lambda: compute_scorecard(solution_id, segment))
+    return card if analyst else public_view(card)
