@@ -203,6 +203,9 @@ CASES = [
     Case("moderation.dismiss_flag", "POST",
          lambda w: f"/moderation/flags/{w.flagged.working_revision.flags[0].id}/dismiss",
          login_redirect("", 302, allowed=MODERATORS)),
+    # Statistics pages (add above this line)
+    # API cases (add above this line)
+    # Export cases (add above this line)
 ]
 
 

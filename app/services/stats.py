@@ -323,3 +323,83 @@ def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool
     card = cached(f"scorecard:{solution_id}:{segment.key if segment else '-'}", solution_id,
                   lambda: compute_scorecard(solution_id, segment))
     return card if analyst else public_view(card)
+
+
+# The observatory: AI adoption across the country ------------------------------------------------------
+
+def _partition_rows(rows: list[tuple[Any, Any, int]]) -> dict[Any, dict[Any, dict[str, Any]]]:
+    """A table of establishment counts, each row a partition whose total is shown: complementary suppression
+    inside every row."""
+    table: dict[Any, dict[Any, int]] = {}
+    for row_key, column_key, n in rows:
+        table.setdefault(row_key, {})[column_key] = int(n)
+    minimum_n = minimum()
+    result = {}
+    for row_key, counts in table.items():
+        hidden = complementary_suppression(counts, minimum_n)
+        result[row_key] = {key: cell(n, n, digits=0, safe=key not in hidden) for key, n in counts.items()}
+    return result
+
+
+def compute_observatory() -> dict[str, Any]:
+    """Adoption by category × region, × establishment type and × quarter; the most deployed solutions; stop
+    rates. Every count is of distinct establishments."""
+    establishments_by = lambda column: (  # noqa: E731
+        sa.select(ReportFact.category_id, column, sa.func.count(sa.distinct(ReportFact.establishment_id)))
+        .where(column.is_not(None)).group_by(ReportFact.category_id, column))
+    by_region = _partition_rows(db.session.execute(establishments_by(ReportFact.region)).all())
+    by_type = _partition_rows(db.session.execute(establishments_by(ReportFact.establishment_type)).all())
+
+    first_quarter = (sa.select(ReportFact.category_id, ReportFact.establishment_id,
+                               sa.func.min(ReportFact.start_quarter).label("quarter"))
+                     .where(ReportFact.start_quarter.is_not(None))
+                     .group_by(ReportFact.category_id, ReportFact.establishment_id).subquery())
+    quarters: dict[int, list[dict[str, Any]]] = {}
+    for category_id, quarter, n in db.session.execute(
+            sa.select(first_quarter.c.category_id, first_quarter.c.quarter, sa.func.count())
+            .group_by(first_quarter.c.category_id, first_quarter.c.quarter)
+            .order_by(first_quarter.c.category_id, first_quarter.c.quarter)):
+        series = quarters.setdefault(category_id, [])
+        total = (series[-1]["value_raw"] if series else 0) + int(n)
+        series.append({"quarter": quarter, "value_raw": total, **cell(total, total, digits=0)})
+    for series in quarters.values():
+        for point in series:
+            point.pop("value_raw")
+
+    totals = dict(db.session.execute(sa.select(ReportFact.category_id,
+                                               sa.func.count(sa.distinct(ReportFact.establishment_id)))
+                                     .group_by(ReportFact.category_id)).all())
+    latest = (sa.select(ReportFact.category_id, ReportFact.establishment_id, ReportFact.solution_id, ReportFact.stage,
+                        sa.func.row_number().over(partition_by=(ReportFact.establishment_id, ReportFact.solution_id),
+                                                  order_by=(ReportFact.published_at.desc(), ReportFact.id.desc()))
+                        .label("rank")).subquery())
+    stops = dict(db.session.execute(
+        sa.select(latest.c.category_id, sa.func.count(sa.distinct(latest.c.establishment_id)))
+        .where(latest.c.rank == 1, latest.c.stage == "stopped").group_by(latest.c.category_id)).all())
+    top = db.session.execute(
+        sa.select(ReportFact.solution_id, sa.func.count(sa.distinct(ReportFact.establishment_id)).label("n"))
+        .group_by(ReportFact.solution_id).order_by(sa.desc("n"), ReportFact.solution_id).limit(10)).all()
+    all_establishments = db.session.scalar(sa.select(sa.func.count(sa.distinct(ReportFact.establishment_id)))) or 0
+    all_stopped = db.session.scalar(sa.select(sa.func.count(sa.distinct(latest.c.establishment_id)))
+                                    .where(latest.c.rank == 1, latest.c.stage == "stopped")) or 0
+    return {
+        "min_establishments": minimum(),
+        "establishments": cell(all_establishments, all_establishments, digits=0),
+        "stop_rate": share_cell(all_stopped, all_establishments),
+        "categories": {
+            str(category_id): {
+                "establishments": cell(totals.get(category_id, 0), totals.get(category_id, 0), digits=0),
+                "stop_rate": share_cell(stops.get(category_id, 0), totals.get(category_id, 0)),
+                "by_region": by_region.get(category_id, {}),
+                "by_type": by_type.get(category_id, {}),
+                "by_quarter": quarters.get(category_id, []),
+            } for category_id in totals},
+        "most_deployed": [{"solution_id": solution_id, **cell(n, n, digits=0)} for solution_id, n in top],
+    }
+
+
+def observatory(*, analyst: bool = False) -> dict[str, Any]:
+    from app.services.stat_cache import cached
+
+    data = cached("observatory", None, compute_observatory)
+    return data if analyst else public_view(data)
