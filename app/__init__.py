@@ -131,6 +131,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(moderation_bp)
+    from app.stats import bp as stats_bp
+
+    app.register_blueprint(stats_bp)
     # Statistics blueprint (registered above this line)
     # API blueprint (registered above this line)
     # Exports blueprint (registered above this line)

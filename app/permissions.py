@@ -87,6 +87,11 @@ def can_moderate(user: Any) -> bool:
     return _is(user, "moderator", "admin")
 
 
+def can_see_unsuppressed_statistics(user: Any) -> bool:
+    """Analysts (and admins) see every cell, with a small-n warning; everyone else the suppressed view."""
+    return _is(user, "analyst", "admin")
+
+
 def require(predicate: Callable[[Any], bool]) -> Callable:
     """View decorator: 403 unless predicate(current_user); anonymous users are sent to log in."""
 

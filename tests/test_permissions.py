@@ -203,6 +203,14 @@ CASES = [
     Case("moderation.dismiss_flag", "POST",
          lambda w: f"/moderation/flags/{w.flagged.working_revision.flags[0].id}/dismiss",
          login_redirect("", 302, allowed=MODERATORS)),
+    Case("stats.scorecard", "GET", lambda w: f"/statistics/solutions/{w.solution.id}", everyone(200),
+         label="published solution"),
+    Case("stats.scorecard", "GET", lambda w: f"/statistics/solutions/{w.archived.id}",
+         {role: 200 if role in STAFF else 404 for role in ROLES}, label="archived solution"),
+    Case("stats.compare", "GET", lambda w: f"/statistics/compare?solutions={w.solution.id}&solutions={w.archived.id}",
+         everyone(200)),
+    Case("stats.category", "GET", lambda w: f"/statistics/categories/{w.solution.category.slug}", everyone(200)),
+    Case("stats.observatory", "GET", lambda w: "/observatory", everyone(200)),
     # Statistics pages (add above this line)
     # API cases (add above this line)
     # Export cases (add above this line)

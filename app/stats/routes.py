@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app import permissions
+from app import questionnaire as q
+from app import vocabulary as v
+from app.extensions import db
+from app.models import Category, Solution
+from app.services import stats
+from app.stats import bp
+
+SEGMENT_LABELS = {
+    "type": (_l("Type d'établissement"), v.ESTABLISHMENT_TYPES),
+    "sector": (_l("Secteur"), v.SECTORS),
+    "size_class": (_l("Taille"), v.SIZE_CLASSES),
+    "region": (_l("Région"), v.REGIONS),
+    "hosting": (_l("Hébergement"), q.REPORT_HOSTING),
+    "system": (_l("Système intégré"), q.REPORT_SYSTEMS),
+}
+
+
+@bp.app_template_filter("rating_row")
+def rating_row(item, cells):
+    code, label = item
+    return str(label), cells.get(code, stats.cell(None, 0))
+
+
+@bp.app_template_filter("stage_row")
+def stage_row(row):
+    return str(q.STAGES.get(row["stage"], row["stage"])), row
+
+
+@bp.app_template_filter("choice_row")
+def choice_row(row, vocabulary):
+    return str(vocabulary.get(row["code"], row["code"])), row
+
+
+def _segment_from_args() -> stats.Segment | None:
+    dimension, _, value = (request.args.get("segment") or "").partition(":")
+    return stats.Segment.parse(dimension, value)
+
+
+def _solution_or_404(solution_id: int) -> Solution:
+    solution = db.session.get(Solution, solution_id)
+    if solution is None or (solution.archived and not permissions.can_see_archived_solutions(current_user)):
+        abort(404)
+    return solution
+
+
+def _commit_cache() -> None:
+    # Scorecards computed for this request were cached in the session: keep them for the next readers.
+    db.session.commit()
+
+
+@bp.route("/statistics/solutions/<int:solution_id>")
+def scorecard(solution_id: int):
+    solution = _solution_or_404(solution_id)
+    segment = _segment_from_args()
+    analyst = permissions.can_see_unsuppressed_statistics(current_user)
+    card = stats.scorecard(solution.id, segment, analyst=analyst)
+    _commit_cache()
+    return render_template("stats/scorecard.html", solution=solution, card=card, segment=segment, analyst=analyst,
+                           segment_labels=SEGMENT_LABELS)
+
+
+@bp.route("/statistics/compare")
+def compare():
+    ids = [i for i in request.args.getlist("solutions", type=int) if i][:4]
+    solutions = [s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(ids),
+                                                                         Solution.archived.is_(False)))]
+    solutions.sort(key=lambda s: ids.index(s.id))  # the reader's order: never a ranking
+    analyst = permissions.can_see_unsuppressed_statistics(current_user)
+    cards = [stats.scorecard(s.id, analyst=analyst) for s in solutions] if 2 <= len(solutions) <= 4 else []
+    _commit_cache()
+    choices = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
+                                 .order_by(Solution.name)).all()
+    return render_template("stats/compare.html", solutions=solutions, cards=cards, analyst=analyst,
+                           choices=choices, selected=ids)
+
+
+@bp.route("/statistics/categories/<slug>")
+def category(slug: str):
+    category_obj = db.session.scalar(sa.select(Category).where(Category.slug == slug)) or abort(404)
+    solutions = db.session.scalars(sa.select(Solution).where(Solution.category_id == category_obj.id,
+                                                             Solution.archived.is_(False))
+                                   .order_by(Solution.name)).all()
+    analyst = permissions.can_see_unsuppressed_statistics(current_user)
+    cards = {s.id: stats.scorecard(s.id, analyst=analyst) for s in solutions}
+    _commit_cache()
+    return render_template("stats/category.html", category=category_obj, solutions=solutions, cards=cards,
+                           analyst=analyst)
+
+
+@bp.route("/observatory")
+def observatory():
+    analyst = permissions.can_see_unsuppressed_statistics(current_user)
+    data = stats.observatory(analyst=analyst)
+    _commit_cache()
+    categories = db.session.scalars(sa.select(Category).order_by(Category.position)).all()
+    names = dict(db.session.execute(sa.select(Solution.id, Solution.name)).all())
+    return render_template("stats/observatory.html", data=data, categories=categories, analyst=analyst,
+                           solution_names=names)
