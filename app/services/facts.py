@@ -82,11 +82,16 @@ def fact_choices(answers: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _voices(pairs: set[tuple[int, int]]) -> list[tuple[Report, ReportRevision]]:
-    """The latest published report of each author, for the given (establishment, solution) pairs."""
-    if not pairs:
-        return []
-    condition = sa.or_(*(sa.and_(Report.establishment_id == e, Report.solution_id == s) for e, s in pairs))
+def _voices(pairs: set[tuple[int, int]] | None = None, establishments: tuple[int, int] | None = None
+            ) -> list[tuple[Report, ReportRevision]]:
+    """The latest published report of each author, for the given (establishment, solution) pairs, or for
+    every pair of a range of establishment ids."""
+    if pairs is not None:
+        if not pairs:
+            return []
+        condition = sa.tuple_(Report.establishment_id, Report.solution_id).in_(sorted(pairs))
+    else:
+        condition = Report.establishment_id.between(*establishments)
     rows = db.session.execute(
         sa.select(Report, ReportRevision).join(ReportRevision, ReportRevision.id == Report.published_revision_id)
         .where(Report.status == "published", condition)
@@ -103,7 +108,7 @@ def refresh_facts(pairs: Iterable[tuple[int, int]]) -> None:
     pairs = set(pairs)
     if not pairs:
         return
-    condition = sa.or_(*(sa.and_(ReportFact.establishment_id == e, ReportFact.solution_id == s) for e, s in pairs))
+    condition = sa.tuple_(ReportFact.establishment_id, ReportFact.solution_id).in_(sorted(pairs))
     old_ids = sa.select(ReportFact.id).where(condition)
     db.session.execute(sa.delete(FactChoice).where(FactChoice.fact_id.in_(old_ids)))
     db.session.execute(sa.delete(ReportFact).where(condition))
@@ -137,11 +142,13 @@ def rebuild_facts(batch: int = 2000) -> int:
     """Recompute every fact (after a bulk load or a recognizer/vocabulary change). Returns the count."""
     db.session.execute(sa.delete(FactChoice))
     db.session.execute(sa.delete(ReportFact))
-    pairs = db.session.execute(sa.select(Report.establishment_id, Report.solution_id)
-                               .where(Report.status == "published").distinct()).all()
+    ids = db.session.scalars(sa.select(Report.establishment_id).where(Report.status == "published")
+                             .distinct().order_by(Report.establishment_id)).all()
     total = 0
-    for start in range(0, len(pairs), batch):
-        voices = _voices({tuple(p) for p in pairs[start:start + batch]})
+    step = max(1, batch // 20)  # about twenty reports per establishment in a batch
+    for start in range(0, len(ids), step):
+        chunk = ids[start:start + step]
+        voices = _voices(establishments=(chunk[0], chunk[-1]))
         _insert_facts(voices)
         total += len(voices)
         db.session.expunge_all()
