@@ -153,6 +153,12 @@ class DeploymentForm(StepForm):
                                      items=labels))
 
 
+# WTForms orders fields by creation: the ratings and the SUS items are made before the questions that follow them.
+_RATING_FIELDS = {f"rating_{code}": _radio(label, q.RATING_SCALE,
+                                           description=_l("1 = très insatisfaisant, 5 = très satisfaisant."))
+                  for code, label in q.RATINGS.items()}
+
+
 class UseForm(StepForm):
     step = 3
     time_saved_hours = FrenchDecimalField(_l("Temps gagné (en heures, facultatif)"),
@@ -173,8 +179,10 @@ class UseForm(StepForm):
         return {}
 
 
-for _code, _label in q.RATINGS.items():
-    setattr(UseForm, f"rating_{_code}", _radio(_label, q.RATING_SCALE))
+for _name, _field in _RATING_FIELDS.items():
+    setattr(UseForm, _name, _field)
+
+_SUS_FIELDS = {f"sus_{number}": _radio(label, q.SUS_SCALE) for number, label in q.SUS_ITEMS.items()}
 
 
 class UsabilityForm(StepForm):
@@ -184,8 +192,8 @@ class UsabilityForm(StepForm):
                      choices=[SelectChoice(str(n), str(n)) for n in range(11)], validators=[_choose])
 
 
-for _number, _label in q.SUS_ITEMS.items():
-    setattr(UsabilityForm, f"sus_{_number}", _radio(_label, q.SUS_SCALE))
+for _name, _field in _SUS_FIELDS.items():
+    setattr(UsabilityForm, _name, _field)
 
 
 class GovernanceForm(StepForm):

@@ -73,7 +73,7 @@ def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: U
     merged = dict(revision.answers or {})
     merged.update(raw)
     revision.answers = merged  # a new dict, so that the JSON column is seen as changed
-    revision.updated_at = utcnow()
+    revision.updated_at = revision.report.updated_at = utcnow()
     if actor.id != revision.report.author_id:
         _record(actor, "report.edited", revision.report, revision, step=step)
 
