@@ -74,6 +74,10 @@ class Config:
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True
+    # Fictional published reports added by `flask demo load`.
+    DEMO_REPORTS = int(os.environ.get("DEMO_REPORTS", "3000"))
+    # A statistic is shown to readers outside the analysts only when it rests on this many establishments.
+    MIN_ESTABLISHMENTS = int(os.environ.get("MIN_ESTABLISHMENTS", "3"))
     # Demo and test accounts live under the reserved .test domain, which address validation refuses.
     ALLOW_TEST_EMAIL_DOMAINS = False
 
@@ -101,6 +105,7 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = True
     PASSWORD_HASH_FAST = True
     ALLOW_TEST_EMAIL_DOMAINS = True
+    DEMO_REPORTS = 300  # enough for every page to show figures, cheap enough for the suite
 
 
 class ProductionConfig(Config):

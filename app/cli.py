@@ -117,7 +117,10 @@ def _refuse_in_production() -> None:
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds establishments.")
-def demo_load_command(if_empty: bool) -> None:
+@click.option("--reports", "report_target", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Published fictional reports to reach (default: the DEMO_REPORTS setting, 3000).")
+@click.option("--no-reports", is_flag=True, help="Load no fictional reports.")
+def demo_load_command(if_empty: bool, report_target: int | None, no_reports: bool) -> None:
     """Load the fictional demonstration data (idempotent)."""
     from app.models import Establishment
     from app.services.demo import DEMO_PASSWORD, demo_logins, load_demo
@@ -126,7 +129,7 @@ def demo_load_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(sa.select(Establishment.id).limit(1)) is not None:
         click.echo("La base contient déjà des données : démonstration non rechargée.")
     else:
-        created = load_demo()
+        created = load_demo(with_reports=not no_reports, report_target=report_target)
         db.session.commit()
         click.echo("Données de démonstration (fictives) : " + ", ".join(f"{k} +{n}" for k, n in created.items()))
     click.echo(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import vocabulary as v
 from app.extensions import db
@@ -206,8 +207,12 @@ def demo_establishments(count: int = 200, seed: int = 2022) -> list[dict]:
     return rows
 
 
-def load_demo() -> dict[str, int]:
-    """Create what is missing of the demonstration data; returns counts of what was created."""
+def load_demo(with_reports: bool = True, report_target: int | None = None) -> dict[str, int]:
+    """Create what is missing of the demonstration data; returns counts of what was created.
+
+    with_reports: also add fictional published reports, up to `report_target` (default: the
+    DEMO_REPORTS setting, 3000).
+    """
     created = {"categories": ensure_categories(), "solutions": 0, "establishments": 0, "users": 0}
     categories_by_slug = {c.slug: c for c in db.session.scalars(sa.select(Category))}
 
@@ -252,6 +257,13 @@ def load_demo() -> dict[str, int]:
                             status="pending", establishment_id=home.id))
         created["users"] += 1
     db.session.flush()
+    # --- fictional published reports (app.services.demo_reports) ---
+    if with_reports:
+        from app.services.demo_reports import load_demo_reports
+
+        target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
+        created["reports"] = load_demo_reports(target)
+    # --- end of fictional published reports ---
     return created
 
 
