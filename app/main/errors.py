@@ -36,6 +36,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            from app.api.errors import api_error
+
+            return api_error(error)
         code = error.code or 500
         if code not in _messages():
             return error
@@ -50,4 +54,8 @@ def register(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            from app.api.errors import api_error
+
+            return api_error(500)
         return render_error(500)

@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate."""
 
+from app.models.api_token import ApiToken
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.facts import FactChoice, ReportFact, StatCache
@@ -7,5 +8,5 @@ from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, S
 from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import User
 
-__all__ = ["AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "PrivacyFlag", "Report",
+__all__ = ["ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "PrivacyFlag", "Report",
            "ReportFact", "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "Submission", "User"]

@@ -1,0 +1,188 @@
+"""The JSON endpoints of /api/v1: catalogue, scorecards and observatory (GET only)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_smorest import abort
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from app import permissions
+from app.api import bp
+from app.api.schemas import (
+    CategoryPageSchema,
+    ObservatorySchema,
+    PageArgsSchema,
+    ScorecardArgsSchema,
+    ScorecardSchema,
+    SolutionArgsSchema,
+    SolutionDetailSchema,
+    SolutionPageSchema,
+)
+from app.extensions import db
+from app.models import Category, Solution
+from app.services import api_tokens, stats
+from app.services.catalogue import CatalogueFilters, search_solutions
+
+# Path ids beyond a database integer can only be unknown: refused by the route itself (and documented).
+MAX_ID = 2**31 - 1
+# Fields whose content comes from the vendor and is not checked by the platform.
+VENDOR_DECLARED = ("intended_use", "target_users", "device_class", "ce_marked", "ai_act_risk", "hosting",
+                   "integrations")
+LIST_FIELDS = ("device_class", "ai_act_risk", "hosting", "integrations")
+
+
+@bp.before_request
+def authenticate_token() -> None:
+    """A bearer token, when sent, must be valid; without one the caller is a visitor."""
+    header = request.headers.get("Authorization")
+    g.api_user = None
+    if header is None:
+        return
+    user = api_tokens.authenticate(header)
+    if user is None:
+        raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Retex IA"}))
+    db.session.commit()  # last_used_at
+    g.api_user = user
+
+
+def _analyst() -> bool:
+    return permissions.can_see_unsuppressed_statistics(g.get("api_user"))
+
+
+def _errors(*codes: int):
+    """Document the error answers of an operation (all in the ErrorSchema shape)."""
+
+    def decorator(view):
+        for code in codes:
+            # The lazily registered component responses (NOT_FOUND…) carry ErrorSchema.
+            view = bp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+
+    return decorator
+
+
+def _page(pagination, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": items, "page": pagination.page, "per_page": pagination.per_page, "total": pagination.total,
+            "pages": pagination.pages}
+
+
+def solution_item(solution: Solution, detail: bool = False) -> dict[str, Any]:
+    item = {
+        "id": solution.id, "slug": solution.slug, "name": solution.name, "vendor": solution.vendor,
+        "category": {"id": solution.category.id, "slug": solution.category.slug, "name": solution.category.name_fr},
+        "short_description": solution.short_description, "device_class": solution.device_class,
+        "ai_act_risk": solution.ai_act_risk, "hosting": solution.hosting_options,
+        "integrations": solution.integrations, "sectors": solution.sectors,
+        "vendor_declared": list(VENDOR_DECLARED if detail else LIST_FIELDS),
+        "is_fictional": solution.is_fictional,
+        "links": {"self": url_for("api.get_solution", solution_id=solution.id),
+                  "scorecard": url_for("api.get_scorecard", solution_id=solution.id)},
+    }
+    if detail:
+        item.update(intended_use=solution.intended_use or "", target_users=solution.target_users or "",
+                    ce_marked=solution.ce_marked, website=solution.website)
+    return item
+
+
+def _solution_or_404(solution_id: int) -> Solution:
+    solution = db.session.get(Solution, solution_id)
+    if solution is None or solution.archived:
+        abort(404, message=_("Solution introuvable (identifiant inconnu ou solution archivée)."))
+    return solution
+
+
+@bp.route("/solutions")
+@bp.arguments(SolutionArgsSchema, location="query", error_status_code=400)
+@bp.response(200, SolutionPageSchema)
+@_errors(401, 429)
+def list_solutions(args: dict[str, Any]):
+    """Solutions du catalogue
+
+    Solutions non archivées, par ordre alphabétique ; filtres par catégorie (slug) et texte libre.
+    """
+    query = (args.get("q") or "").replace("\x00", " ")
+    filters = CatalogueFilters.from_args({"q": query, "category": args.get("category") or ""})
+    pagination = db.paginate(search_solutions(filters), page=args["page"], per_page=args["per_page"],
+                             error_out=False, count=True)
+    return _page(pagination, [solution_item(s) for s in pagination.items])
+
+
+@bp.route(f"/solutions/<int(max={MAX_ID}):solution_id>")
+@bp.response(200, SolutionDetailSchema)
+@_errors(401, 404, 429)
+def get_solution(solution_id: int):
+    """Une solution
+
+    Fiche d'une solution non archivée, avec les champs déclarés par l'éditeur.
+    """
+    return solution_item(_solution_or_404(solution_id), detail=True)
+
+
+@bp.route("/categories")
+@bp.arguments(PageArgsSchema, location="query", error_status_code=400)
+@bp.response(200, CategoryPageSchema)
+@_errors(401, 429)
+def list_categories(args: dict[str, Any]):
+    """Catégories de solutions
+
+    Avec le nombre de solutions non archivées de chacune.
+    """
+    counts = (sa.select(sa.func.count()).where(Solution.category_id == Category.id, Solution.archived.is_(False))
+              .correlate(Category).scalar_subquery())
+    query = sa.select(Category, counts.label("solutions")).order_by(Category.position, Category.name_fr, Category.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Category)) or 0
+    page, per_page = args["page"], args["per_page"]
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    items = [{"id": c.id, "slug": c.slug, "name": c.name_fr, "name_en": c.name_en, "description": c.description_fr,
+              "solutions": int(n)} for c, n in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": -(-total // per_page)}
+
+
+@bp.route(f"/solutions/<int(max={MAX_ID}):solution_id>/scorecard")
+@bp.arguments(ScorecardArgsSchema, location="query", error_status_code=400)
+@bp.response(200, ScorecardSchema)
+@_errors(401, 404, 429)
+def get_scorecard(args: dict[str, Any], solution_id: int):
+    """Fiche statistique d'une solution
+
+    Chaque chiffre est une cellule (`value`, `n` établissements, `ci` à 95 %, `suppressed`, `low_n`).
+    Sans jeton d'analyste, les cellules sous le secret statistique sont masquées. `segment` et `value`
+    ensemble restreignent la fiche à un segment (par exemple `segment=region&value=11`).
+    """
+    solution = _solution_or_404(solution_id)
+    segment = stats.Segment.parse(args.get("segment"), args.get("value"))
+    analyst = _analyst()
+    card = stats.scorecard(solution.id, segment, analyst=analyst)
+    db.session.commit()  # keep the figures computed for this request in the cache
+    return card if analyst else _hide_counts(card)
+
+
+@bp.route("/observatory")
+@bp.response(200, ObservatorySchema)
+@_errors(401, 429)
+def get_observatory():
+    """Observatoire national
+
+    Adoption de l'IA par catégorie, région, type d'établissement et trimestre ; solutions les plus
+    déployées ; taux d'arrêt. Chaque compte est un nombre d'établissements distincts.
+    """
+    data = stats.observatory(analyst=_analyst())
+    db.session.commit()  # keep the figures computed for this request in the cache
+    return data
+
+
+def _hide_counts(data: Any) -> Any:
+    """Ranked choices carry a raw `count` beside their cell: blank it with the cell when it is suppressed."""
+    if isinstance(data, dict):
+        if data.get("suppressed") and "count" in data:
+            return {**data, "count": None}
+        return {key: _hide_counts(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_hide_counts(item) for item in data]
+    return data

@@ -1,0 +1,54 @@
+"""Analysts' API tokens: list, create (the clear token is shown once), revoke."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import permissions
+from app.api import pages
+from app.api.forms import NewTokenForm, RevokeTokenForm
+from app.extensions import db
+from app.models import ApiToken
+from app.services import api_tokens
+
+# The clear token travels once, from the creation to the next page, then is forgotten.
+_NEW_TOKEN_KEY = "api_token_once"  # noqa: S105 (a session key, not a secret)
+
+
+def _page(form: NewTokenForm):
+    new_token = session.pop(_NEW_TOKEN_KEY, None)
+    return render_template("api/tokens.html", tokens=api_tokens.user_tokens(current_user), form=form,
+                           revoke_form=RevokeTokenForm(), new_token=new_token)
+
+
+@pages.route("/account/api-tokens")
+@permissions.require(permissions.can_use_api_tokens)
+def tokens():
+    return _page(NewTokenForm())
+
+
+@pages.route("/account/api-tokens", methods=["POST"])
+@permissions.require(permissions.can_use_api_tokens)
+def create_token():
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        return _page(form)
+    token, clear = api_tokens.create_token(current_user, form.name.data)
+    db.session.commit()
+    session[_NEW_TOKEN_KEY] = {"id": token.id, "name": token.name, "token": clear}
+    return redirect(url_for("api_pages.tokens"))
+
+
+@pages.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@permissions.require(permissions.can_use_api_tokens)
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if not permissions.can_revoke_api_token(current_user, token):
+        abort(404)  # someone else's token: its existence is not revealed
+    if RevokeTokenForm().validate_on_submit():
+        api_tokens.revoke(token, current_user)
+        db.session.commit()
+        flash(_("Le jeton « %(name)s » est révoqué : il ne donne plus accès à l'API.", name=token.name), "success")
+    return redirect(url_for("api_pages.tokens"))
