@@ -82,7 +82,28 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            # A stream_with_context body pushes the request's contexts when first read and pops them when
+            # done: the rest of it must be read and closed in that same context, as a server would.
+            response.response = _ReadInContext(context, response.response)
+        return response
+
+
+class _ReadInContext:
+    def __init__(self, context: contextvars.Context, iterable) -> None:
+        self._context, self._iterable, self._iterator = context, iterable, iter(iterable)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._context.run(next, self._iterator)
+
+    def close(self) -> None:
+        if hasattr(self._iterable, "close"):
+            self._context.run(self._iterable.close)
 
 
 @pytest.fixture

@@ -1,0 +1,68 @@
+"""Analysts' downloads: published reports and solutions' scorecards, as CSV or JSON, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, render_template, request, stream_with_context
+
+from app import permissions
+from app.exports import bp
+from app.extensions import db
+from app.models import Solution
+from app.services import exports, stats
+
+MIMETYPES = {"csv": "text/csv", "json": "application/json"}
+
+
+@bp.before_request
+@permissions.require(permissions.can_export)
+def only_analysts():
+    """Every export: analysts and administrators only."""
+
+
+@bp.route("/")
+def index():
+    solutions = db.session.execute(sa.select(Solution.id, Solution.name, Solution.vendor, Solution.archived)
+                                   .order_by(Solution.name, Solution.vendor)).all()
+    return render_template("exports/index.html", solutions=solutions, min_establishments=stats.minimum())
+
+
+def _solution_arg() -> int | None:
+    raw = request.args.get("solution", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        abort(400)
+    return int(raw)
+
+
+def _download(name: str, fmt: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> Response:
+    body = exports.csv_text(columns, rows) if fmt == "csv" else exports.json_text(rows)
+    filename = f"retex-ia-{name}-{exports.local_today().isoformat()}.{fmt}"
+    return Response(stream_with_context(body), mimetype=MIMETYPES[fmt], headers={
+        "Content-Disposition": f"attachment; filename={filename}",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@bp.route("/reports.<any(csv, json):fmt>")
+def reports(fmt: str):
+    solution_id = _solution_arg()
+    name = "reports" if solution_id is None else f"reports-solution-{solution_id}"
+    return _download(name, fmt, exports.report_columns(), exports.published_report_rows(solution_id))
+
+
+def _aggregate_rows_cached() -> Iterator[dict[str, Any]]:
+    for row in exports.aggregate_rows():
+        # Keep the scorecard just computed for the next readers, and hold no write lock while the client reads.
+        db.session.commit()
+        yield row
+
+
+@bp.route("/aggregates.<any(csv, json):fmt>")
+def aggregates(fmt: str):
+    return _download("aggregates", fmt, exports.aggregate_columns(), _aggregate_rows_cached())
