@@ -92,6 +92,10 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
 
+    from app.api import init_api
+
+    init_api(app)
+
     from app.services.accounts import load_user_from_session_id
 
     login_manager.init_app(app)
@@ -135,7 +139,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(stats_bp)
     # Statistics blueprint (registered above this line)
+    from app.api import register_api
+
+    register_api(app)
     # API blueprint (registered above this line)
+    from app.exports import bp as exports_bp
+
+    app.register_blueprint(exports_bp)
     # Exports blueprint (registered above this line)
 
 

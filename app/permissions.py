@@ -109,3 +109,22 @@ def require(predicate: Callable[[Any], bool]) -> Callable:
         return wrapped
 
     return decorator
+
+
+# API tokens ------------------------------------------------------------------------------------------
+
+def can_use_api_tokens(user: Any) -> bool:
+    """Analysts (and admins) hold API tokens; a token of theirs unlocks the statistics without secrecy."""
+    return _is(user, "analyst", "admin")
+
+
+def can_revoke_api_token(user: Any, token: Any) -> bool:
+    """Holders revoke their own tokens; an admin revokes anyone's (a leaked token, a departure)."""
+    return can_use_api_tokens(user) and (token.user_id == user.id or is_admin(user))
+
+
+# Exports ---------------------------------------------------------------------------------------------
+
+def can_export(user: Any) -> bool:
+    """Analysts (and admins) download the published reports and unsuppressed scorecards."""
+    return _is(user, "analyst", "admin")

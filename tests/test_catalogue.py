@@ -221,3 +221,8 @@ def test_an_admin_cannot_take_away_their_own_rights(client, auth):
     assert "propres droits d'administrateur" in text(response)
     db.session.expire_all()
     assert db.session.get(type(admin), admin.id).role == "admin"
+
+
+def test_a_null_character_in_the_search_is_harmless(client):
+    build_catalogue()
+    assert client.get("/catalogue?q=radio%00lys").status_code == 200

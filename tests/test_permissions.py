@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.services import accounts
+from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
     PASSWORD,
@@ -212,7 +213,36 @@ CASES = [
     Case("stats.category", "GET", lambda w: f"/statistics/categories/{w.solution.category.slug}", everyone(200)),
     Case("stats.observatory", "GET", lambda w: "/observatory", everyone(200)),
     # Statistics pages (add above this line)
+    Case("api.list_solutions", "GET", lambda w: "/api/v1/solutions", everyone(200)),
+    Case("api.get_solution", "GET", lambda w: f"/api/v1/solutions/{w.solution.id}", everyone(200), label="published"),
+    Case("api.get_solution", "GET", lambda w: f"/api/v1/solutions/{w.archived.id}", everyone(404), label="archived"),
+    Case("api.list_categories", "GET", lambda w: "/api/v1/categories", everyone(200)),
+    Case("api.get_scorecard", "GET", lambda w: f"/api/v1/solutions/{w.solution.id}/scorecard", everyone(200),
+         label="published"),
+    Case("api.get_scorecard", "GET", lambda w: f"/api/v1/solutions/{w.archived.id}/scorecard", everyone(404),
+         label="archived"),
+    Case("api.get_observatory", "GET", lambda w: "/api/v1/observatory", everyone(200)),
+    Case("api-docs.openapi_json", "GET", lambda w: "/api/v1/openapi.json", everyone(200)),
+    Case("api_pages.docs", "GET", lambda w: "/api/v1/docs", everyone(200)),
+    Case("api_pages.tokens", "GET", lambda w: "/account/api-tokens", login_redirect("", 200, allowed=("analyst", "admin"))),
+    Case("api_pages.create_token", "POST", lambda w: "/account/api-tokens",
+         login_redirect("", 302, allowed=("analyst", "admin")), lambda w: {"name": "Script"}),
+    # The analyst's token (committed, so that the request sees it); admins revoke anyone's.
+    Case("api_pages.revoke_token", "POST",
+         lambda w: f"/account/api-tokens/{(create_token(w.users['analyst'], 'Script')[0].id, db.session.commit())[0]}"
+                   "/revoke", login_redirect("", 302, allowed=("analyst", "admin"))),
     # API cases (add above this line)
+    Case("exports.index", "GET", lambda w: "/exports/", login_redirect("", 200, allowed=("analyst", "admin"))),
+    Case("exports.reports", "GET", lambda w: "/exports/reports.csv", login_redirect("", 200, allowed=("analyst", "admin")),
+         label="csv"),
+    Case("exports.reports", "GET", lambda w: "/exports/reports.json",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="json"),
+    Case("exports.reports", "GET", lambda w: f"/exports/reports.csv?solution={w.solution.id}",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="one solution"),
+    Case("exports.aggregates", "GET", lambda w: "/exports/aggregates.csv",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="csv"),
+    Case("exports.aggregates", "GET", lambda w: "/exports/aggregates.json",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="json"),
     # Export cases (add above this line)
 ]
 

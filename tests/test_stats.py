@@ -179,3 +179,10 @@ def test_the_subtraction_attack_cannot_recover_a_hidden_region(app):
     assert "53" in hidden and len(hidden) >= 2
     remaining = total["ratings"]["usefulness"]["n"] - visible_n
     assert remaining >= stats.minimum()  # what subtraction yields is the mean of a group, not of one
+
+
+def test_the_visitors_view_drops_raw_counts_of_hidden_shares(three_establishments):
+    card = stats.scorecard(three_establishments.id)
+    for row in card["stop_reasons"] + card["difficulties"]:
+        if row["suppressed"]:
+            assert row["count"] is None and row["value"] is None

@@ -20,7 +20,8 @@ class LanguageForm(FlaskForm):
 @bp.before_app_request
 def keep_session() -> None:
     # The session (and the CSRF token tied to it) outlives a closed browser, so a long form keeps working.
-    session.permanent = True
+    if not request.path.startswith("/api/"):
+        session.permanent = True
 
 
 @bp.route("/")

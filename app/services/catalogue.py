@@ -31,7 +31,7 @@ class CatalogueFilters:
     @classmethod
     def from_args(cls, args: Any, include_archived: bool = False) -> CatalogueFilters:
         def pick(name: str, allowed: dict | None = None) -> str:
-            value = (args.get(name) or "").strip()
+            value = (args.get(name) or "").replace("\x00", "").strip()
             return value if allowed is None or value in allowed else ""
 
         return cls(

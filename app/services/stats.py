@@ -114,7 +114,9 @@ def public_view(data: Any) -> Any:
     if isinstance(data, dict):
         if "suppressed" in data and "value" in data:
             if data["suppressed"]:
-                return {**data, "value": None, "ci": None, "n": None}
+                # Every figure of the cell goes, including a raw count kept beside a share.
+                return {**data, "value": None, "ci": None, "n": None,
+                        **({"count": None} if "count" in data else {})}
             return data
         return {key: public_view(value) for key, value in data.items()}
     if isinstance(data, list):
