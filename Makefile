@@ -7,14 +7,14 @@ export FLASK_APP := app:create_app
 export RETEX_ENV ?= development
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: bench-reports run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
+.PHONY: bench-reports check-pdf-libraries run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
 
 run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup lint check-postgresql check-chromium test-sqlite test-postgresql test-e2e ## The whole suite
 
-setup: venv translations
+setup: venv translations check-pdf-libraries
 
 venv: $(BIN)/.installed
 
@@ -46,14 +46,22 @@ check-postgresql:
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is not reachable at 127.0.0.1:5432: CI needs it." >&2; exit 1; \
 	else echo "PostgreSQL not reachable at 127.0.0.1:5432: its tests will be skipped (install postgresql, trust auth for user postgres)."; fi
 
+# System packages: Pango and a font for the PDF guides (make run and make test), Chromium for the browser tests.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+define apt_install
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages: $(1)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null) || exit 1; \
+	elif [ "$$CI" = "true" ]; then echo "Missing system packages: run 'apt-get install $(1)' as root." >&2; exit 1; \
+	else echo "Missing system packages: run 'sudo apt-get install $(1)'."; fi
+endef
+
+check-pdf-libraries:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		$(call apt_install,$(PDF_PACKAGES)); fi
+
 check-chromium:
-	@if ! command -v chromium >/dev/null; then \
-		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests…"; \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) || exit 1; \
-		elif [ "$$CI" = "true" ]; then echo "Chromium is missing: run 'apt-get install chromium' (as root)." >&2; exit 1; \
-		else echo "Chromium is missing: 'sudo apt-get install chromium' to run the browser tests."; fi; \
-	fi
+	@if ! command -v chromium >/dev/null; then $(call apt_install,chromium); fi
 
 test-sqlite: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/e2e

@@ -92,6 +92,11 @@ def can_see_unsuppressed_statistics(user: Any) -> bool:
     return _is(user, "analyst", "admin")
 
 
+def can_edit_guides(user: Any) -> bool:
+    """National analysts (and admins) write, version and publish guides."""
+    return _is(user, "analyst", "admin")
+
+
 def require(predicate: Callable[[Any], bool]) -> Callable:
     """View decorator: 403 unless predicate(current_user); anonymous users are sent to log in."""
 

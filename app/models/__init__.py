@@ -4,9 +4,13 @@ from app.models.api_token import ApiToken
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.facts import FactChoice, ReportFact, StatCache
+from app.models.guide import Guide, GuideVersion
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import User
 
-__all__ = ["ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "PrivacyFlag", "Report",
-           "ReportFact", "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "Submission", "User"]
+__all__ = [
+    "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "Guide", "GuideVersion",
+    "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute", "StatCache",
+    "Submission", "User"
+]

@@ -126,8 +126,10 @@ def public_view(data: Any) -> Any:
 
 # Queries ----------------------------------------------------------------------------------------------
 
-def _conditions(solution_id: int, segment: Segment | None) -> list[sa.ColumnElement[bool]]:
-    conditions = [ReportFact.solution_id == solution_id]
+def _conditions(solution_id: int | None, segment: Segment | None, category_id: int | None = None
+                ) -> list[sa.ColumnElement[bool]]:
+    conditions = [ReportFact.solution_id == solution_id if category_id is None
+                  else ReportFact.category_id == category_id]
     if segment is not None:
         conditions.append(segment.condition())
     return conditions
@@ -254,14 +256,17 @@ def hidden_segments(solution_id: int, dimension: str) -> set[str]:
 
 # The scorecard ----------------------------------------------------------------------------------------
 
-def compute_scorecard(solution_id: int, segment: Segment | None = None) -> dict[str, Any]:
-    """Every figure of a solution's scorecard, with the suppression flags of the visitors' view."""
-    conditions = _conditions(solution_id, segment)
+def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *,
+                      category_id: int | None = None) -> dict[str, Any]:
+    """Every figure of a solution's (or a whole category's) scorecard, with the suppression flags of the
+    visitors' view."""
+    conditions = _conditions(solution_id, segment, category_id)
     minimum_n = minimum()
     row = _establishment_means(conditions)
     n = int(row["establishments"] or 0)
     voices = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact).where(*conditions)) or 0
-    segment_hidden = segment is not None and segment.value in hidden_segments(solution_id, segment.dimension)
+    segment_hidden = (segment is not None and solution_id is not None
+                      and segment.value in hidden_segments(solution_id, segment.dimension))
 
     stages = _current_stages(conditions)
     hidden_stages = complementary_suppression(stages, minimum_n)
@@ -274,6 +279,7 @@ def compute_scorecard(solution_id: int, segment: Segment | None = None) -> dict[
 
     card = {
         "solution_id": solution_id,
+        "category_id": category_id,
         "segment": None if segment is None else {"dimension": segment.dimension, "value": segment.value},
         "min_establishments": minimum_n,
         "establishments": cell(n, n, digits=0),

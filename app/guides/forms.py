@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.services.guides import MAX_NARRATIVE
+
+
+class SectionForm(Form):
+    key = HiddenField()
+    narrative = TextAreaField(_l("Texte de la section (Markdown)"), validators=[Optional(), Length(max=MAX_NARRATIVE)])
+    visible = BooleanField(_l("Afficher cette section"))
+    position = IntegerField(_l("Ordre"), validators=[InputRequired(), NumberRange(min=0, max=99)])
+
+
+class GuideEditForm(FlaskForm):
+    sections = FieldList(FormField(SectionForm))
+
+
+class NewGuideForm(FlaskForm):
+    subject = SelectField(_l("Sujet du guide"), validators=[InputRequired()])
+
+
+class QuoteForm(FlaskForm):
+    report_id = IntegerField(validators=[InputRequired()])
+    field = HiddenField(validators=[InputRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A state-changing button: only the CSRF token travels."""

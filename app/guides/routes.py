@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app import permissions
+from app.extensions import db
+from app.guides import bp
+from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
+from app.models import Category, Guide, GuideVersion, Report, Solution
+from app.services import guides as service
+from app.services.markdown_text import render
+
+
+def _published_guide_or_404(slug: str) -> Guide:
+    guide = db.session.scalar(sa.select(Guide).where(Guide.slug == slug))
+    if guide is None or guide.latest_version is None:
+        abort(404)
+    return guide
+
+
+def _version_or_404(guide: Guide, number: int) -> GuideVersion:
+    return next((v for v in guide.versions if v.number == number), None) or abort(404)
+
+
+# Reading ----------------------------------------------------------------------------------------------
+
+@bp.route("")
+def index():
+    slug = request.args.get("category", "")
+    query = (sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
+             .outerjoin(Solution, Solution.id == Guide.solution_id).order_by(Guide.title))
+    category = db.session.scalar(sa.select(Category).where(Category.slug == slug)) if slug else None
+    if category is not None:
+        query = query.where(sa.or_(Guide.category_id == category.id, Solution.category_id == category.id))
+    categories = db.session.scalars(sa.select(Category).order_by(Category.position)).all()
+    return render_template("guides/index.html", guides=db.session.scalars(query).all(), categories=categories,
+                           category=category)
+
+
+def _render_version(guide: Guide, version: GuideVersion):
+    sections = service.ordered_sections(version.snapshot, include_hidden=False)
+    return render_template("guides/version.html", guide=guide, version=version, sections=sections,
+                           snapshot=version.snapshot, analyst=permissions.can_edit_guides(current_user))
+
+
+@bp.route("/<slug>")
+def show(slug: str):
+    guide = _published_guide_or_404(slug)
+    return _render_version(guide, guide.latest_version)
+
+
+@bp.route("/<slug>/versions/<int:number>")
+def version(slug: str, number: int):
+    guide = _published_guide_or_404(slug)
+    return _render_version(guide, _version_or_404(guide, number))
+
+
+@bp.route("/<slug>/versions/<int:number>.pdf")
+def version_pdf(slug: str, number: int):
+    from app.services.guide_pdf import pdf_for
+
+    guide = _published_guide_or_404(slug)
+    pdf = pdf_for(_version_or_404(guide, number))
+    db.session.commit()  # the PDF is kept: produced once, served from storage afterwards
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{guide.slug}-v{number}.pdf"'})
+
+
+@bp.route("/<slug>/changes")
+def changes(slug: str):
+    guide = _published_guide_or_404(slug)
+    new_number = request.args.get("to", guide.latest_version.number, type=int)
+    old_number = request.args.get("from", new_number - 1, type=int)
+    new, old = _version_or_404(guide, new_number), _version_or_404(guide, old_number)
+    return render_template("guides/changes.html", guide=guide, old=old, new=new, log=service.changelog(old, new))
+
+
+# Writing (analysts) -----------------------------------------------------------------------------------
+
+@bp.route("/manage")
+@permissions.require(permissions.can_edit_guides)
+def manage():
+    guides = db.session.scalars(sa.select(Guide).order_by(Guide.updated_at.desc())).all()
+    return render_template("guides/manage.html", guides=guides, form=_new_guide_form())
+
+
+def _new_guide_form() -> NewGuideForm:
+    form = NewGuideForm()
+    solutions = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False)).order_by(Solution.name))
+    categories = db.session.scalars(sa.select(Category).order_by(Category.position))
+    form.subject.choices = ([SelectChoice(f"solution:{s.id}", _("Solution : %(name)s", name=s.name)) for s in solutions]
+                            + [SelectChoice(f"category:{c.id}", _("Catégorie : %(name)s", name=c.name_fr))
+                               for c in categories])
+    return form
+
+
+@bp.route("/manage/new", methods=["POST"])
+@permissions.require(permissions.can_edit_guides)
+def create():
+    form = _new_guide_form()
+    if not form.validate_on_submit():
+        flash(_("Choisissez une solution ou une catégorie."), "error")
+        return redirect(url_for("guides.manage"))
+    kind, _sep, identifier = form.subject.data.partition(":")
+    subject = db.session.get(Solution if kind == "solution" else Category, int(identifier))
+    guide = service.create_guide(current_user, **{kind: subject})
+    db.session.commit()
+    flash(_("Brouillon généré à partir des retours publiés."), "success")
+    return redirect(url_for("guides.edit", guide_id=guide.id))
+
+
+def _guide_or_404(guide_id: int) -> Guide:
+    return db.get_or_404(Guide, guide_id)
+
+
+@bp.route("/manage/<int:guide_id>", methods=["GET", "POST"])
+@permissions.require(permissions.can_edit_guides)
+def edit(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    sections = service.ordered_sections(guide.draft)
+    form = GuideEditForm(data={"sections": [{"key": s["key"], "narrative": s.get("narrative", ""),
+                                             "visible": s.get("visible", True), "position": s.get("position", 0)}
+                                            for s in sections]} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            service.update_sections(guide, {entry.key.data: {"narrative": entry.narrative.data,
+                                                              "visible": entry.visible.data,
+                                                              "position": entry.position.data}
+                                             for entry in form.sections}, current_user)
+        except service.GuideError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Brouillon enregistré."), "success")
+            target = "guides.preview" if request.form.get("then") == "preview" else "guides.edit"
+            return redirect(url_for(target, guide_id=guide.id))
+    titles = {s["key"]: s for s in guide.draft.get("sections", [])}
+    return render_template("guides/edit.html", guide=guide, form=form, sections=titles,
+                           candidates=service.quote_candidates(guide), quote_form=QuoteForm(),
+                           action_form=ActionForm(), new_reports=service.new_reports_since(guide))
+
+
+@bp.route("/manage/<int:guide_id>/preview")
+@permissions.require(permissions.can_edit_guides)
+def preview(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    sections = []
+    for section in service.ordered_sections(guide.draft, include_hidden=False):
+        sections.append({**section, "narrative_html": str(render(section.get("narrative", "")))})
+    return render_template("guides/version.html", guide=guide, version=None, sections=sections,
+                           snapshot=guide.draft, analyst=True, preview=True)
+
+
+@bp.route("/manage/<int:guide_id>/generate", methods=["POST"])
+@permissions.require(permissions.can_edit_guides)
+def generate(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    if ActionForm().validate_on_submit():
+        service.generate_draft(guide, current_user)
+        db.session.commit()
+        flash(_("Chiffres recalculés à partir des retours publiés ; vos textes sont conservés."), "success")
+    return redirect(url_for("guides.edit", guide_id=guide.id))
+
+
+@bp.route("/manage/<int:guide_id>/quotes", methods=["POST"])
+@permissions.require(permissions.can_edit_guides)
+def add_quote(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    form = QuoteForm()
+    if form.validate_on_submit():
+        try:
+            service.add_quote(guide, form.report_id.data, form.field.data, current_user)
+            db.session.commit()
+            flash(_("Citation ajoutée."), "success")
+        except service.GuideError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("guides.edit", guide_id=guide.id) + "#quotes")
+
+
+@bp.route("/manage/<int:guide_id>/quotes/<int:index>/remove", methods=["POST"])
+@permissions.require(permissions.can_edit_guides)
+def remove_quote(guide_id: int, index: int):
+    guide = _guide_or_404(guide_id)
+    if ActionForm().validate_on_submit():
+        service.remove_quote(guide, index, current_user)
+        db.session.commit()
+    return redirect(url_for("guides.edit", guide_id=guide.id) + "#quotes")
+
+
+@bp.route("/manage/<int:guide_id>/publish", methods=["POST"])
+@permissions.require(permissions.can_edit_guides)
+def publish(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    if ActionForm().validate_on_submit():
+        try:
+            version = service.publish(guide, current_user)
+        except service.GuideError as error:
+            flash(str(error), "error")
+            return redirect(url_for("guides.edit", guide_id=guide.id))
+        db.session.commit()
+        flash(_("Version %(n)d publiée.", n=version.number), "success")
+        return redirect(url_for("guides.version", slug=guide.slug, number=version.number))
+    return redirect(url_for("guides.edit", guide_id=guide.id))
+
+
+@bp.route("/manage/<int:guide_id>/evidence")
+@permissions.require(permissions.can_edit_guides)
+def evidence(guide_id: int):
+    guide = _guide_or_404(guide_id)
+    number = request.args.get("version", type=int)
+    source = _version_or_404(guide, number).snapshot if number else guide.draft
+    reports = db.session.scalars(sa.select(Report).where(Report.id.in_(source.get("evidence", [])))
+                                 .order_by(Report.id)).all()
+    return render_template("guides/evidence.html", guide=guide, reports=reports, number=number)

@@ -1,0 +1,210 @@
+"""Guides: generate a draft from the statistics, edit it, pick quotes, publish immutable versions."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from slugify import slugify
+
+from app.extensions import db
+from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, ReportFact, Solution, User
+from app.models._types import utcnow
+from app.services import audit, stats
+from app.services.guide_sections import build_sections, checklist, declared_fields
+from app.services.markdown_text import render
+from app.services.report_privacy import readable_answers
+
+QUOTABLE_FIELDS = ("advice", "success_factors", "difficulties_text")
+MAX_NARRATIVE = 20_000
+
+
+class GuideError(Exception):
+    """A rule refused the operation; the message is for the analyst."""
+
+
+def _subject_condition(guide: Guide) -> sa.ColumnElement[bool]:
+    if guide.solution_id is not None:
+        return ReportFact.solution_id == guide.solution_id
+    return ReportFact.category_id == guide.category_id
+
+
+def create_guide(actor: User, solution: Solution | None = None, category: Category | None = None) -> Guide:
+    if (solution is None) == (category is None):
+        raise GuideError(_("Un guide porte sur une solution ou sur une catégorie."))
+    title = (_("Retours d'expérience : %(name)s", name=solution.name) if solution
+             else _("Déployer une IA : %(category)s", category=category.name_fr))
+    base = slugify(title)[:140]
+    slug, n = base, 2
+    while db.session.scalar(sa.select(Guide.id).where(Guide.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    guide = Guide(slug=slug, title=title, solution=solution, category=category, created_by_id=actor.id, draft={})
+    db.session.add(guide)
+    db.session.flush()
+    generate_draft(guide, actor)
+    audit.record(actor.id, "guide.created", "guide", guide.id)
+    return guide
+
+
+def generate_draft(guide: Guide, actor: User) -> None:
+    """Recompute figures, charts and sentences from today's facts; the analyst's narratives, order, hidden
+    sections and quotes are kept."""
+    card = stats.public_view(stats.compute_scorecard(guide.solution_id, category_id=guide.category_id))
+    sections = build_sections(card, {"declared": declared_fields(guide.solution)})
+    previous = {s["key"]: s for s in (guide.draft or {}).get("sections", [])}
+    for section in sections:
+        kept = previous.get(section["key"])
+        if kept:
+            section.update(narrative=kept.get("narrative", ""), visible=kept.get("visible", True),
+                           position=kept.get("position", section["position"]))
+    report_ids = list(db.session.scalars(sa.select(ReportFact.report_id).where(_subject_condition(guide))
+                                         .order_by(ReportFact.report_id)))
+    guide.draft = {
+        "sections": sections,
+        "checklist": checklist(card, stats.minimum()),
+        "quotes": (guide.draft or {}).get("quotes", []),
+        "evidence": report_ids,
+        "source": {"establishments": card["establishments"]["value"], "reports": len(report_ids),
+                   "computed_at": utcnow().isoformat()},
+    }
+    guide.draft_generated_at = utcnow()
+    audit.record(actor.id, "guide.generated", "guide", guide.id, reports=len(report_ids))
+
+
+def ordered_sections(draft: dict[str, Any], include_hidden: bool = True) -> list[dict[str, Any]]:
+    sections = sorted(draft.get("sections", []), key=lambda s: (s.get("position", s["number"]), s["number"]))
+    return [s for s in sections if include_hidden or s.get("visible", True)]
+
+
+def update_sections(guide: Guide, changes: dict[str, dict[str, Any]], actor: User) -> None:
+    """Save narratives (Markdown), visibility and order, section by section."""
+    draft = copy.deepcopy(guide.draft)
+    for section in draft["sections"]:
+        change = changes.get(section["key"])
+        if not change:
+            continue
+        if "narrative" in change:
+            text = str(change["narrative"] or "")
+            if len(text) > MAX_NARRATIVE:
+                raise GuideError(_("Le texte d'une section ne peut pas dépasser %(n)d caractères.", n=MAX_NARRATIVE))
+            section["narrative"] = text
+        if "visible" in change:
+            section["visible"] = bool(change["visible"])
+        if "position" in change:
+            section["position"] = int(change["position"])
+    guide.draft = draft
+    audit.record(actor.id, "guide.edited", "guide", guide.id)
+
+
+# Quotes -----------------------------------------------------------------------------------------------
+
+def quote_candidates(guide: Guide, limit: int = 60) -> list[dict[str, Any]]:
+    """Published free texts of the guide's voices that may be quoted (no unresolved personal-data flag)."""
+    reports = db.session.scalars(sa.select(Report).where(Report.id.in_(guide.draft.get("evidence", [])[:2000]))
+                                 .order_by(Report.id.desc()).limit(limit * 2)).all()
+    candidates = []
+    for report in reports:
+        revision = report.published_revision
+        if revision is None:
+            continue
+        for field in QUOTABLE_FIELDS:
+            text = str((revision.answers or {}).get(field) or "").strip()
+            if text and not _flagged(revision.id, field):
+                candidates.append({"report_id": report.id, "field": field, "text": text,
+                                   "establishment": _pseudonym(report)})
+    return candidates[:limit]
+
+
+def _flagged(revision_id: int, field: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyFlag).where(
+        PrivacyFlag.revision_id == revision_id, PrivacyFlag.field == field,
+        PrivacyFlag.status.in_(("open", "rewrite")))) > 0
+
+
+def _pseudonym(report: Report) -> str:
+    from app import vocabulary as v
+
+    establishment = report.establishment
+    return f"{v.label(v.ESTABLISHMENT_TYPES, establishment.type)} · {v.label(v.SIZE_CLASSES, establishment.size_class)}"
+
+
+def add_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
+    if field not in QUOTABLE_FIELDS or report_id not in guide.draft.get("evidence", []):
+        raise GuideError(_("Ce texte ne fait pas partie des retours publiés de ce guide."))
+    report = db.session.get(Report, report_id)
+    revision = report.published_revision if report else None
+    if revision is None or report.status != "published":
+        raise GuideError(_("Ce texte ne fait pas partie des retours publiés de ce guide."))
+    if _flagged(revision.id, field):
+        raise GuideError(_("Ce texte contient une donnée personnelle possible non traitée : il ne peut pas être cité."))
+    text = str(readable_answers(revision).get(field) or "").strip()
+    draft = copy.deepcopy(guide.draft)
+    if not any(q["report_id"] == report_id and q["field"] == field for q in draft["quotes"]):
+        draft["quotes"].append({"report_id": report_id, "field": field, "text": text,
+                                "establishment": _pseudonym(report)})
+    guide.draft = draft
+    audit.record(actor.id, "guide.quote_added", "guide", guide.id, report=report_id, field=field)
+
+
+def remove_quote(guide: Guide, index: int, actor: User) -> None:
+    draft = copy.deepcopy(guide.draft)
+    if 0 <= index < len(draft["quotes"]):
+        draft["quotes"].pop(index)
+    guide.draft = draft
+    audit.record(actor.id, "guide.quote_removed", "guide", guide.id)
+
+
+# Versions ---------------------------------------------------------------------------------------------
+
+def publish(guide: Guide, actor: User) -> GuideVersion:
+    """Freeze the draft as version N: text rendered and sanitised, figures, charts' data, quotes, sources."""
+    if not guide.draft.get("sections"):
+        raise GuideError(_("Générez d'abord le brouillon."))
+    snapshot = copy.deepcopy(guide.draft)
+    for section in snapshot["sections"]:
+        section["narrative_html"] = str(render(section.get("narrative", "")))
+    number = (guide.latest_version.number + 1) if guide.latest_version else 1
+    version = GuideVersion(number=number, title=guide.title, snapshot=snapshot,
+                           report_count=len(snapshot.get("evidence", [])), data_as_of=guide.draft_generated_at,
+                           published_by_id=actor.id)
+    guide.versions.append(version)
+    db.session.flush()
+    audit.record(actor.id, "guide.published", "guide", guide.id, version=number)
+    return version
+
+
+def new_reports_since(guide: Guide) -> int:
+    """Reports published on the guide's subject since its latest version's figures were computed."""
+    version = guide.latest_version
+    if version is None or version.data_as_of is None:
+        return 0
+    query = sa.select(sa.func.count()).select_from(Report).where(Report.status == "published",
+                                                                 Report.first_published_at > version.data_as_of)
+    if guide.solution_id is not None:
+        query = query.where(Report.solution_id == guide.solution_id)
+    else:
+        query = query.join(Solution, Solution.id == Report.solution_id).where(Solution.category_id == guide.category_id)
+    return db.session.scalar(query) or 0
+
+
+def changelog(old: GuideVersion, new: GuideVersion) -> dict[str, Any]:
+    """Sections whose text or visibility changed, and figures whose value moved, between two versions."""
+    old_sections = {s["key"]: s for s in old.snapshot["sections"]}
+    changed, moved = [], []
+    for section in new.snapshot["sections"]:
+        before = old_sections.get(section["key"], {})
+        if (before.get("narrative") != section.get("narrative")) or (before.get("visible") != section.get("visible")):
+            changed.append(section["title"])
+        old_figures = {f["key"]: f for f in before.get("figures", [])}
+        for fig in section.get("figures", []):
+            previous = old_figures.get(fig["key"])
+            if previous and previous["cell"]["value"] != fig["cell"]["value"]:
+                moved.append({"section": section["title"], "label": fig["label"],
+                              "before": previous["cell"]["value"], "after": fig["cell"]["value"],
+                              "n_before": previous["cell"]["n"], "n_after": fig["cell"]["n"]})
+    old_quotes = {(q["report_id"], q["field"]) for q in old.snapshot.get("quotes", [])}
+    new_quotes = {(q["report_id"], q["field"]) for q in new.snapshot.get("quotes", [])}
+    return {"sections": changed, "figures": moved, "quotes_added": len(new_quotes - old_quotes),
+            "quotes_removed": len(old_quotes - new_quotes)}

@@ -1,0 +1,146 @@
+"""Guides: generated from the statistics, edited, quoted, published as immutable versions."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import GuideVersion
+from app.services import guides, stats
+from app.services.report_privacy import rescan_all
+from tests.factories import complete_answers, make_establishment, make_report, make_solution, make_user, text
+
+
+def publish_reports(solution, count, **answers):
+    for index in range(count):
+        establishment = make_establishment(region="11")
+        make_report(make_user("contributor", establishment), solution, "published",
+                    complete_answers(rating_usefulness=str(1 + index % 5), **answers))
+
+
+@pytest.fixture
+def analyst(app):
+    return make_user("analyst")
+
+
+@pytest.fixture
+def guide(analyst):
+    solution = make_solution(name="Radiolys")
+    publish_reports(solution, 4, prerequisites_missing=["budget"], prerequisites_met=["network"])
+    created = guides.create_guide(analyst, solution=solution)
+    db.session.commit()
+    return created
+
+
+def section(draft, key):
+    return next(s for s in draft["sections"] if s["key"] == key)
+
+
+def figures(draft):
+    return {f["key"]: f for s in draft["sections"] for f in s["figures"]}
+
+
+def test_the_draft_has_the_eleven_sections_in_order(guide):
+    keys = [s["key"] for s in guides.ordered_sections(guide.draft)]
+    assert keys == ["identity", "uses", "regulation", "evidence", "prerequisites", "governance", "change",
+                    "procurement", "benefits", "monitoring", "advice"]
+
+
+def test_every_figure_is_the_statistics_services_cell(guide):
+    card = stats.public_view(stats.compute_scorecard(guide.solution_id))
+    found = figures(guide.draft)
+    assert found["rating_usefulness"]["cell"] == card["ratings"]["usefulness"]
+    assert found["sus"]["cell"] == card["sus"]
+    assert found["nps"]["cell"] == card["nps"]
+    assert found["gov_human_oversight"]["cell"] == card["governance"]["human_oversight"]
+    assert found["establishments"]["cell"]["value"] == 4
+    assert found["budget"]["cell"]["value"] == 1.0  # every establishment lacked a budget
+
+
+def test_generated_sentences_state_the_figures_with_their_establishments(guide):
+    sentences = " ".join(section(guide.draft, "prerequisites")["sentences"])
+    assert "4 établissements sur 4 : citent « Budget » comme prérequis manquant." in sentences
+    assert "sur 4 établissements" in " ".join(section(guide.draft, "evidence")["sentences"])
+
+
+def test_secrecy_holds_in_every_section(app, analyst):
+    solution = make_solution()
+    publish_reports(solution, 2)
+    guide = guides.create_guide(analyst, solution=solution)
+    for fig in figures(guide.draft).values():
+        cell = fig["cell"]
+        assert cell["value"] is None or cell["n"] == 0 or cell["n"] >= stats.minimum(), fig["key"]
+    assert "effectif insuffisant" in " ".join(section(guide.draft, "evidence")["sentences"])
+
+
+def test_a_published_version_does_not_change_when_reports_arrive(guide, analyst):
+    version = guides.publish(guide, analyst)
+    db.session.commit()
+    before = figures(version.snapshot)["establishments"]["cell"]["value"]
+    publish_reports(guide.solution, 3)
+    guides.generate_draft(guide, analyst)
+    db.session.commit()
+    db.session.expire_all()
+    frozen = db.session.get(GuideVersion, version.id)
+    assert figures(frozen.snapshot)["establishments"]["cell"]["value"] == before == 4
+    assert figures(guide.draft)["establishments"]["cell"]["value"] == 7
+    assert guides.new_reports_since(guide) == 3
+
+
+def test_the_change_log_lists_sections_and_figures_that_moved(guide, analyst):
+    first = guides.publish(guide, analyst)
+    publish_reports(guide.solution, 3)
+    guides.generate_draft(guide, analyst)
+    guides.update_sections(guide, {"uses": {"narrative": "Nouveau texte."}}, analyst)
+    second = guides.publish(guide, analyst)
+    log = guides.changelog(first, second)
+    assert "Besoins et usages observés" in log["sections"]
+    moved = {f["label"]: (f["before"], f["after"]) for f in log["figures"]}
+    assert moved["Établissements ayant publié un retour"] == (4, 7)
+
+
+def test_markdown_is_rendered_and_made_harmless_in_the_page(client, guide, analyst):
+    guides.update_sections(guide, {"uses": {"narrative": (
+        "**Gras** <script>alert('x')</script> [lien](javascript:alert(1)) "
+        "<img src=x onerror=alert(1)> <a href=\"https://ok.example\" onclick=\"steal()\">ok</a>")}}, analyst)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    page = client.get(f"/guides/{guide.slug}").get_data(as_text=True)
+    assert "<strong>Gras</strong>" in page
+    for bad in ("<script>alert", "javascript:", "onerror", "onclick", "<img"):
+        assert bad not in page
+
+
+def test_a_quote_shows_type_and_size_only(guide, analyst):
+    candidate = guides.quote_candidates(guide)[0]
+    guides.add_quote(guide, candidate["report_id"], candidate["field"], analyst)
+    quote = guide.draft["quotes"][0]
+    from app.models import Report
+
+    report = db.session.get(Report, candidate["report_id"])
+    assert report.establishment.name not in quote["establishment"]
+    assert "Centre hospitalier" in quote["establishment"]
+
+
+def test_a_quote_from_a_flagged_text_is_refused(guide, analyst):
+    from app.models import Report
+
+    report = db.session.get(Report, guide.draft["evidence"][0])
+    revision = report.published_revision
+    revision.answers = {**revision.answers, "advice": "Appelez Mme Garnier au 06 12 34 56 78."}
+    rescan_all()
+    db.session.commit()
+    with pytest.raises(guides.GuideError, match="donnée personnelle"):
+        guides.add_quote(guide, report.id, "advice", analyst)
+    assert all(c["report_id"] != report.id or c["field"] != "advice" for c in guides.quote_candidates(guide))
+
+
+def test_analyst_journey_through_the_pages(client, auth, guide, analyst):
+    auth.login(analyst.email)
+    assert client.get(f"/guides/manage/{guide.id}").status_code == 200
+    response = client.post(f"/guides/manage/{guide.id}/publish")
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "Version 1 publiée le" in page
+    assert "Sommaire" in page and "Liste de vérification" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuideVersion)) == 1
+    assert "Retours d'expérience : Radiolys" in text(client.get("/guides"))
