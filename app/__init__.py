@@ -139,6 +139,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(stats_bp)
     # Statistics blueprint (registered above this line)
+    from app.guides import bp as guides_bp
+
+    app.register_blueprint(guides_bp)
     from app.api import register_api
 
     register_api(app)
