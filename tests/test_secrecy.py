@@ -92,3 +92,27 @@ def test_scorecard_pages_show_no_count_below_the_minimum(demo, client):
         page = text(client.get(f"/statistics/solutions/{solution.id}"))
         for n in re.findall(r"([0-9]+) établissements?\b", page):
             assert int(n) == 0 or int(n) >= minimum, f"solution {solution.id}: {n} établissement(s) shown"
+
+
+def test_no_hidden_stage_can_be_recovered_by_subtraction(demo, client):
+    """Total minus the visible stages leaves at least the minimum spread over two or more hidden stages."""
+    from app.models import Solution
+
+    demo.config["API_RATE_LIMIT"] = "100000 per minute"
+    minimum = stats.minimum()
+    tried = 0
+    for solution in db.session.scalars(db.select(Solution)):
+        for dimension in (None, *stats.SEGMENT_DIMENSIONS):
+            values = [None] if dimension is None else list(stats.segment_counts(solution.id, dimension))
+            for value in values:
+                query = "" if dimension is None else f"?segment={dimension}&value={value}"
+                card = client.get(f"/api/v1/solutions/{solution.id}/scorecard{query}").get_json()
+                total = card["establishments"]["value"]
+                if total is None:
+                    continue
+                hidden = [row for row in card["stages"] if row["suppressed"]]
+                if hidden:
+                    tried += 1
+                    remaining = total - sum(row["value"] for row in card["stages"] if not row["suppressed"])
+                    assert len(hidden) >= 2 and remaining >= minimum, (solution.id, dimension, value)
+    assert tried > 0

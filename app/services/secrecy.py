@@ -12,13 +12,19 @@ from typing import Any
 
 
 def complementary_suppression(counts: dict[Any, int], minimum: int) -> set[Any]:
-    """Keys to hide in a partition whose total is public (primary cells, then complementary ones)."""
-    present = {key: n for key, n in counts.items() if n > 0}
-    hidden = {key for key, n in present.items() if n < minimum}
+    """Keys to hide in a partition whose total is public (primary cells, then complementary ones).
+
+    Once anything is hidden, the zeros are hidden too: a reader who knows that every hidden cell holds at
+    least one establishment could otherwise pin them down (four hidden cells adding up to four are four
+    ones). The hidden group then holds at least the minimum, so each hidden cell could be anything from
+    zero to a value at or above the minimum.
+    """
+    hidden = {key for key, n in counts.items() if 0 < n < minimum}
     if not hidden:
         return set()
-    visible = sorted((n, str(key), key) for key, n in present.items() if key not in hidden)
-    while (sum(present[k] for k in hidden) < minimum or len(hidden) < 2) and visible:
+    hidden |= {key for key, n in counts.items() if n == 0}
+    visible = sorted((n, str(key), key) for key, n in counts.items() if key not in hidden)
+    while (sum(counts[k] for k in hidden) < minimum or len(hidden) < 2) and visible:
         hidden.add(visible.pop(0)[2])
     return hidden
 

@@ -114,8 +114,9 @@ def public_view(data: Any) -> Any:
     if isinstance(data, dict):
         if "suppressed" in data and "value" in data:
             if data["suppressed"]:
-                # Every figure of the cell goes, including a raw count kept beside a share.
-                return {**data, "value": None, "ci": None, "n": None,
+                # Every figure of the cell goes, including a raw count kept beside a share, and the small-n
+                # flag, which would tell a cell hidden for itself from one hidden to protect another.
+                return {**data, "value": None, "ci": None, "n": None, "low_n": True,
                         **({"count": None} if "count" in data else {})}
             return data
         return {key: public_view(value) for key, value in data.items()}
@@ -268,7 +269,7 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
     segment_hidden = (segment is not None and solution_id is not None
                       and segment.value in hidden_segments(solution_id, segment.dimension))
 
-    stages = _current_stages(conditions)
+    stages = {stage: 0 for stage in STAGES} | _current_stages(conditions)
     hidden_stages = complementary_suppression(stages, minimum_n)
     stopped = stages.get("stopped", 0)
     choices = _choice_counts(conditions)
@@ -335,12 +336,12 @@ def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool
 
 # The observatory: AI adoption across the country ------------------------------------------------------
 
-def _partition_rows(rows: list[tuple[Any, Any, int]]) -> dict[Any, dict[Any, dict[str, Any]]]:
+def _partition_rows(rows: list[tuple[Any, Any, int]], columns: Any) -> dict[Any, dict[Any, dict[str, Any]]]:
     """A table of establishment counts, each row a partition whose total is shown: complementary suppression
-    inside every row."""
+    inside every row, over every column (zeros included)."""
     table: dict[Any, dict[Any, int]] = {}
     for row_key, column_key, n in rows:
-        table.setdefault(row_key, {})[column_key] = int(n)
+        table.setdefault(row_key, dict.fromkeys(columns, 0))[column_key] = int(n)
     minimum_n = minimum()
     result = {}
     for row_key, counts in table.items():
@@ -355,8 +356,11 @@ def compute_observatory() -> dict[str, Any]:
     establishments_by = lambda column: (  # noqa: E731
         sa.select(ReportFact.category_id, column, sa.func.count(sa.distinct(ReportFact.establishment_id)))
         .where(column.is_not(None)).group_by(ReportFact.category_id, column))
-    by_region = _partition_rows(db.session.execute(establishments_by(ReportFact.region)).all())
-    by_type = _partition_rows(db.session.execute(establishments_by(ReportFact.establishment_type)).all())
+    from app import vocabulary
+
+    by_region = _partition_rows(db.session.execute(establishments_by(ReportFact.region)).all(), vocabulary.REGIONS)
+    by_type = _partition_rows(db.session.execute(establishments_by(ReportFact.establishment_type)).all(),
+                              vocabulary.ESTABLISHMENT_TYPES)
 
     first_quarter = (sa.select(ReportFact.category_id, ReportFact.establishment_id,
                                sa.func.min(ReportFact.start_quarter).label("quarter"))
