@@ -388,8 +388,11 @@ def compute_observatory() -> dict[str, Any]:
     stops = dict(db.session.execute(
         sa.select(latest.c.category_id, sa.func.count(sa.distinct(latest.c.establishment_id)))
         .where(latest.c.rank == 1, latest.c.stage == "stopped").group_by(latest.c.category_id)).all())
+    from app.models import Solution
+
     top = db.session.execute(
         sa.select(ReportFact.solution_id, sa.func.count(sa.distinct(ReportFact.establishment_id)).label("n"))
+        .join(Solution, Solution.id == ReportFact.solution_id).where(Solution.archived.is_(False))
         .group_by(ReportFact.solution_id).order_by(sa.desc("n"), ReportFact.solution_id).limit(10)).all()
     all_establishments = db.session.scalar(sa.select(sa.func.count(sa.distinct(ReportFact.establishment_id)))) or 0
     all_stopped = db.session.scalar(sa.select(sa.func.count(sa.distinct(latest.c.establishment_id)))
