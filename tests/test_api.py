@@ -309,19 +309,21 @@ def test_the_documentation_page(client):
 
 def test_the_api_conforms_to_its_openapi_description(app):
     """schemathesis on every operation: no 5xx, and every answer matches the description (status, content
-    type, body schema); invalid parameters are refused. Random data, plus a real solution id (random ids are
-    all unknown), plus an analyst's token (the unsuppressed view). Driven by hand with hypothesis: the
+    type, body schema); invalid parameters are refused. Random data, plus a real solution id and a published guide's slug
+    (random ones are all unknown), plus an analyst's token (the unsuppressed view). Driven by hand with hypothesis: the
     schemathesis pytest loader (from_fixture) does not run under pytest 9."""
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     solution = solution_with_establishments(3)
     make_solution(archived=True)
+    guide = published_guide(solution, versions=2)
     analyst = bearer(token_for("analyst"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     labels = []
     for result in schema.get_all_operations():
         operation = result.ok()
         labels.append(operation.label)
-        known = {"solution_id": solution.id} if "{solution_id}" in operation.path else None
+        known = ({"solution_id": solution.id} if "{solution_id}" in operation.path
+                 else {"slug": guide.slug} if "{slug}" in operation.path else None)
         strategies = [operation.as_strategy(), operation.as_strategy(path_parameters=known, headers=analyst)]
         if known:
             strategies.append(operation.as_strategy(path_parameters=known))
@@ -340,4 +342,126 @@ def test_the_api_conforms_to_its_openapi_description(app):
         except Exception as error:
             error.add_note(f"operation: {operation.label}")
             raise
-    assert len(labels) == 5
+    assert len(labels) == 7
+
+
+# Guides ------------------------------------------------------------------------------------------------
+
+def published_guide(solution=None, category=None, versions: int = 1):
+    """A guide on `solution` (or `category`) published `versions` times, the narrative edited in between."""
+    from app.services import guides
+
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution, category=category)
+    for number in range(1, versions + 1):
+        guides.update_sections(guide, {"change": {"narrative": f"Former les équipes (version {number})."}}, analyst)
+        guides.publish(guide, analyst)
+        db.session.expire(guide, ["versions"])  # publish() adds the version by id, not to the collection
+    db.session.commit()
+    return guide
+
+
+def test_the_guide_list_is_empty_without_a_published_guide(client):
+    from app.services import guides
+
+    guides.create_guide(make_user("analyst"), solution=make_solution())  # a draft only
+    db.session.commit()
+
+    body = client.get("/api/v1/guides").get_json()
+
+    assert body == {"items": [], "page": 1, "per_page": 20, "total": 0, "pages": 0}
+
+
+def test_a_published_guide_with_its_two_versions(client):
+    from datetime import datetime
+
+    solution = solution_with_establishments(3, name="Lecteur de fractures")
+    guide = published_guide(solution, versions=2)
+
+    body = client.get("/api/v1/guides").get_json()
+
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert (item["id"], item["slug"], item["title"]) == (guide.id, guide.slug, guide.title)
+    assert item["subject"] == {"type": "solution", "id": solution.id, "name": "Lecteur de fractures"}
+    assert item["latest_version"] == 2 and [v["number"] for v in item["versions"]] == [1, 2]
+    first = item["versions"][0]
+    assert first["title"] == guide.title and first["report_count"] == 3
+    assert datetime.fromisoformat(first["published_at"]).tzinfo is not None
+    assert first["links"]["html"] == f"http://retex.test/guides/{guide.slug}/versions/1"
+    assert item["links"] == {"self": f"http://retex.test/api/v1/guides/{guide.slug}",
+                             "html": f"http://retex.test/guides/{guide.slug}"}
+    assert "sections" not in item
+
+
+def test_each_version_links_to_its_pdf(client):
+    guide = published_guide(solution_with_establishments(3))
+
+    version = client.get("/api/v1/guides").get_json()["items"][0]["versions"][0]
+    pdf = client.get(version["links"]["pdf"].removeprefix("http://retex.test"))
+
+    assert version["links"]["pdf"] == f"http://retex.test/guides/{guide.slug}/versions/1.pdf"
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_guides_filter_by_category(client):
+    imaging, triage = make_category(slug="imagerie"), make_category(slug="regulation")
+    on_solution = published_guide(make_solution(imaging, name="Détecteur de fractures"))
+    on_category = published_guide(category=triage)
+    db.session.commit()
+
+    def slugs(query: str) -> list[str]:
+        return [item["slug"] for item in client.get(f"/api/v1/guides?{query}").get_json()["items"]]
+
+    assert slugs("category=imagerie") == [on_solution.slug]
+    assert slugs("category=regulation") == [on_category.slug]
+    assert slugs("category=inconnue") == []
+    assert sorted(slugs("")) == sorted([on_solution.slug, on_category.slug])
+    assert client.get("/api/v1/guides?category=Pas%20un%20slug").status_code == 400
+    category_item = client.get("/api/v1/guides?category=regulation").get_json()["items"][0]
+    assert category_item["subject"] == {"type": "category", "id": triage.id, "name": triage.name_fr}
+
+
+def test_a_guide_with_the_sections_of_its_latest_version(client):
+    from app.services import guides
+
+    solution = solution_with_establishments(2)  # under the minimum: every figure is suppressed
+    guide = published_guide(solution, versions=2)
+    analyst = make_user("analyst")
+    guides.update_sections(guide, {"benefits": {"visible": False}}, analyst)
+    guides.publish(guide, analyst)
+    db.session.commit()
+
+    body = client.get(f"/api/v1/guides/{guide.slug}").get_json()
+
+    assert body["latest_version"] == 3 and len(body["versions"]) == 3
+    keys = [section["key"] for section in body["sections"]]
+    assert "benefits" not in keys and keys[:2] == ["identity", "uses"]
+    evidence = next(section for section in body["sections"] if section["key"] == "evidence")
+    assert evidence["title"] and evidence["number"] == 3
+    usefulness = next(figure for figure in evidence["figures"] if figure["key"] == "rating_usefulness")
+    assert usefulness["kind"] == "mean" and usefulness["scale"] == " sur 5"
+    assert usefulness["cell"] == {"value": None, "n": None, "ci": None, "suppressed": True, "low_n": True}
+    assert len(evidence["sentences"]) == len(evidence["figures"])
+    assert set(evidence) == {"key", "number", "title", "figures", "sentences"}
+
+
+def test_unknown_or_unpublished_guides_are_404_in_json(client):
+    from app.services import guides
+
+    draft = guides.create_guide(make_user("analyst"), solution=make_solution())
+    db.session.commit()
+
+    for url in ("/api/v1/guides/pas-de-guide", f"/api/v1/guides/{draft.slug}", "/api/v1/guides/%C3%A9t%C3%A9",
+                "/api/v1/guides/a%00b", "/api/v1/guides/" + "a" * 300):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.get_json()["code"] == "not_found"
+    assert "Guide introuvable" in client.get("/api/v1/guides/pas-de-guide").get_json()["message"]
+
+
+def test_the_guides_are_in_the_openapi_description(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+
+    assert {"/api/v1/guides", "/api/v1/guides/{slug}"} <= set(spec["paths"])
+    assert {"Guide", "GuideDetail", "GuidePage", "GuideSection"} <= set(spec["components"]["schemas"])

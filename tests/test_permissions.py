@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.extensions import db
-from app.services import accounts
+from app.services import accounts, guides
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -41,6 +41,8 @@ class World:
     other_submitted: object
     other_published: object
     flagged: object
+    guide: object
+    draft_guide: object
 
 
 def build_world() -> World:
@@ -63,7 +65,12 @@ def build_world() -> World:
         other_published=make_report(stranger, solution, state="published"),
         flagged=make_report(stranger, solution, state="submitted",
                             answers=complete_answers(advice="Appeler le Dr Lemoine au 06 12 34 56 78.")),
+        guide=None,
+        draft_guide=None,
     )
+    world.guide = guides.create_guide(users["analyst"], solution=solution)
+    guides.publish(world.guide, users["analyst"])
+    world.draft_guide = guides.create_guide(users["analyst"], category=category)
     db.session.commit()
     return world
 
@@ -93,6 +100,8 @@ class Case:
 
 ADMIN_ONLY = login_redirect("", 200, allowed=("admin",))
 WRITERS = ("contributor", "referent")
+GUIDE_WRITERS = login_redirect("", 200, allowed=("analyst", "admin"))
+GUIDE_WRITERS_POST = login_redirect("", 302, allowed=("analyst", "admin"))
 MODERATORS = ("moderator", "admin")
 
 
@@ -213,6 +222,25 @@ CASES = [
     Case("stats.category", "GET", lambda w: f"/statistics/categories/{w.solution.category.slug}", everyone(200)),
     Case("stats.observatory", "GET", lambda w: "/observatory", everyone(200)),
     # Statistics pages (add above this line)
+    Case("guides.index", "GET", lambda w: "/guides", everyone(200)),
+    Case("guides.show", "GET", lambda w: f"/guides/{w.guide.slug}", everyone(200)),
+    Case("guides.version", "GET", lambda w: f"/guides/{w.guide.slug}/versions/1", everyone(200)),
+    Case("guides.version", "GET", lambda w: f"/guides/{w.draft_guide.slug}/versions/1", everyone(404),
+         label="never published"),
+    Case("guides.version_pdf", "GET", lambda w: f"/guides/{w.guide.slug}/versions/1.pdf", everyone(200)),
+    Case("guides.changes", "GET", lambda w: f"/guides/{w.guide.slug}/changes?from=1&to=1", everyone(200)),
+    Case("guides.manage", "GET", lambda w: "/guides/manage", GUIDE_WRITERS),
+    Case("guides.create", "POST", lambda w: "/guides/manage/new", GUIDE_WRITERS_POST,
+         lambda w: {"subject": f"solution:{w.solution.id}"}),
+    Case("guides.edit", "GET", lambda w: f"/guides/manage/{w.draft_guide.id}", GUIDE_WRITERS),
+    Case("guides.preview", "GET", lambda w: f"/guides/manage/{w.draft_guide.id}/preview", GUIDE_WRITERS),
+    Case("guides.generate", "POST", lambda w: f"/guides/manage/{w.draft_guide.id}/generate", GUIDE_WRITERS_POST),
+    Case("guides.add_quote", "POST", lambda w: f"/guides/manage/{w.draft_guide.id}/quotes", GUIDE_WRITERS_POST,
+         lambda w: {"report_id": w.other_published.id, "field": "advice"}),
+    Case("guides.remove_quote", "POST", lambda w: f"/guides/manage/{w.draft_guide.id}/quotes/0/remove",
+         GUIDE_WRITERS_POST),
+    Case("guides.publish", "POST", lambda w: f"/guides/manage/{w.draft_guide.id}/publish", GUIDE_WRITERS_POST),
+    Case("guides.evidence", "GET", lambda w: f"/guides/manage/{w.guide.id}/evidence", GUIDE_WRITERS),
     Case("api.list_solutions", "GET", lambda w: "/api/v1/solutions", everyone(200)),
     Case("api.get_solution", "GET", lambda w: f"/api/v1/solutions/{w.solution.id}", everyone(200), label="published"),
     Case("api.get_solution", "GET", lambda w: f"/api/v1/solutions/{w.archived.id}", everyone(404), label="archived"),
@@ -231,6 +259,8 @@ CASES = [
     Case("api_pages.revoke_token", "POST",
          lambda w: f"/account/api-tokens/{(create_token(w.users['analyst'], 'Script')[0].id, db.session.commit())[0]}"
                    "/revoke", login_redirect("", 302, allowed=("analyst", "admin"))),
+    Case("api.list_guides", "GET", lambda w: "/api/v1/guides", everyone(200)),
+    Case("api.get_guide", "GET", lambda w: "/api/v1/guides/no-such-guide", everyone(404), label="missing"),
     # API cases (add above this line)
     Case("exports.index", "GET", lambda w: "/exports/", login_redirect("", 200, allowed=("analyst", "admin"))),
     Case("exports.reports", "GET", lambda w: "/exports/reports.csv", login_redirect("", 200, allowed=("analyst", "admin")),

@@ -1,7 +1,9 @@
-"""The JSON endpoints of /api/v1: catalogue, scorecards and observatory (GET only)."""
+"""The JSON endpoints of /api/v1: catalogue, scorecards, observatory and guides (GET only)."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC
 from http import HTTPStatus
 from typing import Any
 
@@ -9,6 +11,7 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import abort
+from sqlalchemy import orm
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -16,6 +19,9 @@ from app import permissions
 from app.api import bp
 from app.api.schemas import (
     CategoryPageSchema,
+    GuideArgsSchema,
+    GuideDetailSchema,
+    GuidePageSchema,
     ObservatorySchema,
     PageArgsSchema,
     ScorecardArgsSchema,
@@ -25,8 +31,8 @@ from app.api.schemas import (
     SolutionPageSchema,
 )
 from app.extensions import db
-from app.models import Category, Solution
-from app.services import api_tokens, stats
+from app.models import Category, Guide, GuideVersion, Solution
+from app.services import api_tokens, guides, stats
 from app.services.catalogue import CatalogueFilters, search_solutions
 
 # Path ids beyond a database integer can only be unknown: refused by the route itself (and documented).
@@ -186,3 +192,80 @@ def _hide_counts(data: Any) -> Any:
     if isinstance(data, list):
         return [_hide_counts(item) for item in data]
     return data
+
+
+# Guides -----------------------------------------------------------------------------------------------
+
+GUIDE_SLUG = re.compile(r"[a-z0-9-]{1,160}")
+
+
+def _version_item(guide: Guide, version: GuideVersion) -> dict[str, Any]:
+    published_at = version.published_at
+    if published_at is not None and published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=UTC)  # SQLite gives back naive UTC datetimes
+    return {"number": version.number, "title": version.title, "published_at": published_at,
+            "report_count": version.report_count,
+            "links": {"html": url_for("guides.version", slug=guide.slug, number=version.number, _external=True),
+                      "pdf": url_for("guides.version_pdf", slug=guide.slug, number=version.number, _external=True)}}
+
+
+def guide_item(guide: Guide, detail: bool = False) -> dict[str, Any]:
+    """A published guide and its versions; with `detail`, the visible sections of its latest version."""
+    if guide.solution_id is not None:
+        subject = {"type": "solution", "id": guide.solution.id, "name": guide.solution.name}
+    else:
+        subject = {"type": "category", "id": guide.category.id, "name": guide.category.name_fr}
+    item = {
+        "id": guide.id, "slug": guide.slug, "title": guide.title, "subject": subject,
+        "latest_version": guide.latest_version.number,
+        "versions": [_version_item(guide, version) for version in guide.versions],
+        "links": {"self": url_for("api.get_guide", slug=guide.slug, _external=True),
+                  "html": url_for("guides.show", slug=guide.slug, _external=True)},
+    }
+    if detail:
+        # The snapshot's cells are already the visitors' view (suppressed cells blanked at generation).
+        item["sections"] = guides.ordered_sections(guide.latest_version.snapshot, include_hidden=False)
+    return item
+
+
+def _published_guides() -> sa.Select:
+    return sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
+
+
+@bp.route("/guides")
+@bp.arguments(GuideArgsSchema, location="query", error_status_code=400)
+@bp.response(200, GuidePageSchema)
+@_errors(401, 429)
+def list_guides(args: dict[str, Any]):
+    """Guides de déploiement publiés
+
+    Guides ayant au moins une version publiée, par ordre alphabétique, avec leurs versions (pages et PDF) ;
+    filtre par catégorie (slug) : guides de la catégorie et de ses solutions.
+    """
+    query = (_published_guides().outerjoin(Solution, Solution.id == Guide.solution_id)
+             .options(orm.selectinload(Guide.solution), orm.selectinload(Guide.category),
+                      orm.selectinload(Guide.versions).load_only(GuideVersion.number, GuideVersion.title,
+                                                                 GuideVersion.published_at,
+                                                                 GuideVersion.report_count))
+             .order_by(Guide.title, Guide.id))
+    if args.get("category"):
+        category_id = sa.select(Category.id).where(Category.slug == args["category"]).scalar_subquery()
+        query = query.where(sa.or_(Guide.category_id == category_id, Solution.category_id == category_id))
+    pagination = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False, count=True)
+    return _page(pagination, [guide_item(guide) for guide in pagination.items])
+
+
+@bp.route("/guides/<slug>")
+@bp.response(200, GuideDetailSchema)
+@_errors(401, 404, 429)
+def get_guide(slug: str):
+    """Un guide de déploiement
+
+    Le guide, ses versions publiées et, pour la dernière version, ses sections visibles : chiffres (cellules
+    sous le secret statistique, telles que publiées) et phrases qui les énoncent.
+    """
+    guide = (db.session.scalar(_published_guides().where(Guide.slug == slug)) if GUIDE_SLUG.fullmatch(slug)
+             else None)
+    if guide is None:
+        abort(404, message=_("Guide introuvable (identifiant inconnu ou guide jamais publié)."))
+    return guide_item(guide, detail=True)

@@ -215,3 +215,72 @@ class ObservatorySchema(Schema):
     categories = fields.Dict(keys=fields.Str(), values=fields.Nested(ObservatoryCategorySchema), required=True,
                              metadata={"description": "Par identifiant de catégorie"})
     most_deployed = fields.List(fields.Nested(SolutionCellSchema), required=True)
+
+
+# Guides -------------------------------------------------------------------------------------------------
+
+class GuideArgsSchema(PageArgsSchema):
+    category = fields.Str(validate=validate.Regexp(r"^[a-z0-9-]{0,64}$",
+                                                   error="Identifiant de catégorie invalide (slug attendu)."),
+                          metadata={"description": "Slug de la catégorie (voir /categories) : guides de la "
+                                                   "catégorie et de ses solutions"})
+
+
+class GuideSubjectSchema(Schema):
+    type = fields.Str(required=True, validate=validate.OneOf(("solution", "category")))
+    id = fields.Int(required=True)
+    name = fields.Str(required=True)
+
+
+class GuideVersionLinksSchema(Schema):
+    html = fields.Str(required=True, metadata={"description": "Page de la version (URL absolue)"})
+    pdf = fields.Str(required=True, metadata={"description": "PDF de la version (URL absolue)"})
+
+
+class GuideVersionSchema(Schema):
+    number = fields.Int(required=True)
+    title = fields.Str(required=True)
+    published_at = fields.DateTime(required=True)
+    report_count = fields.Int(required=True, metadata={"description": "Retours publiés sur lesquels reposent "
+                                                                      "les chiffres de la version"})
+    links = fields.Nested(GuideVersionLinksSchema, required=True)
+
+
+class GuideLinksSchema(Schema):
+    self = fields.Str(required=True)
+    html = fields.Str(required=True, metadata={"description": "Page de la dernière version (URL absolue)"})
+
+
+class GuideSchema(Schema):
+    id = fields.Int(required=True)
+    slug = fields.Str(required=True)
+    title = fields.Str(required=True)
+    subject = fields.Nested(GuideSubjectSchema, required=True)
+    latest_version = fields.Int(required=True, metadata={"description": "Numéro de la dernière version publiée"})
+    versions = fields.List(fields.Nested(GuideVersionSchema), required=True,
+                           metadata={"description": "Versions publiées, de la première à la dernière"})
+    links = fields.Nested(GuideLinksSchema, required=True)
+
+
+class GuideFigureSchema(Schema):
+    key = fields.Str(required=True)
+    label = fields.Str(required=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(("mean", "share", "count")))
+    scale = fields.Str(required=True, metadata={"description": "Unité affichée après la valeur (« sur 5 », « mois »…)"})
+    cell = fields.Nested(CellSchema, required=True)
+
+
+class GuideSectionSchema(Schema):
+    key = fields.Str(required=True)
+    number = fields.Int(required=True)
+    title = fields.Str(required=True)
+    figures = fields.List(fields.Nested(GuideFigureSchema), required=True)
+    sentences = fields.List(fields.Str(), required=True, metadata={"description": "Chaque chiffre en une phrase"})
+
+
+class GuideDetailSchema(GuideSchema):
+    sections = fields.List(fields.Nested(GuideSectionSchema), required=True,
+                           metadata={"description": "Sections visibles de la dernière version, dans l'ordre"})
+
+
+GuidePageSchema = _page_of(GuideSchema, "GuidePage")

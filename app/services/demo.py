@@ -264,6 +264,11 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
         target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
         created["reports"] = load_demo_reports(target)
     # --- end of fictional published reports ---
+    # --- demonstration guides (app.services.demo_guides) ---
+    from app.services.demo_guides import load_demo_guides
+
+    created["guides"] = load_demo_guides()
+    # --- end of demonstration guides ---
     return created
 
 
