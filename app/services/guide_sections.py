@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app import questionnaire as q
 from app import vocabulary as v
@@ -43,7 +44,8 @@ def sentence(fig: dict[str, Any]) -> str:
         k = round(c["value"] * n)
         return _("%(k)d établissements sur %(n)d : %(label)s.", k=k, n=n, label=label)
     if fig["kind"] == "count":
-        return _("%(label)s : %(value)d établissements.", label=label, value=c["value"])
+        return ngettext("%(label)s : %(num)d établissement.", "%(label)s : %(num)d établissements.", c["value"],
+                        label=label)
     interval = ""
     if c.get("ci"):
         interval = _(" (IC 95 %% : %(low)s à %(high)s)", low=_number(c["ci"][0]), high=_number(c["ci"][1]))
@@ -80,7 +82,8 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
                                                            "ethics_review")]},
         "evidence": {"figures": [rating("reliability"), rating("usefulness"),
                                  figure("choose_again", _l("la choisiraient à nouveau"), card["choose_again"], "share")],
-                     "charts": [{"type": "mean_bars", "title": str(_l("Évaluations moyennes (1 à 5), IC 95 %%")),
+                     "charts": [{"type": "mean_bars",
+                                 "title": str(_l("Évaluations moyennes (1 à 5) et leur intervalle de confiance")),
                                  "low": 1, "high": 5,
                                  "rows": [[str(label), ratings[code]] for code, label in q.RATINGS.items()]}]},
         "prerequisites": {"figures": [figure("months_to_golive", _l("Délai de mise en service"),
