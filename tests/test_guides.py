@@ -53,7 +53,7 @@ def test_every_figure_is_the_statistics_services_cell(guide):
     assert found["nps"]["cell"] == card["nps"]
     assert found["gov_human_oversight"]["cell"] == card["governance"]["human_oversight"]
     assert found["establishments"]["cell"]["value"] == 4
-    assert found["budget"]["cell"]["value"] == 1.0  # every establishment lacked a budget
+    assert found["missing_budget"]["cell"]["value"] == 1.0  # every establishment lacked a budget
 
 
 def test_generated_sentences_state_the_figures_with_their_establishments(guide):
@@ -144,3 +144,11 @@ def test_analyst_journey_through_the_pages(client, auth, guide, analyst):
     assert "Sommaire" in page and "Liste de vérification" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GuideVersion)) == 1
     assert "Retours d'expérience : Radiolys" in text(client.get("/guides"))
+
+
+def test_publishing_twice_without_a_change_is_refused(guide, analyst):
+    guides.publish(guide, analyst)
+    with pytest.raises(guides.GuideError, match="Rien n'a changé"):
+        guides.publish(guide, analyst)
+    guides.update_sections(guide, {"uses": {"narrative": "Un ajout."}}, analyst)
+    assert guides.publish(guide, analyst).number == 2

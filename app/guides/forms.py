@@ -12,7 +12,9 @@ class SectionForm(Form):
     key = HiddenField()
     narrative = TextAreaField(_l("Texte de la section (Markdown)"), validators=[Optional(), Length(max=MAX_NARRATIVE)])
     visible = BooleanField(_l("Afficher cette section"))
-    position = IntegerField(_l("Ordre"), validators=[InputRequired(), NumberRange(min=0, max=99)])
+    position = IntegerField(_l("Ordre"), validators=[
+        InputRequired(message=_l("Ce champ est obligatoire.")),
+        NumberRange(min=0, max=99, message=_l("Indiquez un nombre entre 0 et 99."))])
 
 
 class GuideEditForm(FlaskForm):

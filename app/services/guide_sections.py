@@ -53,12 +53,14 @@ def sentence(fig: dict[str, Any]) -> str:
              value=_number(c["value"]), scale=fig["scale"], interval=interval, n=n)
 
 
-def _shares(rows: list[dict[str, Any]], vocabulary: dict, template: str, limit: int = 5) -> list[dict[str, Any]]:
+def _shares(rows: list[dict[str, Any]], vocabulary: dict, template: str, prefix: str, limit: int = 5
+            ) -> list[dict[str, Any]]:
     figures = []
     for row in rows[:limit]:
         label = template % {"item": vocabulary.get(row["code"], row["code"])}
-        figures.append(figure(f"{row['code']}", label, {k: row[k] for k in ("value", "n", "ci", "suppressed", "low_n")},
-                              "share"))
+        # Prefixed: a code such as "cost" is both a difficulty and a reason for stopping.
+        cell = {k: row[k] for k in ("value", "n", "ci", "suppressed", "low_n")}
+        figures.append(figure(f"{prefix}_{row['code']}", label, cell, "share"))
     return figures
 
 
@@ -91,7 +93,7 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
                                       figure("integration_effort", _l("Effort d'intégration"),
                                              card["integration_effort"], "mean", _(" sur 5"))]
                           + _shares(card["prerequisites_missing"], q.PREREQUISITES,
-                                    str(_l("citent « %(item)s » comme prérequis manquant")))},
+                                    str(_l("citent « %(item)s » comme prérequis manquant")), "missing")},
         "governance": {"figures": [governance(c) for c in ("human_oversight", "performance_monitored",
                                                            "incident_route_known", "users_trained")]},
         "change": {"figures": [rating("training_quality"), rating("ease_of_use"),
@@ -101,8 +103,9 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
                                         card["time_saved"]["per_user_week"]["median"], "mean", _(" h")),
                                  figure("nps", _l("Recommandation (NPS, de −100 à +100)"), card["nps"], "mean")]},
         "monitoring": {"figures": [figure("stop_rate", _l("ont arrêté la solution"), card["stop_rate"], "share")]
-                       + _shares(card["stop_reasons"], q.STOP_REASONS, str(_l("ont arrêté pour « %(item)s »")))
-                       + _shares(card["difficulties"], q.DIFFICULTIES, str(_l("citent la difficulté « %(item)s »")))},
+                       + _shares(card["stop_reasons"], q.STOP_REASONS, str(_l("ont arrêté pour « %(item)s »")), "stop")
+                       + _shares(card["difficulties"], q.DIFFICULTIES, str(_l("citent la difficulté « %(item)s »")),
+                                 "difficulty")},
         "advice": {"figures": []},
     }
     sections = []

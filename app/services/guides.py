@@ -162,6 +162,10 @@ def publish(guide: Guide, actor: User) -> GuideVersion:
     """Freeze the draft as version N: text rendered and sanitised, figures, charts' data, quotes, sources."""
     if not guide.draft.get("sections"):
         raise GuideError(_("Générez d'abord le brouillon."))
+    latest = guide.latest_version
+    if latest is not None and _same_content(latest.snapshot, guide.draft):
+        raise GuideError(_("Rien n'a changé depuis la version %(n)d : modifiez le texte ou recalculez les chiffres "
+                           "avant de publier.", n=latest.number))
     snapshot = copy.deepcopy(guide.draft)
     for section in snapshot["sections"]:
         section["narrative_html"] = str(render(section.get("narrative", "")))
@@ -173,6 +177,15 @@ def publish(guide: Guide, actor: User) -> GuideVersion:
     db.session.flush()
     audit.record(actor.id, "guide.published", "guide", guide.id, version=number)
     return version
+
+
+def _same_content(snapshot: dict[str, Any], draft: dict[str, Any]) -> bool:
+    def content(document: dict[str, Any]) -> Any:
+        return ([(s["key"], s.get("narrative"), s.get("visible"), s.get("position"),
+                  [(f["key"], f["cell"].get("value")) for f in s.get("figures", [])]) for s in document["sections"]],
+                [(q["report_id"], q["field"]) for q in document.get("quotes", [])])
+
+    return content(snapshot) == content(draft)
 
 
 def new_reports_since(guide: Guide) -> int:
