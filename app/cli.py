@@ -135,3 +135,41 @@ def demo_load_command(if_empty: bool, report_target: int | None, no_reports: boo
     click.echo(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
     for role, email in demo_logins():
         click.echo(f"  {role:<12} {email}")
+
+
+@demo_cli.command("bench-data")
+@click.option("--reports", "report_count", type=click.IntRange(min=1), required=True, metavar="N",
+              help="Published fictional reports to add.")
+@click.option("--establishments", "establishment_count", type=click.IntRange(min=1), default=None, metavar="M",
+              help="New fictional establishments to spread them over (default: max(200, N // 300)).")
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the random generator.")
+def demo_bench_data_command(report_count: int, establishment_count: int | None, seed: int) -> None:
+    """Bulk-load fictional published reports for scale tests (additive: each run adds N more)."""
+    import time
+
+    from app.models import Report
+    from app.services.bench_data import default_establishments, load_bench_data, rebuild_facts_bulk
+
+    _refuse_in_production()
+    count = establishment_count or default_establishments(report_count)
+    started = time.monotonic()
+    with click.progressbar(length=report_count, label=f"Retours fictifs ({count} établissements)") as bar:
+        result = load_bench_data(report_count, count, seed=seed, progress=bar.update)
+    loaded = time.monotonic()
+    published = db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.status == "published"))
+    with click.progressbar(length=published, label="Faits des statistiques (tous les retours publiés)") as bar:
+        facts = rebuild_facts_bulk(progress=bar.update)
+    db.session.commit()
+    done = time.monotonic()
+    if result.catalogue_loaded:
+        click.echo("Catalogue de démonstration chargé (aucune solution fictive n'existait).")
+    shares = result.proportions()
+    click.echo(f"Ajoutés : {result.reports} retours publiés ({result.revisions} versions), "
+               f"{result.establishments} établissements, {result.contributors} contributeurs ; faits : {facts}.")
+    click.echo(f"Durée : {done - started:.1f} s (retours {loaded - started:.1f} s, faits et validation "
+               f"{done - loaded:.1f} s).")
+    click.echo(f"Suivis : {shares['follow_ups']:.1%}  Paires à plusieurs contributeurs : "
+               f"{shares['multi_contributor_pairs']:.1%}  Retours à deux versions : {shares['two_revisions']:.1%}")
+    if result.extra_series:
+        click.echo(f"Note : {result.extra_series} séries supplémentaires sur des paires déjà déployées "
+                   f"(plus de retours que les établissements n'en contiennent ; augmentez --establishments).")
