@@ -78,11 +78,12 @@ SERIES_REPORTS = 1.25  # reports in one series planned by _Planner.plan_pair (me
 REPORTS_PER_CONTRIBUTOR = 10
 PARTS = 2  # shares of the establishments, each with its own random generator
 PARALLEL_FROM = 20_000  # reports from which the parts are planned in worker processes
+SQLITE_CACHE_KIB = 512 * 1024  # page cache of this connection during the load (SQLite's default: 2 MB)
 Progress = Callable[[int], Any]
 
 
 def default_establishments(reports: int) -> int:
-    return max(200, reports // 300)
+    return max(200, reports // 40)
 
 
 @dataclass
@@ -504,6 +505,8 @@ def load_bench_data(reports: int, establishments: int | None = None, seed: int =
     # The solutions' hidden qualities depend on the seed only: runs with one seed agree on them.
     infos = _Planner(random.Random(f"{seed}:solutions"), now).solution_infos(list(solutions))  # noqa: S311
     deployable = [s for s in infos if s.popularity > 0]
+    if not deployable:
+        raise ValueError("Aucune solution fictive à déployer dans le catalogue de démonstration.")
 
     rows = _establishment_rows(count, rng, _Ids.after_max(Establishment), now)
     _insert(Establishment.__table__, rows)
@@ -515,6 +518,9 @@ def load_bench_data(reports: int, establishments: int | None = None, seed: int =
     quotas = _quotas(reports, weights, caps)
 
     dialect = db.session.get_bind().dialect
+    if dialect.name == "sqlite" and reports >= PARALLEL_FROM:
+        # The indexes of a million reports do not fit SQLite's default 2 MB cache (kept for the connection).
+        db.session.execute(sa.text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
     # Each part gets blocks of ids large enough for its reports: a report has at most two revisions and
     # a contributor at least one report.
     user_id, report_id, revision_id = (_Ids.after_max(User).first, _Ids.after_max(Report).first,
