@@ -87,6 +87,14 @@ def test_answers_are_complete(reports):
         assert completeness.complete, (report.id, completeness.errors)
 
 
+def test_published_revisions_hold_their_export_cells(reports):
+    from app.services.exports import revision_export_cells
+
+    for report in reports:
+        revision = report.published_revision
+        assert revision.export_cells == revision_export_cells(revision), report.id
+
+
 def test_only_fictional_solutions_and_establishments(loaded, reports):
     assert all(r.solution.is_fictional and r.establishment.is_fictional for r in reports)
     assert not any(r.solution_id == loaded["real_solution"] or r.establishment_id == loaded["real_establishment"]

@@ -266,7 +266,8 @@ def test_the_page_lists_the_downloads_and_the_rules(analyst, published):
 
 
 def test_reports_are_read_in_batches_and_leave_the_session(analyst, monkeypatch):
-    """Memory, without timing: five reports read two at a time, the session no bigger after each batch."""
+    """Memory, without timing: five reports read two at a time, the session no bigger after each batch. The JSON
+    export reads revisions with their flags; the CSV export, plain stored cells (tests/test_export_cells.py)."""
     solution = make_solution()
     moderator = make_user("moderator")
     ids = [make_report(solution=solution, state="published", moderator=moderator).id for _ in range(5)]
@@ -289,7 +290,7 @@ def test_reports_are_read_in_batches_and_leave_the_session(analyst, monkeypatch)
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
-    response = analyst.get("/exports/reports.csv")
+    response = analyst.get("/exports/reports.json")
     assert response.is_streamed
     assert batches == []  # nothing is read before the body is
     sa.event.listen(db.engine, "before_cursor_execute", count)
@@ -301,12 +302,12 @@ def test_reports_are_read_in_batches_and_leave_the_session(analyst, monkeypatch)
 
     assert batches == [2, 2, 1]
     assert len(set(identity_sizes)) == 1, identity_sizes  # each batch left the session before the next
-    assert len(chunks) == 1 + 5  # the header, then a chunk per row (CHUNK_SIZE 1)
+    assert len(chunks) == 1 + 5 + 1  # "[", a chunk per row (CHUNK_SIZE 1), "]"
     report_queries = [s for s in statements if "FROM report_revision JOIN report" in s.replace('"', "")]
     assert len(report_queries) == 3
     assert len(statements) <= 3 * 2 + 2  # a query and its flags per batch, little else
-    text = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks).decode("utf-8-sig")
-    assert [int(line.split(";")[0]) for line in text.split("\r\n")[1:-1]] == ids
+    text = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks).decode()
+    assert [item["report_id"] for item in json.loads(text)] == ids
 
 
 def test_json_streams_in_batches_too(analyst, monkeypatch):

@@ -30,10 +30,11 @@ from app.api.schemas import (
     SolutionDetailSchema,
     SolutionPageSchema,
 )
-from app.extensions import db
+from app.extensions import db, use_replica
 from app.models import Category, Guide, GuideVersion, Solution
 from app.services import api_tokens, guides, stats
 from app.services.catalogue import CatalogueFilters, search_solutions
+from app.services.page_cache import cached_response
 
 # Path ids beyond a database integer can only be unknown: refused by the route itself (and documented).
 MAX_ID = 2**31 - 1
@@ -57,8 +58,19 @@ def authenticate_token() -> None:
     g.api_user = user
 
 
+@bp.before_request
+def read_from_replica() -> None:
+    """Once the caller is known (from the primary), the API's reads may come from the read replica."""
+    use_replica()
+
+
 def _analyst() -> bool:
     return permissions.can_see_unsuppressed_statistics(g.get("api_user"))
+
+
+def _reader() -> str:
+    """What an answer depends on: analysts see unsuppressed figures, everyone else the same answers."""
+    return "analyst" if _analyst() else "visitor"
 
 
 def _errors(*codes: int):
@@ -104,6 +116,7 @@ def _solution_or_404(solution_id: int) -> Solution:
 
 
 @bp.route("/solutions")
+@cached_response(_reader)
 @bp.arguments(SolutionArgsSchema, location="query", error_status_code=400)
 @bp.response(200, SolutionPageSchema)
 @_errors(401, 429)
@@ -151,6 +164,7 @@ def list_categories(args: dict[str, Any]):
 
 
 @bp.route(f"/solutions/<int(max={MAX_ID}):solution_id>/scorecard")
+@cached_response(_reader)
 @bp.arguments(ScorecardArgsSchema, location="query", error_status_code=400)
 @bp.response(200, ScorecardSchema)
 @_errors(401, 404, 429)
@@ -170,6 +184,7 @@ def get_scorecard(args: dict[str, Any], solution_id: int):
 
 
 @bp.route("/observatory")
+@cached_response(_reader)
 @bp.response(200, ObservatorySchema)
 @_errors(401, 429)
 def get_observatory():

@@ -1,27 +1,30 @@
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from app import permissions
 from app.catalogue import bp
 from app.extensions import db
 from app.services.catalogue import CatalogueFilters, categories, find_solution, search_solutions
+from app.services.page_cache import cached_page, render_page
 from app.views_common import page_arg
 
 
 @bp.route("")
+@cached_page
 def index():
     filters = CatalogueFilters.from_args(request.args)
     pagination = db.paginate(search_solutions(filters), page=page_arg(),
                              per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render_template("catalogue/index.html", pagination=pagination, filters=filters,
+    return render_page("catalogue/index.html", pagination=pagination, filters=filters,
                            categories=categories())
 
 
 @bp.route("/<key>")
+@cached_page
 def solution(key: str):
     item = find_solution(key, include_archived=permissions.can_see_archived_solutions(current_user))
     if item is None:
         abort(404)
-    return render_template("catalogue/solution.html", solution=item)
+    return render_page("catalogue/solution.html", solution=item)

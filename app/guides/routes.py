@@ -13,6 +13,7 @@ from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
 from app.models import Category, Guide, GuideVersion, Report, Solution
 from app.services import guides as service
 from app.services.markdown_text import render
+from app.services.page_cache import cached_page, render_page
 
 
 def _published_guide_or_404(slug: str) -> Guide:
@@ -29,6 +30,7 @@ def _version_or_404(guide: Guide, number: int) -> GuideVersion:
 # Reading ----------------------------------------------------------------------------------------------
 
 @bp.route("")
+@cached_page
 def index():
     slug = request.args.get("category", "")
     query = (sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
@@ -37,23 +39,25 @@ def index():
     if category is not None:
         query = query.where(sa.or_(Guide.category_id == category.id, Solution.category_id == category.id))
     categories = db.session.scalars(sa.select(Category).order_by(Category.position)).all()
-    return render_template("guides/index.html", guides=db.session.scalars(query).all(), categories=categories,
+    return render_page("guides/index.html", guides=db.session.scalars(query).all(), categories=categories,
                            category=category)
 
 
 def _render_version(guide: Guide, version: GuideVersion):
     sections = service.ordered_sections(version.snapshot, include_hidden=False)
-    return render_template("guides/version.html", guide=guide, version=version, sections=sections,
-                           snapshot=version.snapshot, analyst=permissions.can_edit_guides(current_user))
+    return render_page("guides/version.html", guide=guide, version=version, sections=sections,
+                       snapshot=version.snapshot, analyst=permissions.can_edit_guides(current_user))
 
 
 @bp.route("/<slug>")
+@cached_page
 def show(slug: str):
     guide = _published_guide_or_404(slug)
     return _render_version(guide, guide.latest_version)
 
 
 @bp.route("/<slug>/versions/<int:number>")
+@cached_page
 def version(slug: str, number: int):
     guide = _published_guide_or_404(slug)
     return _render_version(guide, _version_or_404(guide, number))

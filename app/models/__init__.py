@@ -3,7 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
-from app.models.facts import FactChoice, ReportFact, StatCache
+from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
@@ -11,6 +11,6 @@ from app.models.user import User
 
 __all__ = [
     "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "Guide", "GuideVersion",
-    "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute", "StatCache",
-    "Submission", "User"
+    "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
+    "StatCache", "Submission", "User"
 ]

@@ -84,3 +84,13 @@ class StatCache(db.Model):
     solution_id: Mapped[int | None] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PageGeneration(db.Model):
+    """One row whose value changes whenever published data change: rendered read pages kept by the workers
+    (app.services.page_cache) are valid for one value only."""
+
+    __tablename__ = "page_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger)

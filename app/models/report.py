@@ -81,6 +81,10 @@ class ReportRevision(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     # The moderator's message (changes requested) or reason (rejection), shown to the author.
     moderator_message: Mapped[str | None] = mapped_column(sa.Text)
+    # Published revision only: its answer and score cells as the CSV export writes them (already encoded,
+    # `;`-separated), kept up to date with its flags so that the export streams stored text. NULL: computed
+    # at export time (app.services.exports.export_cells).
+    export_cells: Mapped[str | None] = mapped_column(sa.Text)
 
     report: Mapped[Report] = relationship(back_populates="revisions", foreign_keys=[report_id])
     flags: Mapped[list[PrivacyFlag]] = relationship(back_populates="revision", cascade="all, delete-orphan",

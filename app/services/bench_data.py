@@ -67,6 +67,7 @@ from app.services.demo_reports import (
     _Planner,
     _SolutionInfo,
 )
+from app.services.exports import HiddenQuestions, export_cells
 from app.services.facts import fact_choices, fact_values, invalidate_statistics
 from app.services.report_answers import scores
 
@@ -138,9 +139,10 @@ class _Encoder:
                            else column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         quote = dialect.identifier_preparer.quote
-        self.statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in self.names)}) "  # noqa: S608
-                          f"VALUES ({', '.join([mark] * len(self.names))})")  # (names from the models, values bound)
-        self.copy_statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in self.names)}) FROM STDIN"
+        columns = ", ".join(quote(name) for name in self.names)
+        marks = ", ".join([mark] * len(self.names))
+        self.statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608  # model names, values bound
+        self.copy_statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
 
     def encode(self, rows: list[dict[str, Any]]) -> list[tuple]:
         pairs = list(zip(self.names, self.processors, strict=True))
@@ -209,14 +211,23 @@ def _insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
         db.session.execute(sa.insert(table), rows[start:start + BATCH])
 
 
+def _analyze(*models) -> None:
+    """PostgreSQL has no statistics on rows loaded in bulk until autovacuum comes by: meanwhile it would plan
+    queries on these tables as if they were nearly empty (nested loops over a million reports)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))  # (our table names)
+
+
 def _sync_sequences(*models) -> None:
     """After explicit ids, PostgreSQL's sequences must move past them."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for model in models:
-        table = model.__tablename__
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our table names)
-                                   f"COALESCE((SELECT max(id) FROM {table}), 1))"))
+        table = model.__table__
+        highest = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 1)).scalar_subquery()
+        db.session.execute(sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(table.name, "id"), highest)))
 
 
 # ---------------------------------------------------------------------------------------- establishments
@@ -335,7 +346,8 @@ def _plan_establishment(planner: _Planner, info: _EstablishmentInfo, candidates:
 
 
 def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], ids: dict[str, _Ids],
-              password_hash: str, moderator_id: int | None, result: BenchResult) -> None:
+              password_hash: str, moderator_id: int | None, result: BenchResult,
+              hidden_questions: HiddenQuestions) -> None:
     """Rows of one establishment's contributors, reports and revisions, with their ids."""
     rng, now = planner.rng, planner.now
     for report in planned:
@@ -348,7 +360,8 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
                 "password_hash": password_hash, "role": "contributor", "status": "active",
                 "establishment_id": author.establishment_id, "session_token": secrets.token_urlsafe(24),
                 "created_at": joined, "approved_at": joined + timedelta(hours=rng.uniform(1, 48)),
-                "approved_by_id": None, "last_login_at": None, "password_changed_at": None})
+                "approved_by_id": None, "last_login_at": None, "password_changed_at": None, "failed_logins": 0,
+                "locked_at": None, "locked_until": None})
             result.contributors += 1
         report.report_id = ids["report"].take()
     successor_created = {id(r.previous): r.created_at for r in planned if r.previous is not None}
@@ -362,15 +375,16 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
             earlier = planner.answers(report)  # an earlier draw of the same report, replaced by the update
             revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "superseded", earlier,
                                                report.created_at, report.submitted_at, report.decided_at,
-                                               moderator_id))
+                                               moderator_id, hidden_questions))
             created, submitted, decided = second
             revision_rows.append(_revision_row(ids["revision"].take(), report, 2, "published", report.answers,
-                                               created, submitted, decided, moderator_id))
+                                               created, submitted, decided, moderator_id, hidden_questions))
             result.two_revisions += 1
         else:
             decided = report.decided_at
             revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "published", report.answers,
-                                               report.created_at, report.submitted_at, decided, moderator_id))
+                                               report.created_at, report.submitted_at, decided, moderator_id,
+                                               hidden_questions))
         chunk.revisions.extend(revision_rows)
         result.revisions += len(revision_rows)
         chunk.reports.append({
@@ -385,13 +399,15 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
 
 
 def _revision_row(revision_id: int, report: _PlannedReport, number: int, state: str, answers: dict[str, Any],
-                  created: datetime, submitted: datetime, decided: datetime, moderator_id: int | None
-                  ) -> dict[str, Any]:
+                  created: datetime, submitted: datetime, decided: datetime, moderator_id: int | None,
+                  hidden_questions: HiddenQuestions) -> dict[str, Any]:
     sus, nps = scores(answers)
+    # The published revision's export cells, computed here (in the worker): no flags, the texts are fixed.
+    cells = export_cells(answers, (), sus, nps, hidden_questions) if state == "published" else None
     return {"id": revision_id, "report_id": report.report_id, "number": number, "state": state, "answers": answers,
             "sus_score": sus, "nps_rating": nps, "created_by_id": report.author.id, "created_at": created,
             "updated_at": submitted, "submitted_at": submitted, "decided_at": decided,
-            "decided_by_id": moderator_id, "moderator_message": None}
+            "decided_by_id": moderator_id, "moderator_message": None, "export_cells": cells}
 
 
 def _produce(part: _Part, emit: Callable[[_Chunk], Any]) -> BenchResult:
@@ -401,12 +417,13 @@ def _produce(part: _Part, emit: Callable[[_Chunk], Any]) -> BenchResult:
     ids = {"user": _Ids(part.first_user_id), "report": _Ids(part.first_report_id),
            "revision": _Ids(part.first_revision_id)}
     encoders = _encoders(part.dialect)
+    hidden_questions = HiddenQuestions()
     chunk = _Chunk()
     for (info, candidates), quota in zip(part.sites, part.quotas, strict=True):
         if quota <= 0 or not candidates:
             continue
         planned = _plan_establishment(planner, info, candidates, quota, result)
-        _add_rows(chunk, planner, planned, ids, part.password_hash, part.moderator_id, result)
+        _add_rows(chunk, planner, planned, ids, part.password_hash, part.moderator_id, result, hidden_questions)
         if len(chunk.reports) >= BATCH:
             emit(chunk.encode(encoders))
             chunk = _Chunk()
@@ -550,6 +567,7 @@ def load_bench_data(reports: int, establishments: int | None = None, seed: int =
     for part_result in results:
         result.add(part_result)
     _sync_sequences(Establishment, User, Report, ReportRevision)
+    _analyze(Establishment, User, Report, ReportRevision)
     audit.record(None, "demo.bench_data_loaded", "report", None, reports=result.reports,
                  establishments=result.establishments, contributors=result.contributors, seed=seed,
                  first_report_id=first_report_id, last_report_id=report_id - 1)

@@ -16,6 +16,7 @@ from app.models._types import utcnow
 from app.models.report import EDITABLE_STATES
 from app.services import audit
 from app.services import report_answers as answers_service
+from app.services.exports import refresh_export_cells
 from app.services.facts import refresh_facts
 
 
@@ -46,10 +47,17 @@ def latest_published_report(establishment_id: int, solution_id: int, exclude_id:
     return db.session.scalar(query)
 
 
+def find_created_report(creation_key: str) -> Report | None:
+    return db.session.scalar(sa.select(Report).where(Report.creation_key == creation_key))
+
+
 def new_report(author: User, solution: Solution, creation_key: str | None) -> tuple[Report, bool]:
-    """Create a draft (or find the one this form already created). A later report is a follow-up."""
+    """Create a draft (or find the one this form already created). A later report is a follow-up.
+
+    The same form arriving twice at once passes the lookup twice: the unique key makes the second flush or
+    commit fail (IntegrityError), and the caller finds the first one's draft with `find_created_report`."""
     if creation_key:
-        existing = db.session.scalar(sa.select(Report).where(Report.creation_key == creation_key))
+        existing = find_created_report(creation_key)
         if existing is not None:
             return existing, False
     previous = latest_published_report(author.establishment_id, solution.id)
@@ -89,6 +97,10 @@ def submit(revision: ReportRevision, key: str, actor: User) -> ReportRevision:
     completeness = answers_service.check_completeness(revision.answers or {})
     if not completeness.complete:
         raise IncompleteReport(completeness)
+    # Scanned before the first write: the scan, and in a fresh worker the loading of its model (seconds), must
+    # not hold the write lock (on SQLite every other writer would wait, then fail with "database is locked").
+    texts = answers_service.revision_texts(revision)
+    findings = answers_service.scan_texts(texts)
     db.session.add(Submission(key=key, revision_id=revision.id, user_id=actor.id))
     db.session.flush()
     # Conditional update: of two concurrent submissions, only one moves the revision on.
@@ -103,17 +115,21 @@ def submit(revision: ReportRevision, key: str, actor: User) -> ReportRevision:
     report = revision.report
     if report.published_revision is None:
         report.status = "submitted"
-    _flag_personal_data(revision)
+    # Texts saved from another tab in the meantime are scanned again.
+    _flag_personal_data(revision, findings if answers_service.revision_texts(revision) == texts else None)
     _record(actor, "report.submitted", report, revision, flags=len(revision.open_flags))
     return revision
 
 
-def _flag_personal_data(revision: ReportRevision) -> None:
-    """Replace the revision's flags by a fresh scan; what a moderator dismissed stays dismissed."""
+def _flag_personal_data(revision: ReportRevision, findings: list | None = None) -> None:
+    """Replace the revision's flags by a fresh scan (or the `findings` of its current texts); what a moderator
+    dismissed stays dismissed."""
+    if findings is None:
+        findings = answers_service.scan_texts(answers_service.revision_texts(revision))
     dismissed = {(f.field, f.type, _span_text(revision, f)) for f in revision.flags if f.status == "dismissed"}
     revision.flags.clear()
     db.session.flush()
-    for name, finding in answers_service.scan_texts(answers_service.revision_texts(revision)):
+    for name, finding in findings:
         status = "dismissed" if (name, finding.type, finding.text) in dismissed else "open"
         revision.flags.append(PrivacyFlag(field=name, type=finding.type, start=finding.start, end=finding.end,
                                           status=status))
@@ -138,8 +154,10 @@ def publish(revision: ReportRevision, moderator: User) -> None:
     report = revision.report
     if report.published_revision is not None:
         report.published_revision.state = "superseded"
+        refresh_export_cells(report.published_revision)
     now = utcnow()
     revision.state, revision.decided_at, revision.decided_by_id = "published", now, moderator.id
+    refresh_export_cells(revision)
     report.published_revision = revision
     report.working_revision = None
     report.status = "published"
@@ -196,6 +214,7 @@ def mask_flag(flag: PrivacyFlag, moderator: User) -> None:
             other.end += delta
     flag.end = flag.start + len(placeholder)
     flag.status, flag.resolved_by_id, flag.resolved_at = "masked", moderator.id, utcnow()
+    refresh_export_cells(revision)
     _record(moderator, "report.flag_masked", revision.report, revision, field=flag.field, type=flag.type)
 
 
@@ -204,6 +223,7 @@ def dismiss_flag(flag: PrivacyFlag, moderator: User) -> None:
     if flag.status != "open":
         raise ReportError(_("Ce signalement est déjà traité."))
     flag.status, flag.resolved_by_id, flag.resolved_at = "dismissed", moderator.id, utcnow()
+    refresh_export_cells(flag.revision)
     _record(moderator, "report.flag_dismissed", flag.revision.report, flag.revision, field=flag.field,
             type=flag.type)
 

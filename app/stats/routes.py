@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import Category, Solution
 from app.services import stats
+from app.services.page_cache import cached_page, render_page
 from app.stats import bp
 
 SEGMENT_LABELS = {
@@ -57,17 +58,19 @@ def _commit_cache() -> None:
 
 
 @bp.route("/statistics/solutions/<int:solution_id>")
+@cached_page
 def scorecard(solution_id: int):
     solution = _solution_or_404(solution_id)
     segment = _segment_from_args()
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     card = stats.scorecard(solution.id, segment, analyst=analyst)
     _commit_cache()
-    return render_template("stats/scorecard.html", solution=solution, card=card, segment=segment, analyst=analyst,
+    return render_page("stats/scorecard.html", solution=solution, card=card, segment=segment, analyst=analyst,
                            segment_labels=SEGMENT_LABELS)
 
 
 @bp.route("/statistics/compare")
+@cached_page
 def compare():
     ids = [i for i in request.args.getlist("solutions", type=int) if i][:4]
     solutions = [s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(ids),
@@ -78,11 +81,12 @@ def compare():
     _commit_cache()
     choices = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
                                  .order_by(Solution.name)).all()
-    return render_template("stats/compare.html", solutions=solutions, cards=cards, analyst=analyst,
+    return render_page("stats/compare.html", solutions=solutions, cards=cards, analyst=analyst,
                            choices=choices, selected=ids)
 
 
 @bp.route("/statistics/categories/<slug>")
+@cached_page
 def category(slug: str):
     category_obj = db.session.scalar(sa.select(Category).where(Category.slug == slug)) or abort(404)
     solutions = db.session.scalars(sa.select(Solution).where(Solution.category_id == category_obj.id,
@@ -91,16 +95,17 @@ def category(slug: str):
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     cards = {s.id: stats.scorecard(s.id, analyst=analyst) for s in solutions}
     _commit_cache()
-    return render_template("stats/category.html", category=category_obj, solutions=solutions, cards=cards,
+    return render_page("stats/category.html", category=category_obj, solutions=solutions, cards=cards,
                            analyst=analyst)
 
 
 @bp.route("/observatory")
+@cached_page
 def observatory():
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     data = stats.observatory(analyst=analyst)
     _commit_cache()
     categories = db.session.scalars(sa.select(Category).order_by(Category.position)).all()
     names = dict(db.session.execute(sa.select(Solution.id, Solution.name)).all())
-    return render_template("stats/observatory.html", data=data, categories=categories, analyst=analyst,
+    return render_page("stats/observatory.html", data=data, categories=categories, analyst=analyst,
                            solution_names=names)

@@ -1,0 +1,170 @@
+"""Rendered read pages, kept by each worker until the published data change.
+
+The statistics pages, the catalogue and the guides cost far more to render (queries, SVG charts, hundreds of
+table cells) than to serve, and they change only when data are published: a report, a guide version, a
+catalogue edit. A view decorated with `@cached_page` renders its page once per (page, query string,
+language, reader) and keeps the page's own blocks (title and content); the next readers get them inside a
+freshly rendered layout, so that what is personal (navigation, CSRF tokens, flashed messages) never comes
+from the cache.
+
+Validity: the single row of `page_generation` holds a number that changes in the same transaction as any
+change to what these pages show (`bump`: called when statistics are invalidated, and on every flush that
+touches the catalogue, an establishment or a guide). A worker compares it with the number its pages were
+rendered under, one primary-key read per request, so every worker and every server sees a publication at
+once. Readers who are logged in get pages of their own (the analysts' pages show unsuppressed figures);
+visitors share theirs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, make_response, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Category, Establishment, Guide, GuideVersion, PageGeneration, Solution, SolutionAttribute
+
+BLOCKS = ("title", "content")
+MAX_QUERY_LENGTH = 400  # longer query strings are rendered without the cache
+# Changes to these rows change what the cached pages show (facts and statistics bump through
+# app.services.facts.invalidate_statistics).
+WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
+
+_lock = threading.Lock()
+_pages: OrderedDict[tuple, tuple[int, dict[str, Markup]]] = OrderedDict()
+_MARK = "\x00page-cache-" + secrets.token_hex(4)
+
+
+def clear() -> None:
+    with _lock:
+        _pages.clear()
+
+
+def current_generation() -> int:
+    return db.session.scalar(sa.select(PageGeneration.value).where(PageGeneration.id == 1)) or 0
+
+
+def bump(connection: sa.Connection | None = None) -> None:
+    """Make every kept page stale, in the caller's transaction."""
+    execute = connection.execute if connection is not None else db.session.execute
+    done = execute(sa.update(PageGeneration).where(PageGeneration.id == 1)
+                   .values(value=PageGeneration.value + 1))
+    if done.rowcount == 0:  # the row was removed (tables emptied): start again from a number never used
+        execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(62)))
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_watched_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
+    if any(isinstance(obj, WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)):
+        bump(session.connection())
+
+
+def _reader() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "visitor"
+
+
+def _key() -> tuple | None:
+    query = request.query_string.decode("latin-1")
+    if len(query) > MAX_QUERY_LENGTH:
+        return None
+    args = tuple(sorted(request.args.items(multi=True)))
+    return (request.endpoint, request.path, args, str(get_locale()), _reader())
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve the view's page from the worker's pages while the data have not changed."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        size = current_app.config.get("PAGE_CACHE_SIZE", 0)
+        key = _key() if size else None
+        if key is None:
+            return view(*args, **kwargs)
+        generation = current_generation()
+        with _lock:
+            kept = _pages.get(key)
+            if kept is not None and kept[0] == generation:
+                _pages.move_to_end(key)
+                blocks = kept[1]
+            else:
+                blocks = None
+        if blocks is not None:
+            return render_template("_cached_page.html", cached=blocks)
+        g.page_cache = (key, generation, size)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def page_cache_mark(name: str) -> str:
+    """In the layout, around each block of the page: a marker while the page is being kept, else nothing."""
+    return f"{_MARK}{name}\x00" if g.get("page_cache") else ""
+
+
+def render_page(template_name: str, **context: Any) -> str:
+    """render_template for the views under @cached_page: keeps the page's blocks for the next readers."""
+    pending = g.pop("page_cache", None)
+    if pending is None:
+        return render_template(template_name, **context)
+    g.page_cache = pending  # the markers are written while this page renders
+    try:
+        html = render_template(template_name, **context)
+    finally:
+        g.pop("page_cache", None)
+    key, generation, size = pending
+    blocks = {}
+    for name in BLOCKS:
+        start, end = f"{_MARK}{name}\x00", f"{_MARK}/{name}\x00"
+        # Our own rendered output, escaped by Jinja when it was rendered.
+        blocks[name] = Markup(html.split(start, 1)[1].split(end, 1)[0])  # noqa: S704  # nosec B704  # our own output
+    with _lock:
+        _pages[key] = (generation, blocks)
+        _pages.move_to_end(key)
+        while len(_pages) > size:
+            _pages.popitem(last=False)
+    # The reader of the first rendering gets the page exactly as the next readers will.
+    return render_template("_cached_page.html", cached=blocks)
+
+
+def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]:
+    """For the API's GET views (between the route and its other decorators): the serialised 200 answer is
+    kept per (path, query string, language, `reader()`) under the same generation as the pages."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            size = current_app.config.get("PAGE_CACHE_SIZE", 0)
+            query = request.query_string.decode("latin-1")
+            if not size or len(query) > MAX_QUERY_LENGTH:
+                return view(*args, **kwargs)
+            key = (request.endpoint, request.path, tuple(sorted(request.args.items(multi=True))),
+                   str(get_locale()), reader())
+            generation = current_generation()
+            with _lock:
+                kept = _pages.get(key)
+                if kept is not None and kept[0] == generation:
+                    _pages.move_to_end(key)
+                    body, mimetype = kept[1]
+                    return current_app.response_class(body, mimetype=mimetype)
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 200 and not response.is_streamed:
+                with _lock:
+                    _pages[key] = (generation, (response.get_data(), response.mimetype))
+                    while len(_pages) > size:
+                        _pages.popitem(last=False)
+            return response
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,163 @@
+"""Rendered read pages kept by the worker: same page as a fresh rendering, never stale, never shared wrongly."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.services import guides, page_cache
+from app.services.facts import invalidate_statistics
+from tests.factories import make_establishment, make_report, make_solution, make_user, text
+from tests.test_query_counts import count_queries
+
+
+def publish_voices(solution, count: int) -> None:
+    for _ in range(count):
+        author = make_user("contributor", make_establishment())
+        make_report(author, solution, "published")
+    db.session.commit()
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+
+
+@pytest.fixture
+def solution(app):
+    page_cache.clear()
+    item = make_solution(name="Alpha")
+    db.session.commit()
+    return item
+
+
+def test_a_kept_page_is_the_fresh_page_and_costs_one_query(client, solution):
+    publish_voices(solution, 3)
+    urls = ["/catalogue", f"/catalogue/{solution.slug}", f"/statistics/solutions/{solution.id}",
+            "/observatory", f"/statistics/categories/{solution.category.slug}"]
+    for url in urls:
+        first = client.get(url)
+        with count_queries() as queries:
+            second = client.get(url)
+        assert first.status_code == second.status_code == 200
+        assert without_tokens(second.get_data(as_text=True)) == without_tokens(first.get_data(as_text=True)), url
+        assert len(queries) == 1, (url, queries)  # the generation's primary-key read
+
+
+def test_a_publication_changes_the_kept_scorecard(client, solution):
+    publish_voices(solution, 3)
+    url = f"/statistics/solutions/{solution.id}"
+    before = text(client.get(url))
+    assert re.search(r"\b3\s*établissements", before)
+    publish_voices(solution, 1)
+    after = text(client.get(url))
+    assert after != before
+    assert re.search(r"\b4\s*établissements", after)
+
+
+def test_visitors_never_get_an_analysts_page(client, auth, solution):
+    publish_voices(solution, 2)  # below the secrecy threshold of 3 establishments
+    url = f"/statistics/solutions/{solution.id}"
+    analyst = make_user("analyst")
+    db.session.commit()
+    auth.login(analyst.email)
+    analyst_page = text(client.get(url))
+    assert "Vue analyste" in analyst_page
+    auth.logout()
+    visitor_page = text(client.get(url))
+    assert "Vue analyste" not in visitor_page
+    assert "Effectif insuffisant" in visitor_page
+
+
+def test_the_layout_is_rendered_for_each_reader(app, client, auth, solution):
+    url = "/catalogue"
+    visitor_page = client.get(url).get_data(as_text=True)
+    assert "Se connecter" in visitor_page
+    other = app.test_client()
+    tokens = {re.search(r'name="csrf_token" value="([^"]+)"', c.get(url).get_data(as_text=True))[1]
+              for c in (client, other)}
+    assert len(tokens) == 2  # each session its own token, though the page is kept
+    make_user("analyst", email="analyste@example.test")
+    db.session.commit()
+    auth.login("analyste@example.test")
+    page = client.get(url).get_data(as_text=True)
+    assert "Se déconnecter" in page and "Exports" in page
+
+
+def test_a_language_has_its_own_page(client, no_csrf, solution):
+    french = text(client.get("/observatory"))
+    client.post("/langue", data={"lang": "en", "next": "/observatory"})
+    english = text(client.get("/observatory"))
+    assert "Observatoire" in french and "Observatoire" not in english
+    assert "Observatory" in english
+
+
+def test_catalogue_and_guide_edits_change_the_kept_pages(client, solution):
+    publish_voices(solution, 3)
+    assert "Alpha" in text(client.get("/catalogue"))
+    solution.name = "Alpha Nouvelle"
+    db.session.commit()
+    assert "Alpha Nouvelle" in text(client.get("/catalogue"))
+
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    url = f"/guides/{guide.slug}"
+    assert client.get(url).status_code == 200
+    assert "Former les équipes de nuit" not in text(client.get(url))
+    guides.update_sections(guide, {"change": {"narrative": "Former les équipes de nuit."}}, analyst)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    assert "Former les équipes de nuit" in text(client.get(url))
+
+
+def test_statistics_invalidated_in_bulk_make_pages_stale(client, solution):
+    publish_voices(solution, 3)
+    before = page_cache.current_generation()
+    client.get("/observatory")
+    invalidate_statistics(None)
+    db.session.commit()
+    assert page_cache.current_generation() != before
+
+
+def test_the_generation_row_comes_back_after_the_tables_are_emptied(app, solution):
+    db.session.execute(sa.text("DELETE FROM page_generation"))
+    assert page_cache.current_generation() == 0
+    page_cache.bump()
+    db.session.commit()
+    assert page_cache.current_generation() not in (0, 1)
+
+
+def test_the_number_of_kept_pages_is_bounded(app, client, solution):
+    app.config["PAGE_CACHE_SIZE"] = 3
+    for page in range(1, 7):
+        assert client.get(f"/catalogue?page={page}").status_code == 200
+    assert len(page_cache._pages) == 3
+
+
+def test_no_page_is_kept_when_the_cache_is_off(app, client, solution):
+    app.config["PAGE_CACHE_SIZE"] = 0
+    client.get("/catalogue")
+    assert not page_cache._pages
+
+
+def test_api_answers_are_kept_per_kind_of_reader(client, solution):
+    from app.services import api_tokens
+
+    publish_voices(solution, 2)  # below the threshold: visitors get suppressed cells
+    analyst = make_user("analyst")
+    _, token = api_tokens.create_token(analyst, "test")
+    db.session.commit()
+    url = f"/api/v1/solutions/{solution.id}/scorecard"
+    visitor = client.get(url).get_json()
+    with count_queries() as queries:
+        again = client.get(url).get_json()
+    assert again == visitor and len(queries) == 1
+    assert visitor["sus"]["suppressed"] is True and visitor["sus"]["value"] is None
+    seen = client.get(url, headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert seen["sus"]["value"] is not None
+    assert client.get(url).get_json()["sus"]["value"] is None
+    assert client.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    publish_voices(solution, 1)
+    assert client.get(url).get_json()["sus"]["value"] is not None
