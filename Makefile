@@ -7,7 +7,7 @@ export FLASK_APP := app:create_app
 export RETEX_ENV ?= development
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: bench-reports check-pdf-libraries run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
+.PHONY: bench bench-reports check-bench-tools check-pdf-libraries run test setup venv translations db demo lint test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
 
 run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -39,6 +39,7 @@ demo: db
 
 lint: venv
 	$(BIN)/ruff check app tests bench config.py migrations
+	$(BIN)/bandit -c bandit.yaml -q -r app config.py
 
 check-postgresql:
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c 'import psycopg; psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3).close()' 2>/dev/null; then \
@@ -57,7 +58,8 @@ define apt_install
 endef
 
 check-pdf-libraries:
-	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
 		$(call apt_install,$(PDF_PACKAGES)); fi
 
 check-chromium:
@@ -71,6 +73,13 @@ test-postgresql: setup
 
 test-e2e: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests/e2e
+
+bench: setup check-bench-tools ## Scale benchmark: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)
+	$(BIN)/python bench/scale.py --output bench/RESULTS.md
+
+check-bench-tools:
+	@for tool in wrk sqlite3 psql; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then $(call apt_install,wrk sqlite3 postgresql-client); fi
 
 bench-reports: setup ## Measure the patient-data scan and the report submission (bench/*.md)
 	$(BIN)/python bench/privacy_scan.py --reports 200 --output bench/privacy_scan.md

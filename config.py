@@ -33,12 +33,17 @@ class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retex.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A read replica of DATABASE_URL for the exports and the API's reads (app.extensions.RoutingSession).
+    REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL")
 
     # Languages: French is the source language, English the translation.
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    # The largest honest form (a guide's eleven narratives) stays well below; beyond, a French 413 page.
+    MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
 
     # A questionnaire may stay open for hours: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
@@ -48,12 +53,26 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login ends after this long without a request, and this long after it began, whatever the activity
+    # (app.auth.timeouts). The questionnaire's autosave is a request: typing keeps the login alive.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    # "Rester connecté sur ce poste" cannot outlive the absolute limit either.
+    REMEMBER_COOKIE_DURATION = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+    # Consecutive failed logins that lock an account, and for how long (0: until a password reset or an
+    # administrator unlocks it). The per-address rate limits below still apply.
+    ACCOUNT_LOCK_THRESHOLD = int(os.environ.get("ACCOUNT_LOCK_THRESHOLD", "10"))
+    ACCOUNT_LOCK_MINUTES = int(os.environ.get("ACCOUNT_LOCK_MINUTES", "30"))
+    # Strict-Transport-Security (app.security): only where the site is served over HTTPS.
+    HSTS_ENABLED = False
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins: per address and account, and per address whatever the account (password spraying).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "60 per minute")
+    # Requests per token or address on /api/v1 (default: app.api.DEFAULT_RATE_LIMIT).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or None
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
@@ -71,6 +90,8 @@ class Config:
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds
 
     ITEMS_PER_PAGE = 20
+    # Rendered read pages kept by each worker until the next publication (app.services.page_cache); 0: none.
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True
@@ -113,6 +134,7 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # type: ignore[assignment]
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = _env_bool("HSTS_ENABLED", True)
     MAIL_SUPPRESS_SEND = _env_bool("MAIL_SUPPRESS_SEND", False)
     DEMO_BANNER = _env_bool("DEMO_BANNER", False)
     DEMO_DATA_ALLOWED = False

@@ -23,10 +23,18 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         static_folder="../static",
         instance_path=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "instance")),
     )
+    from app.views_common import TextRequest, refuse_nul_in_path
+
+    app.request_class = TextRequest
+    app.before_request(refuse_nul_in_path)
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    if app.config.get("REPLICA_DATABASE_URL"):
+        from app.extensions import REPLICA
+
+        app.config["SQLALCHEMY_BINDS"] = {REPLICA: normalise_database_url(app.config["REPLICA_DATABASE_URL"])}
     config_class.init_app(app)
     if app.config.get("ALLOW_TEST_EMAIL_DOMAINS"):
         import email_validator
@@ -45,6 +53,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_errorhandlers(app)
     register_template_context(app)
     register_commands(app)
+    from app import security
+
+    security.init_app(app)
     return app
 
 
@@ -166,7 +177,10 @@ def register_template_context(app: Flask) -> None:
         return vocabulary.label(getattr(vocabulary, vocabulary_name), code)
 
     # Globals rather than context: macros imported without context see them too.
-    app.jinja_env.globals.update(perm=permissions, vocab=vocabulary, vocab_q=questionnaire)
+    from app.services import page_cache
+
+    app.jinja_env.globals.update(perm=permissions, vocab=vocabulary, vocab_q=questionnaire,
+                                 page_cache_mark=page_cache.page_cache_mark)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -14,8 +14,12 @@ from app.extensions import db
 
 
 def register(app: Flask) -> None:
+    from app.cli_backup import backup_cli
+    from app.cli_exports import exports_cli
     from app.cli_privacy import privacy_cli
 
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(exports_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)

@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from app.models import Report, User
+    from app.models import Report, ReportRevision, User
 
 STAFF_ROLES = ("moderator", "analyst", "admin")
 
@@ -60,13 +60,20 @@ def is_member_of(user: Any, report: Report) -> bool:
     return can_write_reports(user) and user.establishment_id == report.establishment_id
 
 
+def was_submitted(revision: ReportRevision) -> bool:
+    """A revision never submitted (a draft, an update being written, a draft withdrawn by its author) belongs to
+    its establishment alone: moderators never see it."""
+    return revision.submitted_at is not None
+
+
 def can_view_report(user: Any, report: Report) -> bool:
     """Members read their establishment's reports; moderators and admins every submitted one; analysts the
     published ones. Anyone else gets a 404, so that a report's existence is not revealed."""
     if is_member_of(user, report):
         return True
     if _is(user, "moderator", "admin"):
-        return report.status != "draft"
+        # Not `status != "draft"`: a draft withdrawn by its author is "withdrawn" without ever being submitted.
+        return any(was_submitted(revision) for revision in report.revisions)
     if _is(user, "analyst"):
         return report.published_revision_id is not None and report.status == "published"
     return False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Request, abort, request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
 
 MAX_PAGE = 10_000
 
@@ -10,3 +12,70 @@ MAX_PAGE = 10_000
 def page_arg() -> int:
     """The requested page number, kept within what a database integer and a person can use."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+# Explicit bidirectional formatting (embeddings, overrides, isolates) and the character that ends each.
+_BIDI_CLOSER = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
+                "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+_LINE_ENDS = "\n\r\x85\u2028\u2029"
+
+
+def close_bidi(text: str) -> str:
+    """The text with every bidirectional embedding, override or isolate it opens closed at the end of its line:
+    a right-to-left override (U+202E) typed in a value then never turns the page's own text around it (a title,
+    a sentence, the quotes of a PDF). What the value itself shows is unchanged."""
+    if not any(char in _BIDI_CLOSER for char in text):
+        return text
+    pieces, open_ = [], []
+    for char in text:
+        if char in _LINE_ENDS:
+            pieces.extend(reversed(open_))
+            open_.clear()
+        pieces.append(char)
+        if char in _BIDI_CLOSER:
+            open_.append(_BIDI_CLOSER[char])
+        elif char == "\u202c" and open_ and open_[-1] == "\u202c":
+            open_.pop()
+        elif char == "\u2069" and "\u2069" in open_:
+            del open_[len(open_) - 1 - open_[::-1].index("\u2069"):]  # with the embeddings opened inside it
+    pieces.extend(reversed(open_))
+    return "".join(pieces)
+
+
+def _clean(value):
+    return close_bidi(value.replace("\x00", "")) if isinstance(value, str) else value
+
+
+class _TextFields(ImmutableMultiDict):
+    """Query arguments or form fields as parsed from the request (pairs), cleaned by _clean."""
+
+    def __init__(self, mapping=None) -> None:
+        if isinstance(mapping, list):
+            mapping = [(_clean(key), _clean(value)) for key, value in mapping]
+        super().__init__(mapping)
+
+
+class TextRequest(Request):
+    """Text as typed in forms and query strings, made safe to store and to show: NUL removed (no honest input
+    contains it, and PostgreSQL refuses it in a text column: a 500 on any query or insert), bidirectional
+    formatting closed (close_bidi)."""
+
+    parameter_storage_class = _TextFields
+
+    def make_form_data_parser(self):
+        parser = super().make_form_data_parser()
+        parser.silent = False  # an unreadable body is refused below, not taken for an empty form
+        return parser
+
+    def _load_form_data(self) -> None:
+        try:
+            super()._load_form_data()
+        except ValueError as error:
+            # Not UTF-8, or broken multipart. Read as an empty form, it would save a questionnaire step as blank.
+            raise BadRequest() from error
+
+
+def refuse_nul_in_path() -> None:
+    """An address with NUL (%00) names nothing: a 404, before a view puts it in a query that PostgreSQL refuses."""
+    if "\x00" in request.path:
+        abort(404)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
+from app.services import page_cache
 
 POSTGRES_ADMIN_URL = os.environ.get("RETEX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -114,6 +115,7 @@ def app(database_url: str):
         yield app
         db.session.remove()
         empty_all_tables()
+        page_cache.clear()  # the worker's kept pages belong to the data just removed
         db.engine.dispose()
 
 

@@ -160,6 +160,7 @@ CASES = [
     Case("admin.edit_user", "GET", lambda w: "/admin/users/999999", login_redirect("", 404, allowed=("admin",)),
          label="missing"),
     Case("admin.approve_user", "POST", lambda w: f"/admin/users/{w.other_pending.id}/approve", ADMIN_POST),
+    Case("admin.unlock_user", "POST", lambda w: f"/admin/users/{w.other_pending.id}/unlock", ADMIN_POST),
     Case("admin.establishments_list", "GET", lambda w: "/admin/establishments", ADMIN_ONLY),
     Case("admin.new_establishment", "GET", lambda w: "/admin/establishments/new", ADMIN_ONLY),
     Case("admin.edit_establishment", "GET", lambda w: f"/admin/establishments/{w.establishment.id}", ADMIN_ONLY),

@@ -79,7 +79,8 @@ def edit_user(user_id: int):
                 db.session.commit()
                 flash(_("Compte mis à jour."), "success")
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user, locked=accounts.is_locked(user),
+                           action_form=ActionForm())
 
 
 @bp.route("/users/<int:user_id>/approve", methods=["POST"])
@@ -91,6 +92,15 @@ def approve_user(user_id: int):
         db.session.commit()
         flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
     return redirect(url_for("admin.users", status="pending"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+def unlock_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ActionForm().validate_on_submit() and accounts.unlock(user, current_user, "admin"):
+        db.session.commit()
+        flash(_("Le compte de %(name)s est déverrouillé.", name=user.full_name or user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 # Establishments -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         429: "too_many_requests", 500: "internal_error"}
+         429: "too_many_requests", 500: "internal_error", 503: "service_unavailable"}
 
 
 def _messages() -> dict[int, str]:
@@ -21,6 +21,7 @@ def _messages() -> dict[int, str]:
         405: _("Méthode non autorisée : l'API est en lecture seule (GET)."),
         429: _("Trop de requêtes : patientez une minute avant de réessayer."),
         500: _("Erreur interne du serveur. Réessayez dans quelques instants."),
+        503: _("Service momentanément indisponible : réessayez dans quelques instants."),
     }
 
 

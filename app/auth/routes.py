@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp
+from app.auth import bp, timeouts
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -50,6 +50,7 @@ def _address_limit() -> str:
 def start_session(user: User, remember: bool = False) -> None:
     """Open a session for a user who proved who they are (password today, single sign-on later)."""
     login_user(user, remember=remember)
+    timeouts.mark_login()
     accounts.record_login(user)
 
 
@@ -61,8 +62,15 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is None:
+        attempt = accounts.attempt_login(form.email.data, form.password.data)
+        user = attempt.user
+        db.session.commit()  # failed attempts count, and may lock the account
+        if attempt.locked:
+            # Said whether or not the password was right.
+            flash(_("Ce compte est verrouillé après trop de tentatives de connexion infructueuses. "
+                    "Réessayez plus tard, ou choisissez un nouveau mot de passe avec « Mot de passe oublié » : "
+                    "le lien reçu par courriel déverrouille le compte."), "error")
+        elif user is None:
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
         elif user.status == "pending":
             flash(_("Votre compte attend la validation du référent de votre établissement ou d'un administrateur. "

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -9,6 +10,11 @@ from app.services.guides import MAX_NARRATIVE
 
 
 class SectionForm(Form):
+    class Meta:
+        def get_translations(self, form):  # noqa: ARG002 (WTForms' signature)
+            # WTForms' own messages (too long, not a number) in the reader's language, as in a FlaskForm.
+            return translations
+
     key = HiddenField()
     narrative = TextAreaField(_l("Texte de la section (Markdown)"), validators=[Optional(), Length(max=MAX_NARRATIVE)])
     visible = BooleanField(_l("Afficher cette section"))

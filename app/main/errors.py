@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
+
+# The database cannot be reached or dropped the connection (restart, failover, network): nothing the request did
+# is committed, and the pool (pool_pre_ping) reconnects by itself once the database is back. SQLite's
+# "database is locked" is an OperationalError too: the same answer (try again shortly) fits it.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                        sa_exc.TimeoutError)
+RETRY_AFTER_SECONDS = 10
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -16,10 +24,15 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Accès refusé"), _("Vous n'avez pas les droits nécessaires pour accéder à cette page.")),
         404: (_("Page introuvable"), _("Cette page n'existe pas ou n'est plus disponible.")),
         405: (_("Méthode non autorisée"), _("Cette action n'est pas possible sur cette page.")),
+        413: (_("Envoi trop volumineux"), _("Le texte envoyé dépasse la taille autorisée. Revenez à la page "
+                                            "précédente, raccourcissez votre saisie et réessayez.")),
         429: (_("Trop de tentatives"), _("Vous avez fait trop de tentatives en peu de temps. "
                                          "Patientez une minute avant de réessayer.")),
         500: (_("Erreur interne"), _("Une erreur inattendue s'est produite. L'équipe a été prévenue ; "
                                      "réessayez dans quelques instants.")),
+        503: (_("Service momentanément indisponible"),
+              _("Le service est momentanément indisponible. Patientez quelques instants puis réessayez : rechargez "
+                "la page ou renvoyez le formulaire. Ce qui était déjà enregistré est conservé.")),
     }
 
 
@@ -44,6 +57,31 @@ def register(app: Flask) -> None:
         if code not in _messages():
             return error
         return render_error(code)
+
+    def database_unavailable(error: Exception):
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            pass  # the connection is already gone: the pool replaces it at the next checkout
+        # The statement and its parameters (answers typed by a user) stay out of the log.
+        app.logger.warning("Database unavailable on %s %s: %s: %s", request.method, request.path,
+                           error.__class__.__name__, str(getattr(error, "orig", None) or "").split("\n", 1)[0])
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            from app.api.errors import api_error
+
+            response, code = api_error(503)
+            response.headers.update(headers)
+            return response, code
+        if request.path == "/healthz":
+            return jsonify(status="error", database="error"), 503, headers
+        # The page is shown as to a visitor: loading the user (or what the rollback expired) would query again.
+        login_manager._update_request_context_with_user()
+        page, code = render_error(503)
+        return page, code, headers
+
+    for exception in DATABASE_UNAVAILABLE:
+        app.register_error_handler(exception, database_unavailable)
 
     if app.testing:
         return  # tests see the real exception

@@ -33,6 +33,11 @@ class User(UserMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Consecutive failed logins; at ACCOUNT_LOCK_THRESHOLD the account is locked (app.services.accounts).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Null while locked: until a password reset or an administrator unlocks it.
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     establishment: Mapped[Establishment | None] = relationship(lazy="joined")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -62,17 +62,25 @@ def queue():
 
 
 def _submitted_revision(revision_id: int) -> ReportRevision:
-    return db.get_or_404(ReportRevision, revision_id)
+    revision = db.get_or_404(ReportRevision, revision_id)
+    if not permissions.was_submitted(revision):
+        abort(404)  # a draft is its establishment's alone, whatever its id
+    return revision
 
 
 @bp.route("/revisions/<int:revision_id>")
 def review(revision_id: int):
-    revision = _submitted_revision(revision_id)
+    return _review_page(_submitted_revision(revision_id))
+
+
+def _review_page(revision: ReportRevision, **forms: ModerationMessageForm) -> str:
+    """The review page; `forms`: a message form sent with errors, shown again with what was typed."""
     answers = revision.answers or {}
     return render_template("moderation/review.html", revision=revision, report=revision.report,
                            steps={step: answer_rows(step, answers, flags_as_spans(revision.flags)) for step in q.STEPS},
-                           action_form=ActionForm(), changes_form=ModerationMessageForm(prefix="changes"),
-                           reject_form=ModerationMessageForm(prefix="reject"))
+                           action_form=ActionForm(),
+                           changes_form=forms.get("changes_form") or ModerationMessageForm(prefix="changes"),
+                           reject_form=forms.get("reject_form") or ModerationMessageForm(prefix="reject"))
 
 
 def _decide(revision: ReportRevision, action, *args) -> bool:
@@ -104,6 +112,8 @@ def request_changes(revision_id: int):
         if _decide(revision, service.request_changes, form.message.data):
             flash(_("Modifications demandées à l'auteur."), "success")
             return redirect(url_for("moderation.queue"))
+    elif form.message.data:
+        return _review_page(revision, changes_form=form)  # refused (too long): shown again with its error
     else:
         flash(_("Écrivez à l'auteur ce qu'il doit modifier."), "error")
     return redirect(url_for("moderation.review", revision_id=revision.id))
@@ -117,6 +127,8 @@ def reject(revision_id: int):
         if _decide(revision, service.reject, form.message.data):
             flash(_("Retour refusé."), "info")
             return redirect(url_for("moderation.queue"))
+    elif form.message.data:
+        return _review_page(revision, reject_form=form)
     else:
         flash(_("Indiquez la raison du refus : elle sera transmise à l'auteur."), "error")
     return redirect(url_for("moderation.review", revision_id=revision.id))

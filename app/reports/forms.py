@@ -231,9 +231,14 @@ STEP_FORMS: dict[int, type[StepForm]] = {
     form.step: form for form in (ContextForm, DeploymentForm, UseForm, UsabilityForm, GovernanceForm, LessonsForm)}
 
 
+def _key(value: str | None) -> str | None:
+    """A form's idempotency key, cut to its column's 64 characters (PostgreSQL refuses a longer one)."""
+    return value[:64] if value else value
+
+
 class NewReportForm(FlaskForm):
     solution_id = SelectField(_l("Solution"), coerce=int, validators=[_choose])
-    creation_key = HiddenField()
+    creation_key = HiddenField(filters=[_key])
 
 
 class SubmitForm(FlaskForm):

@@ -78,8 +78,16 @@ def new():
         if solution is None or solution.archived:
             form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
         else:
-            report, _created = service.new_report(current_user, solution, form.creation_key.data or None)
-            db.session.commit()
+            key = form.creation_key.data or None
+            try:
+                report, _created = service.new_report(current_user, solution, key)
+                db.session.commit()
+            except IntegrityError:
+                # The same form arrived twice at once (a retry, a double click): the first one made the draft.
+                db.session.rollback()
+                report = service.find_created_report(key) if key else None
+                if report is None:
+                    raise
             return redirect(url_for("reports.step", report_id=report.id, step=1))
     return render_template("reports/new.html", form=form, categories=categories())
 
@@ -213,13 +221,15 @@ def view(report_id: int):
     report = _report_or_404(report_id)
     member = permissions.is_member_of(current_user, report)
     staff_or_member = member or permissions.can_moderate(current_user)
-    # Analysts read only the published version; members and moderators may look at any revision.
-    revisions = report.revisions if permissions.can_see_revision_history(current_user, report) else []
+    # Analysts read only the published version; members may look at any revision, moderators at the submitted ones.
+    readable = report.revisions if member else [r for r in report.revisions if permissions.was_submitted(r)]
+    revisions = readable if permissions.can_see_revision_history(current_user, report) else []
     number = request.args.get("revision", type=int)
     if number and staff_or_member:
-        shown = next((r for r in report.revisions if r.number == number), None) or abort(404)
+        shown = next((r for r in readable if r.number == number), None) or abort(404)
     elif staff_or_member:
-        shown = report.working_revision or report.published_revision or report.revisions[-1]
+        shown = next((r for r in (report.working_revision, report.published_revision) if r in readable),
+                     None) or readable[-1]
     else:
         shown = report.published_revision
     if staff_or_member:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -66,12 +67,83 @@ def load_user_from_session_id(session_id: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The user whose password this is, unless the account is locked (failures count towards the lock)."""
+    return attempt_login(email, password).user
+
+
+# Account lock after consecutive failed logins ------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    user: User | None  # set when the password was right and the account is not locked
+    locked: bool = False
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite gives naive datetimes back: stored in UTC
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def is_locked(user: User) -> bool:
+    if user.locked_at is None:
+        return False
+    until = _aware(user.locked_until)
+    return until is None or until > utcnow()
+
+
+def attempt_login(email: str, password: str) -> LoginAttempt:
+    """Check a password, counting consecutive failures per account: at ACCOUNT_LOCK_THRESHOLD the account is
+    locked. A locked account is refused without checking the password, so the answer does not say whether
+    it was right. The caller commits, failures included."""
     user = find_user_by_email(email)
     if user is None:
-        # Same cost whether or not the account exists.
+        _hasher().hash(password or "x")  # same cost whether or not the account exists
+        return LoginAttempt(None)
+    if user.locked_at is not None and not is_locked(user):
+        _clear_lock(user)  # the lock has run out: a fresh count
+    if is_locked(user):
         _hasher().hash(password or "x")
-        return None
-    return user if verify_password(user, password) else None
+        return LoginAttempt(None, locked=True)
+    if verify_password(user, password):
+        if user.failed_logins:
+            user.failed_logins = 0
+        return LoginAttempt(user)
+    return LoginAttempt(None, locked=_count_failure(user))
+
+
+def _count_failure(user: User) -> bool:
+    """One more failed login, counted in SQL (concurrent attempts all count); True when it locks."""
+    count = db.session.scalar(sa.update(User).where(User.id == user.id)
+                              .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins))
+    # After the UPDATE (which waited for any concurrent attempt on this row): a lock another attempt just set.
+    db.session.refresh(user, ["failed_logins", "locked_at", "locked_until"])
+    threshold = current_app.config["ACCOUNT_LOCK_THRESHOLD"]
+    if not threshold or count < threshold:
+        return False
+    if is_locked(user):
+        return True
+    minutes = current_app.config["ACCOUNT_LOCK_MINUTES"]
+    user.locked_at = utcnow()
+    user.locked_until = user.locked_at + timedelta(minutes=minutes) if minutes else None
+    audit.record(None, "user.locked", "user", user.id, failed_logins=count,
+                 until=user.locked_until.isoformat() if user.locked_until else None)
+    return True
+
+
+def _clear_lock(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_at = None
+    user.locked_until = None
+
+
+def unlock(user: User, by: User | None, reason: str) -> bool:
+    """Lift the lock (administrator, or the password reset that proved the address); True if there was one."""
+    was_locked = is_locked(user)
+    _clear_lock(user)
+    if was_locked:
+        audit.record(by.id if by else user.id, "user.unlocked", "user", user.id, reason=reason)
+    return was_locked
 
 
 def record_login(user: User) -> None:
@@ -117,6 +189,8 @@ def change_password(user: User, new_password: str) -> None:
     user.password_changed_at = utcnow()
     revoke_sessions(user)
     audit.record(user.id, "user.password_changed", "user", user.id)
+    # Whoever changes the password proved the address (reset link) or the current password.
+    unlock(user, None, "password_changed")
 
 
 def pending_users(establishment_id: int | None = None) -> sa.Select:

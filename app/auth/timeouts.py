@@ -1,0 +1,107 @@
+"""Session timeouts: a login ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS
+after it began.
+
+The two moments live in the signed session cookie (`_login_at`, `_seen_at`, Unix seconds), which the browser
+cannot change: an old cookie played again carries its old moments. Every request of a logged-in user
+counts as activity, the questionnaire's autosave too.
+
+An expired login is closed before the view runs. The questionnaire's own views then see a visitor and keep
+what was sent for after the next login (app.reports.routes, DraftStash); every other request is sent to the
+login page, with a message and the page to come back to.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_loaded_from_cookie
+
+from app.auth import bp
+
+LOGIN_AT, SEEN_AT = "_login_at", "_seen_at"
+# Views that handle an expired login themselves, by keeping the answers sent (they run as for a visitor).
+STASHING_ENDPOINTS = frozenset({"reports.step", "reports.autosave"})
+# The JSON API and its description authenticate by token, never by the session: they neither end nor
+# prolong a login.
+API_BLUEPRINTS = frozenset({"api", "api-docs"})
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def _epoch(moment: datetime | None) -> int:
+    if moment is None:
+        return 0
+    if moment.tzinfo is None:  # SQLite gives naive datetimes back: they were stored in UTC
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def mark_login() -> None:
+    """At every login proved by the user (password, invitation): both clocks start again."""
+    session[LOGIN_AT] = session[SEEN_AT] = now()
+
+
+def forget() -> None:
+    session.pop(LOGIN_AT, None)
+    session.pop(SEEN_AT, None)
+
+
+@user_loaded_from_cookie.connect
+def _restored_from_cookie(sender, user) -> None:  # noqa: ARG001
+    """The "remember me" cookie opened a new session: its login is the account's last one (the cookie itself
+    expires after SESSION_ABSOLUTE_HOURS)."""
+    session[LOGIN_AT] = _epoch(user.last_login_at)
+    session[SEEN_AT] = now()
+
+
+def expiry() -> str | None:
+    """Why this login has ended ("idle" or "absolute"), or None while it lasts."""
+    config = current_app.config
+    moment = now()
+    # A session opened before these clocks existed gets its idle clock started now, and its login
+    # moment from the account (no last login known: expired).
+    login_at = session.get(LOGIN_AT)
+    if login_at is None:
+        login_at = session[LOGIN_AT] = _epoch(current_user.last_login_at)
+    if moment - login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600:
+        return "absolute"
+    if moment - session.get(SEEN_AT, moment) > config["SESSION_IDLE_MINUTES"] * 60:
+        return "idle"
+    return None
+
+
+def _come_back_to() -> str | None:
+    """The page to open after the next login: this one, or for a form sent, the page it was sent from."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
+@bp.before_app_request
+def end_expired_sessions():
+    if request.endpoint == "static" or request.blueprint in API_BLUEPRINTS or not current_user.is_authenticated:
+        return None
+    reason = expiry()
+    if reason is None:
+        session[SEEN_AT] = now()
+        return None
+    logout_user()
+    forget()
+    if request.endpoint in STASHING_ENDPOINTS and request.method == "POST":
+        return None
+    if reason == "idle":
+        flash(_("Votre session a expiré après %(minutes)d minutes sans activité. Reconnectez-vous pour continuer.",
+                minutes=current_app.config["SESSION_IDLE_MINUTES"]), "warning")
+    else:
+        flash(_("Votre session a expiré : une connexion dure au plus %(hours)d heures. "
+                "Reconnectez-vous pour continuer.", hours=current_app.config["SESSION_ABSOLUTE_HOURS"]), "warning")
+    return redirect(url_for("auth.login", next=None if request.endpoint == "auth.login" else _come_back_to()))

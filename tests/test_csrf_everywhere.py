@@ -1,0 +1,76 @@
+"""Every route that changes state refuses a request without the CSRF token, logged in or not."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from app.extensions import csrf, db
+from tests.factories import PASSWORD, make_user, text
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+# Blueprints and views that CSRFProtect skips, each with its reason. Anything else exempt fails the suite.
+EXEMPT_BLUEPRINTS = {
+    "api": "the read API /api/v1: GET only, authenticated by a bearer token, never by the session cookie",
+}
+EXEMPT_VIEWS: dict[str, str] = {}
+CSRF_MESSAGE = "Le formulaire a expiré ou n'a pas été envoyé depuis ce site."
+
+
+def state_changing_rules(app: Flask) -> list:
+    return sorted((rule for rule in app.url_map.iter_rules() if rule.methods & STATE_CHANGING),
+                  key=lambda rule: rule.rule)
+
+
+def url_for_rule(rule) -> str:
+    """Any value for each parameter: the token is checked before the view looks anything up."""
+    values = {name: 1 if type(converter).__name__ in ("IntegerConverter", "FloatConverter") else "x"
+              for name, converter in rule._converters.items()}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def exempt_blueprint_names(app: Flask) -> set[str]:
+    return {name for name, blueprint in app.blueprints.items() if blueprint in csrf._exempt_blueprints}
+
+
+def test_only_the_listed_routes_are_exempt(app):
+    assert exempt_blueprint_names(app) == set(EXEMPT_BLUEPRINTS)
+    assert set(csrf._exempt_views) == set(EXEMPT_VIEWS)
+
+
+def test_the_exempt_api_changes_nothing(app):
+    exempt = set(EXEMPT_BLUEPRINTS)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".", 1)[0] in exempt or rule.rule.startswith("/api/v1/"):
+            changing = rule.methods & STATE_CHANGING
+            assert not changing, f"{rule.rule} ({rule.endpoint}) accepts {sorted(changing)} without CSRF"
+
+
+@pytest.mark.parametrize("who", ["visitor", "admin", "contributor"])
+def test_every_state_changing_route_refuses_a_request_without_the_token(app, who, capsys):
+    rules = state_changing_rules(app)
+    assert len(rules) >= 30
+    client = app.test_client()
+    if who != "visitor":
+        user = make_user(who)
+        db.session.commit()
+        app.config["WTF_CSRF_ENABLED"] = False
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config["LOGIN_RATE_LIMIT"] = app.config["LOGIN_ADDRESS_RATE_LIMIT"] = "1000 per minute"
+    checked, failures = 0, []
+    for rule in rules:
+        url = url_for_rule(rule)
+        for method in sorted(rule.methods & STATE_CHANGING):
+            response = client.open(url, method=method, data={"anything": "x"})
+            checked += 1
+            if response.status_code != 400:
+                failures.append(f"{method} {url} ({rule.endpoint}): {response.status_code}")
+            elif rule.endpoint.split(".", 1)[0] not in EXEMPT_BLUEPRINTS and CSRF_MESSAGE not in text(response):
+                failures.append(f"{method} {url} ({rule.endpoint}): a 400 that is not the CSRF refusal")
+            response.close()
+    assert not failures, "Accepted without a CSRF token:\n" + "\n".join(failures)
+    if who != "visitor":  # still logged in: the refusals did not end the session
+        assert client.get("/account").status_code == 200
+    with capsys.disabled():
+        print(f"\nCSRF ({who}): {checked} state-changing route methods refuse a request without the token")

@@ -1,0 +1,289 @@
+"""Session timeouts (idle and absolute) and the account lock after repeated failed logins."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from app.auth import timeouts
+from app.extensions import db
+from app.models import AuditLog, DraftStash, Report, User
+from app.models._types import utcnow
+from tests.factories import PASSWORD, make_solution, make_user, text
+
+WRONG = "not-the-password-at-all"
+LOCKED_MESSAGE = "Ce compte est verrouillé"
+
+
+def shift_session(client, **seconds_ago: int) -> None:
+    """Move the session's clocks back, as if that much time had passed: login_at=…, seen_at=…."""
+    with client.session_transaction() as session:
+        for name, ago in seconds_ago.items():
+            session[f"_{name}"] = timeouts.now() - ago
+
+
+def next_of(response) -> str | None:
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    return parse_qs(location.query).get("next", [None])[0]
+
+
+def audit(action: str) -> list[AuditLog]:
+    return list(db.session.scalars(sa.select(AuditLog).where(AuditLog.action == action)))
+
+
+def fresh(user: User) -> User:
+    db.session.expire_all()
+    return db.session.get(User, user.id)
+
+
+@pytest.fixture
+def contributor(app, auth):
+    user = make_user("contributor")
+    db.session.commit()
+    assert auth.login(user.email).status_code == 302
+    return user
+
+
+# Timeouts ---------------------------------------------------------------------------------------------
+
+def test_an_idle_session_is_logged_out_and_sent_to_login_with_next(client, contributor):
+    assert client.get("/reports/").status_code == 200
+    shift_session(client, seen_at=31 * 60)
+    response = client.get("/reports/?page=2")
+    assert response.status_code == 302
+    assert next_of(response) == "/reports/?page=2"
+    page = text(client.get(response.headers["Location"]))
+    assert "Votre session a expiré après 30 minutes sans activité" in page
+    # Logged out for good: the next request is a visitor's.
+    assert client.get("/account").status_code == 302
+
+
+def test_activity_keeps_the_session_open(client, contributor):
+    shift_session(client, seen_at=29 * 60)
+    before = timeouts.now()
+    assert client.get("/account").status_code == 200
+    with client.session_transaction() as session:
+        assert session["_seen_at"] >= before
+    shift_session(client, seen_at=29 * 60)
+    assert client.get("/account").status_code == 200
+
+
+def test_a_session_ends_twelve_hours_after_login_whatever_the_activity(client, contributor):
+    shift_session(client, login_at=12 * 3600 + 1, seen_at=10)
+    response = client.get("/account")
+    assert next_of(response) == "/account"
+    assert "une connexion dure au plus 12 heures" in text(client.get(response.headers["Location"]))
+    assert client.get("/account").status_code == 302
+
+
+def test_the_limits_come_from_the_configuration(app, client, contributor):
+    app.config["SESSION_IDLE_MINUTES"] = 5
+    shift_session(client, seen_at=6 * 60)
+    assert client.get("/account").status_code == 302
+
+
+def test_a_form_sent_after_expiry_comes_back_to_the_page_it_was_sent_from(client, contributor):
+    shift_session(client, seen_at=31 * 60)
+    response = client.post("/logout", headers={"Referer": "http://retex.test/catalogue?q=radio"})
+    assert next_of(response) == "/catalogue?q=radio"
+
+
+def test_the_remember_cookie_does_not_outlive_an_expired_session(app, client, no_csrf):
+    user = make_user()
+    db.session.commit()
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token", domain="retex.test") is not None
+    shift_session(client, seen_at=31 * 60)
+    assert client.get("/account").status_code == 302
+    assert client.get("/account").status_code == 302
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(hours=12)
+
+
+def test_a_remembered_login_restored_from_the_cookie_keeps_the_absolute_limit(app, no_csrf):
+    user = make_user()
+    db.session.commit()
+    browser = app.test_client()
+    browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    remember = browser.get_cookie("remember_token", domain="retex.test")
+    # The browser lost its session cookie (another browser with only the remember cookie).
+    restored = app.test_client()
+    restored.set_cookie("remember_token", remember.value, domain="retex.test")
+    assert restored.get("/account").status_code == 200
+    # Its login is the account's: twelve hours later, it ends.
+    db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow() - timedelta(hours=13)))
+    db.session.commit()
+    other = app.test_client()
+    other.set_cookie("remember_token", remember.value, domain="retex.test")
+    assert other.get("/account").status_code == 302
+
+
+# The questionnaire after an idle expiry: nothing typed is lost ---------------------------------------
+
+def _new_report(client) -> int:
+    solution = make_solution()
+    db.session.commit()
+    response = client.post("/reports/new", data={"solution_id": solution.id, "creation_key": "k-1"})
+    return int(re.search(r"/reports/([0-9]+)/step/1", response.headers["Location"]).group(1))
+
+
+def test_autosave_counts_as_activity(client, contributor):
+    report_id = _new_report(client)
+    shift_session(client, seen_at=29 * 60)
+    before = timeouts.now()
+    assert client.post(f"/reports/{report_id}/step/6/autosave", data={"advice": "En cours"}).status_code == 200
+    with client.session_transaction() as session:
+        assert session["_seen_at"] >= before
+
+
+def test_a_step_sent_after_an_idle_expiry_is_kept_and_given_back_after_login(client, auth, contributor):
+    report_id = _new_report(client)
+    shift_session(client, seen_at=45 * 60)
+    response = client.post(f"/reports/{report_id}/step/6", data={"advice": "Écrit pendant trois quarts d'heure.",
+                                                                 "nav": "next"})
+    assert response.status_code == 302
+    assert next_of(response).endswith(f"/reports/{report_id}/step/6")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 1
+    assert "ce que vous venez de saisir est conservé" in text(client.get(response.headers["Location"]))
+
+    auth.login(contributor.email)
+    page = text(client.get(f"/reports/{report_id}/step/6"))
+    assert "Écrit pendant trois quarts d'heure." in page
+    assert "a été restauré" in page
+    db.session.expire_all()
+    assert db.session.get(Report, report_id).working_revision.answers["advice"].startswith("Écrit pendant")
+
+
+def test_an_autosave_after_an_idle_expiry_answers_expired_and_keeps_the_text(client, contributor):
+    report_id = _new_report(client)
+    shift_session(client, seen_at=31 * 60)
+    response = client.post(f"/reports/{report_id}/step/6/autosave", data={"advice": "Texte tapé après"})
+    assert response.status_code == 401
+    assert response.get_json()["status"] == "expired"
+    assert db.session.scalar(sa.select(DraftStash.data))["advice"] == "Texte tapé après"
+
+
+# Account lock ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def many_attempts(app, no_csrf):
+    """The per-address rate limit would stop the attempts first: these tests are about the account."""
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    return app
+
+
+def fail(auth, user, times: int) -> None:
+    for _ in range(times):
+        assert auth.login(user.email, WRONG).status_code == 200
+
+
+def test_ten_failed_logins_lock_the_account_and_are_audited(client, auth, many_attempts):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 9)
+    assert fresh(user).locked_at is None
+    tenth = text(auth.login(user.email, WRONG))
+    assert LOCKED_MESSAGE in tenth
+    locked = fresh(user)
+    assert locked.failed_logins == 10
+    assert locked.locked_until - locked.locked_at == timedelta(minutes=30)
+    [entry] = audit("user.locked")
+    assert entry.object_id == user.id and entry.detail["failed_logins"] == 10
+
+
+def test_a_locked_account_says_the_same_whether_the_password_is_right_or_wrong(client, auth, many_attempts):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 10)
+    right, wrong = auth.login(user.email, PASSWORD), auth.login(user.email, WRONG)
+    assert right.status_code == wrong.status_code == 200
+    assert LOCKED_MESSAGE in text(right)
+    assert _flash(right) == _flash(wrong)
+    assert client.get("/account").status_code == 302
+    assert len(audit("user.locked")) == 1  # locked once, not at every later attempt
+
+
+def _flash(response) -> str:
+    return re.search(r'<div class="alert[^"]*"[^>]*>.*?</div>', response.get_data(as_text=True), re.S).group(0)
+
+
+def test_a_successful_login_starts_the_count_again(client, auth, many_attempts):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 9)
+    assert auth.login(user.email).status_code == 302
+    auth.logout()
+    fail(auth, user, 9)
+    assert fresh(user).locked_at is None
+
+
+def test_the_lock_ends_by_itself_after_the_configured_time(client, auth, many_attempts):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 10)
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert auth.login(user.email, WRONG).status_code == 200
+    assert fresh(user).failed_logins == 1 and fresh(user).locked_at is None  # counting starts again
+    assert auth.login(user.email).status_code == 302
+    assert fresh(user).failed_logins == 0
+
+
+def test_without_a_lock_duration_the_account_stays_locked(app, client, auth, many_attempts):
+    app.config["ACCOUNT_LOCK_MINUTES"] = 0
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 10)
+    assert fresh(user).locked_until is None
+    assert LOCKED_MESSAGE in text(auth.login(user.email))
+
+
+def test_the_password_reset_link_unlocks_the_account(client, auth, many_attempts, mailbox):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 10)
+    client.post("/password/forgot", data={"email": user.email})
+    link = re.search(r"https?://\S+", mailbox[0].body).group(0).split("retex.test", 1)[1]
+    new_password = "another-long-passphrase"
+    assert client.post(link, data={"password": new_password, "confirm": new_password}).status_code == 302
+    assert auth.login(user.email, new_password).status_code == 302
+    [entry] = audit("user.unlocked")
+    assert entry.detail == {"reason": "password_changed"}
+
+
+def test_an_administrator_unlocks_the_account_from_its_page(app, client, auth, many_attempts):
+    user, admin = make_user(), make_user("admin")
+    db.session.commit()
+    fail(auth, user, 10)
+    auth.login(admin.email)
+    page = text(client.get(f"/admin/users/{user.id}"))
+    assert "Compte verrouillé" in page and "Déverrouiller" in page
+    response = client.post(f"/admin/users/{user.id}/unlock")
+    assert response.headers["Location"] == f"/admin/users/{user.id}"
+    assert "est déverrouillé" in text(client.get(response.headers["Location"]))
+    assert "Compte verrouillé" not in text(client.get(f"/admin/users/{user.id}"))
+    [entry] = audit("user.unlocked")
+    assert entry.actor_id == admin.id and entry.detail == {"reason": "admin"}
+    other = app.test_client()
+    assert other.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_unlocking_an_account_that_is_not_locked_records_nothing(client, auth, many_attempts):
+    user, admin = make_user(), make_user("admin")
+    db.session.commit()
+    auth.login(admin.email)
+    assert "Compte verrouillé" not in text(client.get(f"/admin/users/{user.id}"))
+    client.post(f"/admin/users/{user.id}/unlock")
+    assert audit("user.unlocked") == []
+
+
+def test_the_address_rate_limit_still_applies(client, auth):
+    user = make_user()
+    db.session.commit()
+    fail(auth, user, 10)
+    assert auth.login(user.email, PASSWORD).status_code == 429
