@@ -65,7 +65,9 @@ class Server:
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
-                 "--timeout", "120", "--graceful-timeout", "5", "app:create_app()"],
+                 "--timeout", "120", "--graceful-timeout", "5",
+                 # gunicorn's control socket has one path per user: servers of parallel runs would share it.
+                 "--no-control-socket", "app:create_app()"],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,6 +107,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+    def state(self) -> str:
+        """For a failure message: whether gunicorn still runs, and the end of its log."""
+        code = self.process.poll() if self.process else None
+        return ("gunicorn running" if code is None else f"gunicorn exited ({code})") + ":\n" + self.log_tail(15)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

@@ -163,12 +163,17 @@ class Browser:
         twin, answers = self.client.twin(), [None, None]
 
         def in_other_tab():
-            answers[1] = self.send("POST", path, form, client=twin)
+            try:
+                answers[1] = self.send("POST", path, form, client=twin)
+            except Exception as error:  # raised again in this browser's thread, below
+                answers[1] = error
 
         other = threading.Thread(target=in_other_tab)
         other.start()
         answers[0] = self.send("POST", path, form)
         other.join()
+        if isinstance(answers[1], Exception):
+            raise answers[1]
         return answers
 
     def answers(self, index: int) -> dict[int, dict]:
@@ -221,7 +226,7 @@ class Browser:
             for index in range(reports):
                 draft = draft_every and index % draft_every == draft_every - 1
                 self.write(index, draft_steps=self.rng.randint(1, 5) if draft else None)
-        except Exception as error:  # noqa: BLE001 (reported by the test, with every other browser's)
+        except Exception as error:  # reported by the test, with every other browser's
             with self.tally.lock:
                 self.tally.failures.append(f"{self.email}: {error.__class__.__name__}: {error}")
 
@@ -288,7 +293,7 @@ def test_concurrent_browsers_submit_every_report_once(live, capsys):
         "reports found": len(rows), "duplicates found": sum(max(row.submissions - 1, 0) for row in rows),
         "5xx": len(tally.server_errors), "elapsed": f"{elapsed:.1f} s",
         "requests/s": f"{sum(tally.statuses.values()) / elapsed:.0f}", "browsers' CPU": f"{cpu:.1f} s"})
-    assert not tally.failures, tally.failures[:5]
+    assert not tally.failures, (tally.failures[:5], live.server.state())
     assert not tally.server_errors, tally.server_errors[:5]
     assert tally.duplicates_sent > 0
     assert len(tally.acknowledged) == expected
@@ -336,7 +341,7 @@ def test_acknowledged_submissions_and_drafts_survive_a_killed_server(live, capsy
         "duplicate requests sent": tally.duplicates_sent, "acknowledged": len(tally.acknowledged),
         "found": len(found), "drafts intact": f"{len(drafts_intact)}/{len(tally.drafts)}",
         "5xx": len(tally.server_errors), "integrity problems": len(problems), "elapsed": f"{elapsed:.1f} s"})
-    assert not tally.failures, tally.failures[:5]
+    assert not tally.failures, (tally.failures[:5], live.server.state())
     assert incident["killed processes"] >= 3
     assert tally.cut > 0, "the kill happened while no request was in flight"
     assert found == tally.acknowledged, "an acknowledged submission is missing"

@@ -24,7 +24,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
+    # ALTER TABLE … DROP COLUMN, never a copy of the table: on SQLite, dropping the old user table with foreign
+    # keys on would first delete its rows, setting every reference to a user to NULL.
+    with op.batch_alter_table("user_account", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("locked_until")
         batch_op.drop_column("locked_at")
         batch_op.drop_column("failed_logins")
