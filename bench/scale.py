@@ -181,7 +181,8 @@ def free_port() -> int:
 
 
 class Server:
-    """The app under gunicorn, production configuration."""
+    """The app under gunicorn, production configuration (tests/live_server.py has the suite's own, which
+    reads whole answers; this one streams the export without keeping it)."""
 
     def __init__(self, database: Database, log: Path) -> None:
         self.port = free_port()
@@ -191,7 +192,9 @@ class Server:
         self.log = log.open("a")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "600", "--access-logfile", "-", "app:create_app()"],
+             "--timeout", "600", "--access-logfile", "-",
+             # gunicorn's control socket has one path per user: another server's could stop this one.
+             "--no-control-socket", "app:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
