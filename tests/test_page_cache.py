@@ -161,3 +161,49 @@ def test_api_answers_are_kept_per_kind_of_reader(client, solution):
     assert client.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
     publish_voices(solution, 1)
     assert client.get(url).get_json()["sus"]["value"] is not None
+
+
+def test_a_stored_guide_pdf_is_kept_with_its_headers_and_changes_nothing_else(client, solution, monkeypatch):
+    from app.services import guide_pdf
+
+    publish_voices(solution, 3)
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    rendered = []
+    monkeypatch.setattr(guide_pdf, "render_pdf", lambda version: rendered.append(version.id) or b"%PDF-1.7 v1")
+    generation = page_cache.current_generation()
+    url = f"/guides/{guide.slug}/versions/1.pdf"
+
+    first = client.get(url)
+    assert first.status_code == 200 and first.data == b"%PDF-1.7 v1"
+    # Storing the PDF at its first reading is no change to any page.
+    assert page_cache.current_generation() == generation
+    with count_queries() as queries:
+        second = client.get(url)
+    assert len(queries) == 1, queries
+    assert second.data == first.data and second.mimetype == "application/pdf"
+    assert second.headers["Content-Disposition"] == first.headers["Content-Disposition"]
+    assert f'filename="{guide.slug}-v1.pdf"' in second.headers["Content-Disposition"]
+    assert rendered == [guide.latest_version.id]
+
+    # A new version is a new document; an unknown one is still a 404.
+    guides.update_sections(guide, {"change": {"narrative": "Former les équipes de nuit."}}, analyst)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    assert client.get(f"/guides/{guide.slug}/versions/2.pdf").status_code == 200
+    assert client.get(f"/guides/{guide.slug}/versions/9.pdf").status_code == 404
+
+
+def test_an_oversized_answer_is_served_without_being_kept(client, solution, monkeypatch):
+    from app.services import guide_pdf
+
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    monkeypatch.setattr(page_cache, "MAX_KEPT_BODY", 10)
+    monkeypatch.setattr(guide_pdf, "render_pdf", lambda version: b"%PDF-1.7 longer than ten bytes")
+    assert client.get(f"/guides/{guide.slug}/versions/1.pdf").status_code == 200
+    assert not page_cache._pages

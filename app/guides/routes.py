@@ -13,7 +13,7 @@ from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
 from app.models import Category, Guide, GuideVersion, Report, Solution
 from app.services import guides as service
 from app.services.markdown_text import render
-from app.services.page_cache import cached_page, render_page
+from app.services.page_cache import cached_page, cached_response, render_page
 
 
 def _published_guide_or_404(slug: str) -> Guide:
@@ -64,6 +64,7 @@ def version(slug: str, number: int):
 
 
 @bp.route("/<slug>/versions/<int:number>.pdf")
+@cached_response(lambda: "anyone")  # a published version's PDF is the same document for every reader
 def version_pdf(slug: str, number: int):
     from app.services.guide_pdf import pdf_for
 

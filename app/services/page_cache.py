@@ -37,6 +37,9 @@ from app.models import Category, Establishment, Guide, GuideVersion, PageGenerat
 
 BLOCKS = ("title", "content")
 MAX_QUERY_LENGTH = 400  # longer query strings are rendered without the cache
+MAX_KEPT_BODY = 4 * 1024 * 1024  # larger answers (a very long guide's PDF) are served without the cache
+# Columns whose change alters no page: the PDF a version keeps once it is first produced.
+UNWATCHED_COLUMNS = {GuideVersion: frozenset({"pdf", "pdf_generated_at"})}
 # Changes to these rows change what the cached pages show (facts and statistics bump through
 # app.services.facts.invalidate_statistics).
 WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
@@ -64,9 +67,18 @@ def bump(connection: sa.Connection | None = None) -> None:
         execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(62)))
 
 
+def _changes_pages(obj: object) -> bool:
+    unwatched = UNWATCHED_COLUMNS.get(type(obj))
+    if unwatched is None:
+        return True
+    state = sa.inspect(obj)
+    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in unwatched)
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_on_watched_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
-    if any(isinstance(obj, WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(obj, WATCHED) for obj in (*session.new, *session.deleted)) or any(
+            isinstance(obj, WATCHED) and _changes_pages(obj) for obj in session.dirty):
         bump(session.connection())
 
 
@@ -138,8 +150,9 @@ def render_page(template_name: str, **context: Any) -> str:
 
 
 def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]:
-    """For the API's GET views (between the route and its other decorators): the serialised 200 answer is
-    kept per (path, query string, language, `reader()`) under the same generation as the pages."""
+    """For GET views answering a whole document (the API's JSON, a guide's stored PDF; between the route and
+    its other decorators): the 200 answer (body, type and headers) is kept per (path, query string,
+    language, `reader()`) under the same generation as the pages."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -155,12 +168,15 @@ def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]
                 kept = _pages.get(key)
                 if kept is not None and kept[0] == generation:
                     _pages.move_to_end(key)
-                    body, mimetype = kept[1]
-                    return current_app.response_class(body, mimetype=mimetype)
+                    body, mimetype, headers = kept[1]
+                    return current_app.response_class(body, mimetype=mimetype, headers=headers)
             response = make_response(view(*args, **kwargs))
-            if response.status_code == 200 and not response.is_streamed:
+            if (response.status_code == 200 and not response.is_streamed
+                    and (response.content_length or 0) <= MAX_KEPT_BODY):
+                kept_headers = [(name, value) for name, value in response.headers.items()
+                                if name.lower() not in ("content-type", "content-length", "set-cookie", "vary")]
                 with _lock:
-                    _pages[key] = (generation, (response.get_data(), response.mimetype))
+                    _pages[key] = (generation, (response.get_data(), response.mimetype, kept_headers))
                     while len(_pages) > size:
                         _pages.popitem(last=False)
             return response
