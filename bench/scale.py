@@ -194,7 +194,7 @@ class Server:
             [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "600", "--access-logfile", "-",
              # gunicorn's control socket has one path per user: another server's could stop this one.
-             "--no-control-socket", "app:create_app()"],
+             "--no-control-socket", "--preload", "app.wsgi:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

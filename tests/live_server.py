@@ -67,7 +67,7 @@ class Server:
                 [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
                  "--timeout", "120", "--graceful-timeout", "5",
                  # gunicorn's control socket has one path per user: servers of parallel runs would share it.
-                 "--no-control-socket", "app:create_app()"],
+                 "--no-control-socket", "--preload", "app.wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -498,7 +498,8 @@ def test_a_sqlite_database_locked_too_long_answers_503_then_works(live, capsys):
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's single writer: the SQLite pass")
 def test_a_fresh_workers_first_submission_does_not_stall_the_other_writers(live, capsys):
-    """The first scan in a worker loads the patient-data model (seconds): not while holding the write lock."""
+    """A fresh worker's first submission scans the free texts: never while holding SQLite's write lock (the
+    model itself is loaded by gunicorn's master before the fork: app.wsgi)."""
     author, other = Client(live.server.port), Client(live.server.port)
     author.login(live.users["faults"][0], live.password)
     other.login(live.users["faults"][1], live.password)
@@ -507,7 +508,7 @@ def test_a_fresh_workers_first_submission_does_not_stall_the_other_writers(live,
         assert author.post(f"{report}/step/{step}", {**data, "nav": "next", "csrf_token": token})[0] == 302
     draft, other_token = start_draft(other, live.solutions)
     live.server.stop()
-    live.server.start()  # fresh workers: the model is loaded by the first scan of each
+    live.server.start()  # fresh workers
 
     stop, saves = threading.Event(), []
 
@@ -550,6 +551,32 @@ def test_an_unreachable_database_answers_a_french_503_page(url):
     assert api.status_code == 503 and api.get_json()["code"] == "service_unavailable"
     english = client.get("/catalogue", headers={"Accept-Language": "en"})
     assert english.status_code == 503 and "Service temporarily unavailable" in text(english)
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://retex@127.0.0.1:1/retex?connect_timeout=2",
+                                 "sqlite:////nonexistent-folder/retex.db"],
+                         ids=["postgresql-port-closed", "sqlite-missing-folder"])
+def test_error_pages_of_a_logged_in_user_never_fail_while_the_database_is_away(url):
+    """The error page needs the user (navigation): unreachable, it is shown as to a visitor, never as a 500."""
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:token"
+        session["_fresh"] = True
+        session["_login_at"] = session["_seen_at"] = int(time.time())
+    # An unknown static file never needs the user; the other requests check the login first (503).
+    pages = {("GET", "/static/missing.css"): 404,
+             ("GET", "/no-such-page"): 503, ("POST", "/no-such-page"): 503}
+    for (method, path), expected in pages.items():
+        response = client.open(path, method=method)
+        assert response.status_code == expected, (method, path)
+        assert _french_error_title(expected) in text(response), (method, path)
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 503 and api.get_json()["code"] == "service_unavailable"
+
+
+def _french_error_title(code: int) -> str:
+    return {404: "Page introuvable", 503: UNAVAILABLE}[code]
 
 
 def test_a_creation_sent_twice_at_once_leads_both_to_the_first_draft(client, auth, monkeypatch):

@@ -38,7 +38,20 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 def render_error(code: int, detail: str | None = None):
     title, message = _messages().get(code, _messages()[500])
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    except DATABASE_UNAVAILABLE:
+        # The layout needed the user (navigation) and the database is away: the same page, as to a visitor.
+        _forget_database_state()
+        return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def _forget_database_state() -> None:
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        pass  # the connection is already gone: the pool replaces it at the next checkout
+    login_manager._update_request_context_with_user()  # anonymous: loading the user would query again
 
 
 def register(app: Flask) -> None:
@@ -59,10 +72,7 @@ def register(app: Flask) -> None:
         return render_error(code)
 
     def database_unavailable(error: Exception):
-        try:
-            db.session.rollback()
-        except sa_exc.SQLAlchemyError:
-            pass  # the connection is already gone: the pool replaces it at the next checkout
+        _forget_database_state()
         # The statement and its parameters (answers typed by a user) stay out of the log.
         app.logger.warning("Database unavailable on %s %s: %s: %s", request.method, request.path,
                            error.__class__.__name__, str(getattr(error, "orig", None) or "").split("\n", 1)[0])
@@ -75,8 +85,7 @@ def register(app: Flask) -> None:
             return response, code
         if request.path == "/healthz":
             return jsonify(status="error", database="error"), 503, headers
-        # The page is shown as to a visitor: loading the user (or what the rollback expired) would query again.
-        login_manager._update_request_context_with_user()
+        # The page is shown as to a visitor (_forget_database_state): loading the user would query again.
         page, code = render_error(503)
         return page, code, headers
 

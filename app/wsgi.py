@@ -1,0 +1,31 @@
+"""The production entry point: `gunicorn --preload app.wsgi:app`.
+
+With `--preload`, the application and the patient-data model (spaCy's French model inside Presidio: seconds
+to load, about a hundred megabytes) are built once in gunicorn's master process, before it forks the
+workers. Every worker then starts ready and shares the model's memory, and no report waits for the model:
+on a busy server, loading it during a worker's first submission took longer than gunicorn's worker
+timeout. Without `--preload`, each worker loads it while it starts.
+
+Connections are never shared across the fork: a worker drops the database connections it inherited
+(without closing them, since they belong to the master) and opens its own.
+"""
+
+from __future__ import annotations
+
+import os
+
+from app import create_app
+from app.extensions import db
+from app.services import privacy
+
+app = create_app()
+privacy.warm_up()
+
+
+def _forget_inherited_connections() -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)

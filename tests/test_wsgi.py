@@ -1,0 +1,57 @@
+"""The production entry point: the patient-data model is loaded before the workers fork, and no worker
+uses a database connection of the master."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = r"""
+import json, os, sys
+import sqlalchemy as sa
+from app import wsgi
+from app.extensions import db
+from app.services import privacy
+
+loaded = privacy._engine is not None
+with wsgi.app.app_context():
+    postgres = db.engine.dialect.name == "postgresql"
+    who = "SELECT pg_backend_pid()" if postgres else "SELECT 1"
+    master = db.session.scalar(sa.text(who))  # a pooled connection, as a preloading master may keep
+    db.session.remove()
+reader, writer = os.pipe()
+pid = os.fork()
+if pid == 0:  # the worker
+    with wsgi.app.app_context():
+        found = privacy.scan("Appeler le 06 12 34 56 78 pour le Dr Jean Dupont.")
+        child = db.session.scalar(sa.text(who))
+        db.session.remove()
+    os.write(writer, json.dumps({"child": child, "kinds": sorted({f.type for f in found})}).encode())
+    os._exit(0)
+os.close(writer)
+answer = json.loads(os.read(reader, 4096))
+_, status = os.waitpid(pid, 0)
+with wsgi.app.app_context():
+    again = db.session.scalar(sa.text(who))  # the master's connection still works after the worker's exit
+print(json.dumps({"loaded": loaded, "master": master, "again": again, "status": status, **answer}))
+"""
+
+
+def test_the_model_is_loaded_before_the_fork_and_workers_open_their_own_connections(database_url):
+    env = {**os.environ, "RETEX_ENV": "production", "SECRET_KEY": "wsgi-test", "DATABASE_URL": database_url,
+           "MAIL_SUPPRESS_SEND": "1", "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] is True
+    assert seen["status"] == 0
+    assert "PHONE" in seen["kinds"] and "PERSON" in seen["kinds"], seen
+    assert seen["again"] == seen["master"]
+    if database_url.startswith("postgresql"):
+        assert seen["child"] != seen["master"], "the worker reused the master's connection"
