@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.extensions import db
+from app.models import FormStash
 from app.services import accounts, guides
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
@@ -71,6 +72,9 @@ def build_world() -> World:
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
+    # A form the contributor sent after their session expired: theirs to send again, no one else's.
+    db.session.add(FormStash(user_id=users["contributor"].id, action="/moderation/revisions/1/reject",
+                             fields=[["reason", "Texte conservé"]]))
     db.session.commit()
     return world
 
@@ -139,6 +143,9 @@ CASES = [
                                                                     w.users["referent"]),
          everyone(200), label="valid token"),
     Case("auth.account", "GET", lambda w: "/account", login_redirect("", 200, allowed=ROLES)),
+    # Only the contributor has a kept form; the others are sent to the home page, which shows none of it.
+    Case("auth.resume_form", "GET", lambda w: "/resume", {role: 200 if role == "contributor" else 302 for role in ROLES}),
+    Case("auth.discard_form", "POST", lambda w: "/resume/discard", everyone(302)),
     Case("catalogue.index", "GET", lambda w: "/catalogue", everyone(200)),
     Case("catalogue.solution", "GET", lambda w: f"/catalogue/{w.solution.slug}", everyone(200), label="published"),
     Case("catalogue.solution", "GET", lambda w: f"/catalogue/{w.archived.slug}",

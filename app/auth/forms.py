@@ -63,3 +63,7 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Se déconnecter"))
+
+
+class ResumeForm(FlaskForm):
+    """Only the CSRF token: the kept form's own fields are sent as they were typed."""

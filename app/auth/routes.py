@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, timeouts
+from app.auth import bp, form_stash, timeouts
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -15,6 +16,7 @@ from app.auth.forms import (
     LogoutForm,
     RegistrationForm,
     ResetPasswordForm,
+    ResumeForm,
 )
 from app.extensions import db, limiter
 from app.models import Establishment, User
@@ -79,10 +81,43 @@ def login():
             flash(_("Ce compte n'est pas actif. Contactez le référent de votre établissement."), "error")
         else:
             start_session(user, remember=form.remember.data)
+            resume = form_stash.pending(user) is not None  # (a kept form too old is dropped here)
             db.session.commit()
+            if resume:
+                return redirect(url_for("auth.resume_form"))
             return redirect(_safe_next(request.args.get("next")))
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/resume")
+@login_required
+def resume_form():
+    """The form sent after the last session had expired: read it, send it again, or drop it."""
+    stash = form_stash.pending(current_user)
+    db.session.commit()
+    if stash is None:
+        flash(_("Aucun formulaire n'est en attente d'envoi."), "info")
+        return redirect(url_for("main.index"))
+    shown = [(name, value) for name, value in stash.fields if value.strip()]
+    return render_template("auth/resume.html", stash=stash, shown=shown, form=ResumeForm(),
+                           moment=format_datetime(stash.at, "short"),
+                           resumed_field=form_stash.RESUMED_FIELD, action=_safe_next(stash.action),
+                           origin=_safe_next(stash.origin) if stash.origin else None)
+
+
+@bp.route("/resume/discard", methods=["POST"])
+@login_required
+def discard_form():
+    form = ResumeForm()
+    if form.validate_on_submit():
+        stash = form_stash.pending(current_user)
+        origin = stash.origin if stash is not None else None
+        form_stash.discard(current_user)
+        db.session.commit()
+        flash(_("Le formulaire conservé a été abandonné."), "info")
+        return redirect(_safe_next(origin))
+    return redirect(url_for("auth.resume_form"))
 
 
 @bp.route("/logout", methods=["POST"])

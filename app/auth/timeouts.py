@@ -7,7 +7,8 @@ counts as activity, the questionnaire's autosave too.
 
 An expired login is closed before the view runs. The questionnaire's own views then see a visitor and keep
 what was sent for after the next login (app.reports.routes, DraftStash); every other request is sent to the
-login page, with a message and the page to come back to.
+login page, with a message and the page to come back to, and a form it carried is kept for its author to
+send again after the login (app.auth.form_stash).
 """
 
 from __future__ import annotations
@@ -94,14 +95,21 @@ def end_expired_sessions():
     if reason is None:
         session[SEEN_AT] = now()
         return None
+    user_id = current_user.id
     logout_user()
     forget()
     if request.endpoint in STASHING_ENDPOINTS and request.method == "POST":
         return None
+    from app.auth import form_stash
+
+    kept = form_stash.keep_sent_form(user_id)
     if reason == "idle":
         flash(_("Votre session a expiré après %(minutes)d minutes sans activité. Reconnectez-vous pour continuer.",
                 minutes=current_app.config["SESSION_IDLE_MINUTES"]), "warning")
     else:
         flash(_("Votre session a expiré : une connexion dure au plus %(hours)d heures. "
                 "Reconnectez-vous pour continuer.", hours=current_app.config["SESSION_ABSOLUTE_HOURS"]), "warning")
+    if kept:
+        flash(_("Le formulaire que vous venez d'envoyer n'a pas été enregistré, mais ce que vous y aviez saisi est "
+                "conservé : vous pourrez le renvoyer après vous être reconnecté."), "info")
     return redirect(url_for("auth.login", next=None if request.endpoint == "auth.login" else _come_back_to()))

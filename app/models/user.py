@@ -50,3 +50,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class FormStash(db.Model):
+    """A form its author sent after their session had expired: kept (one per user, for a week) so that they can
+    send it again once logged in, instead of typing it again."""
+
+    __tablename__ = "form_stash"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    action: Mapped[str] = mapped_column(sa.String(2000))  # the path the form was sent to
+    origin: Mapped[str | None] = mapped_column(sa.String(2000))  # the page it was sent from
+    fields: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)  # [name, value] pairs, in order
+    files_left_out: Mapped[int] = mapped_column(default=0)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

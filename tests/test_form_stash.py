@@ -1,0 +1,212 @@
+"""A form sent after the session had expired is kept for its author and sent again after the next login."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from app.auth import form_stash, timeouts
+from app.extensions import db
+from app.models import FormStash, Guide, User
+from app.models._types import utcnow
+from app.services import guides
+from tests.factories import PASSWORD, make_solution, make_user, text
+
+NARRATIVE = "Former les équipes de nuit avant l'ouverture.\n\nDeuxième paragraphe « guillemets » & <b>balises</b>."
+
+
+class Forms(HTMLParser):
+    """The page's forms as a browser would send them: action, and (name, value) pairs in document order."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._textarea: list | None = None
+        self._select: str | None = None
+        self.feed(body)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "fields": []})
+        elif not self.forms:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.forms[-1]["fields"].append((a["name"], a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = [a["name"], ""]
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.forms[-1]["fields"].append((self._select, a.get("value", "")))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            self.forms[-1]["fields"].append(tuple(self._textarea))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def with_action(self, path: str) -> dict:
+        return next(f for f in self.forms if urlsplit(f["action"]).path == path)
+
+
+def send(client, form: dict, **changes: str):
+    data: dict[str, list[str]] = {}
+    for name, value in form["fields"]:
+        data.setdefault(name, []).append(value)
+    for name, value in changes.items():
+        data[name] = [value]
+    return client.post(form["action"], data=data)
+
+
+def expire(client) -> None:
+    with client.session_transaction() as session:
+        session[timeouts.SEEN_AT] = timeouts.now() - 31 * 60
+
+
+def login(client, user: User, next_path: str | None = None):
+    page = client.get("/login" + (f"?next={next_path}" if next_path else ""))
+    form = Forms(page.get_data(as_text=True)).with_action("")
+    return send(client, {**form, "action": "/login" + (f"?next={next_path}" if next_path else "")},
+                email=user.email, password=PASSWORD)
+
+
+@pytest.fixture
+def editor(app, client):
+    """An analyst logged in (CSRF on), with a guide's draft open in the editor."""
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=make_solution(name="Alpha"))
+    db.session.commit()
+    assert login(client, analyst).status_code == 302
+    return analyst, guide
+
+
+def narrative_field(form: dict) -> str:
+    return next(name for name, _ in form["fields"] if name.endswith("-narrative"))
+
+
+def drafted(guide: Guide) -> list[str]:
+    db.session.expire_all()
+    return [s.get("narrative", "") for s in db.session.get(Guide, guide.id).draft["sections"]]
+
+
+def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login(client, editor):
+    analyst, guide = editor
+    edit_path = f"/guides/manage/{guide.id}"
+    form = Forms(client.get(edit_path).get_data(as_text=True)).with_action("")
+    form["action"] = edit_path
+    expire(client)
+
+    refused = send(client, form, **{narrative_field(form): NARRATIVE})
+    assert refused.status_code == 302 and urlsplit(refused.headers["Location"]).path == "/login"
+    assert NARRATIVE not in drafted(guide)  # nothing of an expired session is saved
+    login_page = text(client.get(refused.headers["Location"]))
+    assert "ce que vous y aviez saisi est conservé" in login_page
+
+    back = login(client, analyst)
+    assert back.status_code == 302 and back.headers["Location"].endswith("/resume")
+    page = client.get("/resume")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Renvoyer le formulaire" in body
+    assert "Deuxième paragraphe « guillemets » &amp; &lt;b&gt;balises&lt;/b&gt;" in body  # shown, escaped
+    assert "<b>balises</b>" not in body
+
+    resend = Forms(body).with_action(edit_path)
+    saved = send(client, resend)
+    assert saved.status_code == 302 and urlsplit(saved.headers["Location"]).path == edit_path
+    assert NARRATIVE.replace("\n", "\r\n") in drafted(guide) or NARRATIVE in drafted(guide)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
+    assert "Aucun formulaire" in text(client.get("/resume", follow_redirects=True))
+
+
+def test_the_kept_form_is_offered_to_its_author_only(client, editor):
+    analyst, guide = editor
+    edit_path = f"/guides/manage/{guide.id}"
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    expire(client)
+    send(client, form, **{narrative_field(form): NARRATIVE})
+
+    other = make_user("analyst")
+    db.session.commit()
+    back = login(client, other, next_path="/guides/manage")
+    assert urlsplit(back.headers["Location"]).path == "/guides/manage"
+    assert "Aucun formulaire" in text(client.get("/resume", follow_redirects=True))
+    assert db.session.scalar(sa.select(FormStash.user_id)) == analyst.id
+
+
+def test_a_resent_form_is_checked_like_any_other(client, editor):
+    """The role is checked again at the second sending: an analyst who lost the role cannot save through it."""
+    analyst, guide = editor
+    edit_path = f"/guides/manage/{guide.id}"
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    expire(client)
+    send(client, form, **{narrative_field(form): NARRATIVE})
+    analyst.role = "contributor"
+    db.session.commit()
+    assert login(client, analyst).headers["Location"].endswith("/resume")
+    resend = Forms(client.get("/resume").get_data(as_text=True)).with_action(edit_path)
+    assert send(client, resend).status_code == 403
+    assert NARRATIVE not in drafted(guide)
+
+
+def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
+    analyst, guide = editor
+    edit_path = f"/guides/manage/{guide.id}"
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    expire(client)
+    client.post(edit_path, data=dict(form["fields"]) | {narrative_field(form): "Brouillon perdu ?"},
+                headers={"Referer": f"http://retex.test{edit_path}"})
+    login(client, analyst)
+    drop = Forms(client.get("/resume").get_data(as_text=True)).with_action("/resume/discard")
+    dropped = send(client, drop)
+    assert dropped.status_code == 302 and urlsplit(dropped.headers["Location"]).path == edit_path
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
+
+
+def test_an_action_button_sent_after_expiry_keeps_nothing_and_reopens_its_page(client, editor):
+    analyst, guide = editor
+    edit_path = f"/guides/manage/{guide.id}"
+    forms = Forms(client.get(edit_path).get_data(as_text=True))
+    generate = forms.with_action(f"/guides/manage/{guide.id}/generate")
+    expire(client)
+    refused = client.post(generate["action"], data=dict(generate["fields"]),
+                          headers={"Referer": f"http://retex.test{edit_path}"})
+    assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [edit_path]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
+    assert urlsplit(login(client, analyst, next_path=edit_path).headers["Location"]).path == edit_path
+
+
+def test_one_form_per_user_passwords_never_and_a_week_at_most(app, client, editor):
+    analyst, guide = editor
+    with app.test_request_context("/moderation/revisions/1/reject", method="POST",
+                                  data={"csrf_token": "t", "reason": "Premier", "new_password": "secret-typed"}):
+        assert form_stash.keep_sent_form(analyst.id)
+    with app.test_request_context("/moderation/revisions/1/reject", method="POST", data={"reason": "Second"}):
+        assert form_stash.keep_sent_form(analyst.id)
+    kept = db.session.scalars(sa.select(FormStash)).all()
+    assert [k.fields for k in kept] == [[["reason", "Second"]]]
+    with app.test_request_context("/moderation/revisions/1/reject", method="POST",
+                                  data={"reason": "x", "password_confirm": "p"}):
+        assert form_stash.keep_sent_form(analyst.id)
+        assert db.session.scalar(sa.select(FormStash.fields)) == [["reason", "x"]]
+    with app.test_request_context("/login", method="POST", data={"email": "a@b.fr", "password": "p"}):
+        assert not form_stash.keep_sent_form(analyst.id)  # the authentication pages are never kept
+
+    stash = db.session.scalar(sa.select(FormStash))
+    stash.at = utcnow() - timedelta(days=form_stash.KEEP_DAYS, minutes=1)
+    db.session.commit()
+    expire(client)
+    client.get("/login")  # logged out
+    assert urlsplit(login(client, analyst, next_path="/guides/manage").headers["Location"]).path != "/resume"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
