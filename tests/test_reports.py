@@ -482,3 +482,26 @@ def test_text_flagged_after_publication_is_masked_for_readers_outside(client, au
     page = text(client.get(f"/reports/{report.id}"))
     assert "Garnier" not in page and "06 12 34 56 78" not in page
     assert "[TÉLÉPHONE]" in page
+
+
+def test_a_browser_where_no_editor_logged_in_keeps_nothing(app, client, auth):
+    """Visitors cannot fill the stash table: text sent without a login is kept only for a report that the
+    browser's last logged-in user may edit."""
+    owner = make_user("contributor")
+    stranger = make_user("contributor")
+    report = make_report(owner)
+    db.session.commit()
+    for step in range(1, 7):
+        client.post(f"/reports/{report.id}/step/{step}", data={"advice": "x", "nav": "next"})
+        client.post(f"/reports/{report.id}/step/{step}/autosave", data={"advice": "x"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 0
+
+    auth.login(stranger.email)
+    auth.logout()  # the last user of this browser cannot edit the report
+    client.post(f"/reports/{report.id}/step/6/autosave", data={"advice": "x"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 0
+
+    auth.login(owner.email)
+    auth.logout()
+    client.post(f"/reports/{report.id}/step/6/autosave", data={"advice": "Texte du propriétaire"})
+    assert db.session.scalar(sa.select(DraftStash.data))["advice"] == "Texte du propriétaire"

@@ -24,6 +24,9 @@ from flask_login import current_user, logout_user, user_loaded_from_cookie
 from app.auth import bp
 
 LOGIN_AT, SEEN_AT = "_login_at", "_seen_at"
+# Who last logged in with this browser (kept after the login ends): text the questionnaire receives once the
+# login has ended is kept only for a report that user may edit (app.reports.routes).
+LAST_USER = "_last_user"
 # Views that handle an expired login themselves, by keeping the answers sent (they run as for a visitor).
 STASHING_ENDPOINTS = frozenset({"reports.step", "reports.autosave"})
 # The JSON API and its description authenticate by token, never by the session: they neither end nor
@@ -46,6 +49,7 @@ def _epoch(moment: datetime | None) -> int:
 def mark_login() -> None:
     """At every login proved by the user (password, invitation): both clocks start again."""
     session[LOGIN_AT] = session[SEEN_AT] = now()
+    session[LAST_USER] = current_user.id
 
 
 def forget() -> None:
@@ -59,6 +63,7 @@ def _restored_from_cookie(sender, user) -> None:  # noqa: ARG001
     expires after SESSION_ABSOLUTE_HOURS)."""
     session[LOGIN_AT] = _epoch(user.last_login_at)
     session[SEEN_AT] = now()
+    session[LAST_USER] = user.id
 
 
 def expiry() -> str | None:

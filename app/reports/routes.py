@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app import permissions
 from app import questionnaire as q
+from app.auth import timeouts
 from app.extensions import db, login_manager
-from app.models import Report, Solution
+from app.models import Report, Solution, User
 from app.reports import bp
 from app.reports.forms import ActionForm, NewReportForm, SubmitForm
 from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans, segments
@@ -93,10 +94,17 @@ def new():
 
 
 def _stash_for_login(report_id: int, step: int) -> None:
-    """A POST that arrived after the login expired: keep what was typed for after the next login."""
-    if db.session.get(Report, report_id) is not None and step in q.STEPS:
-        service.stash(report_id, session["bk"], step, report_answers.raw_step_answers(step, request.form))
-        db.session.commit()
+    """A POST that arrived after the login expired: keep what was typed for after the next login.
+
+    Only for a report that the browser's last logged-in user may edit: a browser where no one who may edit it
+    has logged in keeps nothing, so that visitors cannot fill the table."""
+    last_user = session.get(timeouts.LAST_USER)
+    user = db.session.get(User, last_user) if isinstance(last_user, int) else None
+    report = db.session.get(Report, report_id)
+    if user is None or report is None or step not in q.STEPS or not permissions.can_edit_report(user, report):
+        return
+    service.stash(report_id, session["bk"], step, report_answers.raw_step_answers(step, request.form))
+    db.session.commit()
 
 
 def _step_warnings(step: int, answers: dict):
