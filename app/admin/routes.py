@@ -52,7 +52,8 @@ def users():
     if q:
         query = query.where(sa.or_(User.email.like(f"%{q.lower()}%"), sa.func.lower(User.full_name).like(f"%{q.lower()}%")))
     pagination = db.paginate(query, page=_page(), per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render_template("admin/users.html", pagination=pagination, status=status, q=q, action_form=ActionForm())
+    return render_template("admin/users.html", pagination=pagination, status=status, q=q, action_form=ActionForm(),
+                           is_locked=accounts.is_locked)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

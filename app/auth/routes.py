@@ -99,8 +99,10 @@ def resume_form():
     if stash is None:
         flash(_("Aucun formulaire n'est en attente d'envoi."), "info")
         return redirect(url_for("main.index"))
-    shown = [(name, value) for name, value in stash.fields if value.strip()]
-    return render_template("auth/resume.html", stash=stash, shown=shown, form=ResumeForm(),
+    # What was written (text of several words) is shown; choices, numbers and codes are sent back as they were.
+    shown = [(name, value) for name, value in stash.fields if len(value.split()) > 1]
+    others = sum(1 for _, value in stash.fields if value.strip()) - len(shown)
+    return render_template("auth/resume.html", stash=stash, shown=shown, others=others, form=ResumeForm(),
                            moment=format_datetime(stash.at, "short"),
                            resumed_field=form_stash.RESUMED_FIELD, action=_safe_next(stash.action),
                            origin=_safe_next(stash.origin) if stash.origin else None)
