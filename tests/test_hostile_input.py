@@ -749,6 +749,59 @@ def test_guide_narratives_are_sanitised_and_titles_escaped_on_the_web_and_in_the
     print_surface(capsys, surface)
 
 
+# A form kept after the session expired -----------------------------------------------------------------------
+
+KEPT_FIELDS = ("sections-0-narrative", "sections-1-narrative", "sections-2-narrative")
+
+
+def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_intact(site, capsys):
+    """The kept form's page shows what was typed and carries it in hidden fields: field names and values, both
+    the sender's, must come out as text and go back exactly as the server first read them."""
+    from app.auth import timeouts
+    from app.services import guides as guide_service
+
+    surface = "kept form"
+    analyst = make_user("analyst")
+    guide = guide_service.create_guide(analyst, solution=make_solution())
+    db.session.commit()
+    url = f"/guides/manage/{guide.id}"
+    for index in range(ROUNDS):
+        values = packed(index, KEPT_FIELDS)
+        named = FLOWING[index % len(FLOWING)]  # a field whose name is a payload
+        browser = logged_in(site, analyst)
+        with browser.session_transaction() as session:
+            session[timeouts.SEEN_AT] = timeouts.now() - 31 * 60
+        fields = {**values, "then": "preview"}
+        body = form_body(fields) + b"&" + f"{encoded((named,))}=deux+mots".encode("ascii")
+        refused = browser.post(url, data=body, content_type="application/x-www-form-urlencoded")
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+        login = browser.post("/login", data={"email": analyst.email, "password": PASSWORD})
+        assert login.headers["Location"].endswith("/resume")
+
+        response = browser.get("/resume")
+        items = [(value, name, expected(value)) for name, value in values.items()]
+        page = check_page(surface, response, "kept form page", items)
+        name_shown = expected((named,))
+        password_like = "password" in name_shown.lower()  # such a field is never kept
+        assert_shown_as_text(response.get_data(as_text=True), page, name_shown, shown=not password_like)
+        tally(surface, named, "field name", "kept form page")
+        sent_back, action = [], None
+        for tag, attrs in page.starts:  # the hidden fields of the form that sends it back (not the layout's)
+            if tag == "form":
+                action = attrs.get("action")
+            elif tag == "input" and action == url and attrs["name"] not in ("csrf_token", "_resumed_form"):
+                sent_back.append((attrs["name"], attrs.get("value") or ""))
+        kept = {name: expected(value) for name, value in values.items()} | {"then": "preview"}
+        if not password_like:
+            kept[name_shown] = "deux mots"
+        assert dict(sent_back) == kept
+        for name, value in values.items():
+            tally(surface, value, name, "kept form, sent back")
+        tally(surface, named, "field name", "kept form, sent back")
+        assert browser.post("/resume/discard").status_code == 302
+    print_surface(capsys, surface)
+
+
 # Registration and establishments ----------------------------------------------------------------------------
 
 ESTABLISHMENT_TEXTS = ("name", "city", "ght")
