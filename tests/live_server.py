@@ -1,8 +1,8 @@
 """The app served by gunicorn in a subprocess (production configuration), and a browser-like HTTP client.
 
 For the tests that need real processes: concurrent workers sharing one database, a server killed with
-SIGKILL and started again, database connections dropped under it. The same shape as bench/scale.py's
-`Server` and `Client`, kept here so that the suite does not import the benchmarks.
+SIGKILL and started again, database connections dropped under it. The scale benchmark (bench/scale.py)
+serves and measures the app through the same two classes.
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def flush_redis(url: str = REDIS_URL) -> None:
 class Server:
     """gunicorn with two sync workers, RETEX_ENV=production, rate limits in Redis (raised for the load)."""
 
-    def __init__(self, database_url: str, log: Path, port: int | None = None, secret_key: str | None = None) -> None:
+    def __init__(self, database_url: str, log: Path, port: int | None = None, secret_key: str | None = None,
+                 redis_url: str = REDIS_URL) -> None:
         self.database_url = database_url
+        self.redis_url = redis_url
         self.log_path = log
         self.port = port or free_port()
         self.secret_key = secret_key or secrets.token_hex(16)
@@ -57,7 +59,7 @@ class Server:
     @property
     def env(self) -> dict[str, str]:
         return {**os.environ, "RETEX_ENV": "production", "SECRET_KEY": self.secret_key,
-                "DATABASE_URL": self.database_url, "REDIS_URL": REDIS_URL, "MAIL_SUPPRESS_SEND": "1",
+                "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "MAIL_SUPPRESS_SEND": "1",
                 "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "API_RATE_LIMIT": "1000000 per minute",
                 "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute"}
 
@@ -90,6 +92,25 @@ class Server:
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
+
+    def peak_memory_mb(self) -> float:
+        """The largest peak resident memory (VmHWM) among the workers."""
+        peaks = [int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
+                 for pid in self.worker_pids()]
+        return max(peaks)
+
+    def private_memory_mb(self) -> float:
+        """The largest private memory (USS: what a worker alone holds, not what it shares with the master, such
+        as the patient-data model loaded before the fork) among the workers, now."""
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            sizes.append(sum(int(kib) for kib in re.findall(r"^Private_(?:Clean|Dirty):\s+(\d+) kB", rollup,
+                                                             re.MULTILINE)) / 1024)
+        return max(sizes, default=0.0)
 
     def kill(self) -> int:
         """SIGKILL to the master and its workers at once, as a crash or an OOM kill would; returns how many."""
@@ -136,6 +157,7 @@ class Client:
         self.timeout = timeout
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request (an API token)
 
     def twin(self) -> Client:
         """Another tab of the same browser (same cookies, own connection): for a request sent twice at once."""
@@ -143,10 +165,11 @@ class Client:
         other.cookies = dict(self.cookies)
         return other
 
-    def request(self, method: str, path: str, form: dict | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
-        """One request; a broken connection raises OSError (http.client's errors included) for the caller."""
-        headers = dict(headers or {})
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict[str, str] | None = None,
+                sink: bool = False) -> tuple[int, str | int, dict[str, str]]:
+        """One request; a broken connection raises OSError (http.client's errors included) for the caller.
+        With sink, the body is read and dropped chunk by chunk, and its size in bytes is returned instead."""
+        headers = {**self.headers, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -163,7 +186,12 @@ class Client:
             raise BrokenRequest(f"{method} {path}: {error.__class__.__name__}: {error}") from error
         try:
             response = self.connection.getresponse()
-            content = response.read().decode("utf-8", errors="replace")
+            if sink:
+                content: str | int = 0
+                while chunk := response.read(1 << 20):
+                    content += len(chunk)
+            else:
+                content = response.read().decode("utf-8", errors="replace")
         except (OSError, http.client.HTTPException) as error:
             self.connection.close()
             raise BrokenRequest(f"{method} {path}: {error.__class__.__name__}: {error}") from error
@@ -175,16 +203,21 @@ class Client:
                 self.cookies[key] = rest.split(";", 1)[0]
         return response.status, content, {k.lower(): v for k, v in response.getheaders()}
 
-    def get(self, path: str, headers: dict[str, str] | None = None):
-        return self.request("GET", path, headers=headers)
+    def get(self, path: str, headers: dict[str, str] | None = None, sink: bool = False):
+        return self.request("GET", path, headers=headers, sink=sink)
 
     def post(self, path: str, form: dict):
         return self.request("POST", path, form=form)
 
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form on that page."""
+        status, page, _ = self.get(path)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status}")
+        return form_value(page, "csrf_token")
+
     def login(self, email: str, password: str) -> None:
-        _, page, _ = self.get("/login")
-        status, _, _ = self.post("/login", {"email": email, "password": password,
-                                            "csrf_token": form_value(page, "csrf_token")})
+        status, _, _ = self.post("/login", {"email": email, "password": password, "csrf_token": self.csrf("/login")})
         if status != 302:
             raise RuntimeError(f"login of {email} failed ({status})")
 
