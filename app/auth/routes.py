@@ -21,7 +21,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.services import accounts
-from app.services.mail import send_mail
+from app.services.mail import send_after_commit, send_mail
 
 
 def _safe_next(target: str | None) -> str:
@@ -143,10 +143,10 @@ def _notify_approvers(user: User) -> None:
     for approver in approvers:
         link = (url_for("admin.users", status="pending", _external=True) if approver.role == "admin"
                 else url_for("team.members", _external=True))
-        send_mail(approver.email, _("Retex IA : nouvelle demande de compte"),
-                  _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
-                    "Validez ou refusez la demande ici : %(link)s",
-                    name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
+        send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
+                          _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
+                            "Validez ou refusez la demande ici : %(link)s",
+                            name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -8,17 +8,17 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Report, ReportRevision, User
-from app.services.mail import send_mail
+from app.services.mail import send_after_commit
 
 
 def moderators_of_new_submission(report: Report, revision: ReportRevision) -> None:
     moderators = db.session.scalars(sa.select(User).where(User.role == "moderator", User.status == "active"))
     link = url_for("moderation.review", revision_id=revision.id, _external=True)
     for moderator in moderators:
-        send_mail(moderator.email, _("Retex IA : nouveau retour à modérer"),
-                  _("Un retour sur %(solution)s attend votre relecture (%(flags)d signalement(s) de données "
-                    "personnelles possibles).\n%(link)s", solution=report.solution.name,
-                    flags=len(revision.open_flags), link=link))
+        send_after_commit(moderator.email, _("Retex IA : nouveau retour à modérer"),
+                          _("Un retour sur %(solution)s attend votre relecture (%(flags)d signalement(s) de données "
+                            "personnelles possibles).\n%(link)s", solution=report.solution.name,
+                            flags=len(revision.open_flags), link=link))
 
 
 def author_of_decision(report: Report, revision: ReportRevision) -> None:
@@ -36,5 +36,5 @@ def author_of_decision(report: Report, revision: ReportRevision) -> None:
                      _("Votre retour sur %(solution)s n'a pas été publié, pour la raison suivante :\n\n"
                        "%(message)s\n\n%(link)s")),
     }[revision.state]
-    send_mail(report.author.email, subject, body % {"solution": report.solution.name, "link": link,
-                                                    "message": revision.moderator_message or ""})
+    send_after_commit(report.author.email, subject, body % {"solution": report.solution.name, "link": link,
+                                                            "message": revision.moderator_message or ""})

@@ -9,7 +9,7 @@ from app import permissions
 from app.extensions import db
 from app.models import User
 from app.services import accounts, audit
-from app.services.mail import send_mail
+from app.services.mail import send_after_commit, send_mail
 from app.team import bp
 from app.team.forms import DecisionForm, InviteForm
 
@@ -33,13 +33,13 @@ def _pending_user_or_404(user_id: int) -> User:
 
 def notify_decision(user: User, approved: bool) -> None:
     if approved:
-        send_mail(user.email, _("Retex IA : votre compte est activé"),
-                  _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
-                    link=url_for("auth.login", _external=True)))
+        send_after_commit(user.email, _("Retex IA : votre compte est activé"),
+                          _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
+                            link=url_for("auth.login", _external=True)))
     else:
-        send_mail(user.email, _("Retex IA : demande de compte refusée"),
-                  _("Votre demande de compte Retex IA n'a pas été acceptée. "
-                    "Rapprochez-vous du référent numérique de votre établissement."))
+        send_after_commit(user.email, _("Retex IA : demande de compte refusée"),
+                          _("Votre demande de compte Retex IA n'a pas été acceptée. "
+                            "Rapprochez-vous du référent numérique de votre établissement."))
 
 
 @bp.route("/<int:user_id>/approve", methods=["POST"])
