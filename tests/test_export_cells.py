@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Report, ReportRevision
-from app.services import exports
+from app.services import export_writers, exports
 from app.services import reports as service
 from app.services.report_privacy import rescan_all
 from tests.factories import PASSWORD, complete_answers, make_establishment, make_report, make_solution, make_user
@@ -30,7 +30,7 @@ def analyst(client, no_csrf):
 
 def per_row_csv(solution_id: int | None = None) -> str:
     """What the CSV export wrote before the stored cells: every row computed from the revision and its flags."""
-    return "".join(exports.csv_text(exports.report_columns(), exports.published_report_rows(solution_id)))
+    return "".join(export_writers.csv_text(exports.report_columns(), exports.published_report_rows(solution_id)))
 
 
 def exported(client, url: str = "/exports/reports.csv") -> str:
@@ -129,7 +129,7 @@ def test_json_export_has_the_rows_of_the_csv(analyst, varied):
     for item, row in zip(items, rows, strict=True):
         assert list(item) == list(row)
         for name, value in item.items():
-            assert row[name] == str(exports.csv_cell(value)), name
+            assert row[name] == str(export_writers.csv_cell(value)), name
 
 
 def test_cells_follow_the_flags_of_a_published_revision(analyst, app):
@@ -201,7 +201,7 @@ def test_csv_reads_stored_cells_in_batches_of_plain_rows(analyst, monkeypatch):
     ids = [make_report(solution=solution, state="published", moderator=moderator).id for _ in range(5)]
     db.session.commit()
     monkeypatch.setattr(exports, "CELLS_BATCH_SIZE", 2)
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 100)
+    monkeypatch.setattr(export_writers, "CHUNK_SIZE", 100)
     batches, statements = [], []
     read = exports._row_batches
 

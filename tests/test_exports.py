@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Report
-from app.services import exports
+from app.services import export_writers, exports, scorecard_export
 from tests.factories import (
     PASSWORD,
     complete_answers,
@@ -111,12 +111,12 @@ def test_formulas_come_out_as_text_in_csv(analyst, advice):
 
 
 def test_numbers_computed_by_the_application_stay_numbers():
-    assert exports.csv_cell(-12.5) == "-12,5"
-    assert exports.csv_cell(-3) == -3
-    assert exports.csv_cell(True) == 1
-    assert exports.csv_cell(None) == ""
-    assert exports.csv_cell("-3") == "'-3"
-    assert exports.csv_cell(["=a", "b"]) == "'=a|b"
+    assert export_writers.csv_cell(-12.5) == "-12,5"
+    assert export_writers.csv_cell(-3) == -3
+    assert export_writers.csv_cell(True) == 1
+    assert export_writers.csv_cell(None) == ""
+    assert export_writers.csv_cell("-3") == "'-3"
+    assert export_writers.csv_cell(["=a", "b"]) == "'=a|b"
 
 
 def test_a_span_flagged_after_publication_never_leaves_raw(analyst, published):
@@ -151,7 +151,7 @@ def test_json_has_the_same_rows_as_csv(analyst, published):
     assert list(items[0]) == list(csv_body[0])
     for item, row in zip(items, csv_body, strict=True):
         for name, value in item.items():
-            expected = exports.csv_cell(value)
+            expected = export_writers.csv_cell(value)
             assert row[name] == str(expected), name
     stopped = items[1]
     assert stopped["stop_reasons"] == ["cost", "vendor"]
@@ -231,7 +231,7 @@ def test_aggregates_one_row_per_catalogue_solution_with_low_n(analyst, app):
     assert set(items) == set(rows)
     assert items[rare.id]["low_n"] is True
     assert items[rare.id]["nps_score"] == 100.0
-    assert list(items[popular.id]) == exports.aggregate_columns()
+    assert list(items[popular.id]) == scorecard_export.aggregate_columns()
 
 
 def test_aggregate_columns_are_the_flattened_scorecard(app):
@@ -239,7 +239,8 @@ def test_aggregate_columns_are_the_flattened_scorecard(app):
 
     solution = make_solution()
     card = stats.compute_scorecard(solution.id)
-    assert list(exports.flatten_scorecard(card)) == exports.aggregate_columns()[len(exports.SOLUTION_COLUMNS):]
+    columns = scorecard_export.aggregate_columns()
+    assert list(scorecard_export.flatten_scorecard(card)) == columns[len(scorecard_export.SOLUTION_COLUMNS):]
 
 
 @pytest.mark.parametrize("role", ["contributor", "referent", "moderator"])
@@ -283,7 +284,7 @@ def test_reports_are_read_in_batches_and_leave_the_session(analyst, monkeypatch)
         return rows
 
     monkeypatch.setattr(exports, "BATCH_SIZE", 2)
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(export_writers, "CHUNK_SIZE", 1)
     monkeypatch.setattr(exports, "_report_batch", counting_fetch)
     statements = []
 

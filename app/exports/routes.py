@@ -12,7 +12,7 @@ from app import permissions
 from app.exports import bp
 from app.extensions import db, use_replica
 from app.models import Solution
-from app.services import exports, stats
+from app.services import export_writers, exports, scorecard_export, stats
 
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 
@@ -46,7 +46,7 @@ def _solution_arg() -> int | None:
 
 
 def _download(name: str, fmt: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> Response:
-    return _stream(name, fmt, exports.csv_text(columns, rows) if fmt == "csv" else exports.json_text(rows))
+    return _stream(name, fmt, export_writers.csv_text(columns, rows) if fmt == "csv" else export_writers.json_text(rows))
 
 
 def _stream(name: str, fmt: str, body: Iterator[str]) -> Response:
@@ -64,11 +64,11 @@ def reports(fmt: str):
     name = "reports" if solution_id is None else f"reports-solution-{solution_id}"
     if fmt == "csv":  # from the cells stored with each published revision: the big download, streamed fast
         return _stream(name, fmt, exports.published_reports_csv(solution_id))
-    return _stream(name, fmt, exports.json_text(exports.published_report_rows(solution_id)))
+    return _stream(name, fmt, export_writers.json_text(exports.published_report_rows(solution_id)))
 
 
 def _aggregate_rows_cached() -> Iterator[dict[str, Any]]:
-    for row in exports.aggregate_rows():
+    for row in scorecard_export.aggregate_rows():
         # Keep the scorecard just computed for the next readers, and hold no write lock while the client reads.
         db.session.commit()
         yield row
@@ -76,4 +76,4 @@ def _aggregate_rows_cached() -> Iterator[dict[str, Any]]:
 
 @bp.route("/aggregates.<any(csv, json):fmt>")
 def aggregates(fmt: str):
-    return _download("aggregates", fmt, exports.aggregate_columns(), _aggregate_rows_cached())
+    return _download("aggregates", fmt, scorecard_export.aggregate_columns(), _aggregate_rows_cached())

@@ -1,8 +1,9 @@
-"""What analysts download: the published reports, pseudonymised, and each solution's scorecard, as flat rows.
+"""What analysts download: the published reports, pseudonymised, as flat rows (each solution's scorecard:
+app.services.scorecard_export; CSV and JSON text: app.services.export_writers).
 
 Rows are produced lazily. Reports are read by keyset pagination on their id, BATCH_SIZE at a time, and each
 batch leaves the session before the next is read, so memory does not grow with the number of reports. The
-writers at the end turn rows into CSV or JSON text pieces, a chunk at a time, for a streamed response.
+writers turn rows into CSV or JSON text pieces, a chunk at a time, for a streamed response.
 
 The full CSV export of reports is the big download: it streams stored text instead. Each published revision
 keeps its answer and score cells already CSV-encoded (ReportRevision.export_cells, from export_cells(); kept
@@ -20,8 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -34,16 +34,12 @@ from sqlalchemy.orm import aliased, selectinload
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Category, Establishment, PrivacyFlag, Report, ReportRevision, Solution
-from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
-from app.services import report_answers, stats
+from app.services import export_writers, report_answers
+from app.services.export_writers import FORMULA_PREFIXES, MULTI_SEPARATOR, csv_cell
 from app.services.report_privacy import placeholder_answers, readable_answers
 
 BATCH_SIZE = 500  # reports (or solutions) read per query
 CELLS_BATCH_SIZE = 5_000  # reports read per query by the CSV export from the stored cells
-CHUNK_SIZE = 64 * 1024  # characters of CSV or JSON handed to the server at a time
-MULTI_SEPARATOR = "|"
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 REPORT_COLUMNS = ["report_id", "revision", "published_on", "first_published_on", "follow_up_of",
                   "solution_id", "solution_name", "solution_vendor", "category",
@@ -403,8 +399,9 @@ def published_reports_csv(solution_id: int | None = None) -> Iterator[str]:
             computed = _computed_cells([row[0] for row in rows if row[10] is None], hidden_questions)
         text = "".join([f"{row[1]};{solutions[row[2:6]]};{places[row[6:10]]};"
                         f"{computed[row[0]] if row[10] is None else row[10]}\r\n" for row in rows])
-        for start in range(0, len(text), CHUNK_SIZE):
-            yield text[start:start + CHUNK_SIZE]
+        size = export_writers.CHUNK_SIZE
+        for start in range(0, len(text), size):
+            yield text[start:start + size]
 
 
 def dump_query(dialect_name: str, timezone: str = "Europe/Paris") -> str:
@@ -435,149 +432,3 @@ JOIN establishment AS e ON e.id = r.establishment_id
 LEFT JOIN report AS p ON p.id = r.previous_report_id AND p.status = 'published'
 WHERE r.status = 'published'
 ORDER BY r.id"""  # noqa: S608  # nosec B608  # no user input: the dialect picks between two fixed texts
-
-
-# Solutions' scorecards --------------------------------------------------------------------------------
-
-def _mean_fields(prefix: str, pick: Callable[[dict], dict], value_name: str = "mean") -> list[tuple[str, Callable]]:
-    return [(f"{prefix}_{value_name}", lambda card: pick(card)["value"]),
-            (f"{prefix}_ci_low", lambda card: (pick(card)["ci"] or (None, None))[0]),
-            (f"{prefix}_ci_high", lambda card: (pick(card)["ci"] or (None, None))[1]),
-            (f"{prefix}_n", lambda card: pick(card)["n"])]
-
-
-def _share_fields(prefix: str, pick: Callable[[dict], dict]) -> list[tuple[str, Callable]]:
-    return [(prefix, lambda card: pick(card)["value"]), (f"{prefix}_n", lambda card: pick(card)["n"])]
-
-
-def _stage_count(stage: str) -> Callable[[dict], Any]:
-    return lambda card: next((s["value"] for s in card["stages"] if s["stage"] == stage), None)
-
-
-def _scorecard_fields() -> list[tuple[str, Callable[[dict], Any]]]:
-    """(column, how to read it from a scorecard): the single definition of the aggregates' columns."""
-    fields: list[tuple[str, Callable[[dict], Any]]] = [
-        ("min_establishments", lambda card: card["min_establishments"]),
-        ("establishments", lambda card: card["establishments"]["value"]),
-        ("voices", lambda card: card["reports"]["value"]),
-        ("low_n", lambda card: card["establishments"]["low_n"]),
-    ]
-    for name in RATING_COLUMNS:
-        fields += _mean_fields(f"rating_{name}", lambda card, name=name: card["ratings"][name])
-    fields += _mean_fields("sus", lambda card: card["sus"])
-    fields += _mean_fields("nps", lambda card: card["nps"], value_name="score")
-    fields += _share_fields("stop_rate", lambda card: card["stop_rate"])
-    fields += _share_fields("choose_again", lambda card: card["choose_again"])
-    fields += _mean_fields("months_to_golive", lambda card: card["months_to_golive"])
-    fields += _mean_fields("integration_effort", lambda card: card["integration_effort"])
-    for unit in ("per_user_week", "per_service_week"):
-        fields += [(f"time_saved_{unit}_{part}", lambda card, unit=unit, part=part: card["time_saved"][unit][part]["value"])
-                   for part in ("median", "q1", "q3")]
-        fields.append((f"time_saved_{unit}_n", lambda card, unit=unit: card["time_saved"][unit]["median"]["n"]))
-    for name in GOVERNANCE_COLUMNS:
-        fields += _share_fields(f"gov_{name}", lambda card, name=name: card["governance"][name])
-    fields += [(f"stage_{stage}", _stage_count(stage)) for stage in stats.STAGES]
-    return fields
-
-
-SOLUTION_COLUMNS = ["solution_id", "solution_name", "solution_vendor", "category"]
-
-
-def aggregate_columns() -> list[str]:
-    return [*SOLUTION_COLUMNS, *(name for name, _ in _scorecard_fields())]
-
-
-def flatten_scorecard(card: dict[str, Any]) -> dict[str, Any]:
-    return {name: pick(card) for name, pick in _scorecard_fields()}
-
-
-def aggregate_rows(batch_size: int | None = None) -> Iterator[dict[str, Any]]:
-    """One row per solution of the catalogue (archived ones aside) with its unsuppressed scorecard."""
-    size = batch_size or BATCH_SIZE
-    after_id = 0
-    while True:
-        solutions = db.session.execute(
-            sa.select(Solution.id, Solution.name, Solution.vendor, Category.slug)
-            .join(Category, Category.id == Solution.category_id)
-            .where(Solution.archived.is_(False), Solution.id > after_id)
-            .order_by(Solution.id).limit(size)).all()
-        for solution_id, name, vendor, category in solutions:
-            card = stats.scorecard(solution_id, analyst=True)
-            yield {"solution_id": solution_id, "solution_name": name, "solution_vendor": vendor,
-                   "category": category, **flatten_scorecard(card)}
-        if len(solutions) < size:
-            return
-        after_id = solutions[-1][0]
-
-
-# Writers ----------------------------------------------------------------------------------------------
-
-def neutralise(text: str) -> str:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe and stays text."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def csv_cell(value: Any) -> Any:
-    """Numbers the application computed stay numbers (decimal comma, as French spreadsheets expect); every
-    text cell is neutralised, whatever its origin: codes and dates never start with a formula sign anyway."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return 1 if value else 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return repr(value).replace(".", ",")
-    if isinstance(value, list | tuple):
-        return neutralise(MULTI_SEPARATOR.join(str(item) for item in value))
-    return neutralise(str(value))
-
-
-def _chunked(pieces: Iterable[str], size: int) -> Iterator[str]:
-    buffer: list[str] = []
-    length = 0
-    for piece in pieces:
-        buffer.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield "".join(buffer)
-            buffer, length = [], 0
-    if buffer:
-        yield "".join(buffer)
-
-
-def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """`;`-separated CSV with a byte order mark (Excel then reads UTF-8) and CRLF line ends, in chunks."""
-    line = io.StringIO()
-    writer = csv.writer(line, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns)
-    # The header goes out alone, so that the download starts before the first query.
-    yield "\ufeff" + _take(line)
-
-    def lines() -> Iterator[str]:
-        for row in rows:
-            writer.writerow([csv_cell(row[name]) for name in columns])
-            yield _take(line)
-
-    yield from _chunked(lines(), CHUNK_SIZE)
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def json_text(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A JSON array of objects, written an item at a time and handed out in chunks."""
-
-    def pieces() -> Iterator[str]:
-        yield "["
-        separator = ""
-        for row in rows:
-            yield separator + json.dumps(row, ensure_ascii=False)
-            separator = ","
-        yield "]"
-
-    yield from _chunked(pieces(), CHUNK_SIZE)

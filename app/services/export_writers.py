@@ -1,0 +1,89 @@
+"""CSV and JSON text of the analysts' exports, written a row at a time and handed out in chunks.
+
+CSV cells are made safe for spreadsheets: computed numbers stay numbers (decimal comma), and any text cell that
+a spreadsheet would run as a formula (CSV injection, OWASP) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+CHUNK_SIZE = 64 * 1024  # characters of CSV or JSON handed to the server at a time
+MULTI_SEPARATOR = "|"
+# A spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe and stays text."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_cell(value: Any) -> Any:
+    """Numbers the application computed stay numbers (decimal comma, as French spreadsheets expect); every
+    text cell is neutralised, whatever its origin: codes and dates never start with a formula sign anyway."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    if isinstance(value, list | tuple):
+        return neutralise(MULTI_SEPARATOR.join(str(item) for item in value))
+    return neutralise(str(value))
+
+
+def _chunked(pieces: Iterable[str], size: int) -> Iterator[str]:
+    buffer: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """`;`-separated CSV with a byte order mark (Excel then reads UTF-8) and CRLF line ends, in chunks."""
+    line = io.StringIO()
+    writer = csv.writer(line, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    # The header goes out alone, so that the download starts before the first query.
+    yield "\ufeff" + _take(line)
+
+    def lines() -> Iterator[str]:
+        for row in rows:
+            writer.writerow([csv_cell(row[name]) for name in columns])
+            yield _take(line)
+
+    yield from _chunked(lines(), CHUNK_SIZE)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def json_text(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """A JSON array of objects, written an item at a time and handed out in chunks."""
+
+    def pieces() -> Iterator[str]:
+        yield "["
+        separator = ""
+        for row in rows:
+            yield separator + json.dumps(row, ensure_ascii=False)
+            separator = ","
+        yield "]"
+
+    yield from _chunked(pieces(), CHUNK_SIZE)
