@@ -152,3 +152,23 @@ def test_publishing_twice_without_a_change_is_refused(guide, analyst):
         guides.publish(guide, analyst)
     guides.update_sections(guide, {"uses": {"narrative": "Un ajout."}}, analyst)
     assert guides.publish(guide, analyst).number == 2
+
+
+def test_the_editor_reads_no_more_entries_than_the_guide_has_sections(client, auth, guide, analyst):
+    """A request carrying thousands of entries costs no more than the form itself: the extra ones are ignored."""
+    from app.services.guide_sections import SECTIONS
+
+    auth.login(analyst.email)
+    keys = [s["key"] for s in sorted(guide.draft["sections"], key=lambda s: s["number"])]
+    fields = {}
+    for index, key in enumerate(keys):
+        fields |= {f"sections-{index}-key": key, f"sections-{index}-narrative": f"Texte {index}",
+                   f"sections-{index}-visible": "y", f"sections-{index}-position": str(index)}
+    for index in range(len(keys), 3000):  # a later entry naming a real section must not overwrite it
+        fields |= {f"sections-{index}-key": keys[0], f"sections-{index}-narrative": "Écrasé",
+                   f"sections-{index}-position": "0"}
+    response = client.post(f"/guides/manage/{guide.id}", data=fields)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert len(keys) == len(SECTIONS)
+    assert section(db.session.get(type(guide), guide.id).draft, keys[0])["narrative"] == "Texte 0"

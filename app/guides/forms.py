@@ -6,6 +6,7 @@ from flask_wtf.i18n import translations
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.services.guide_sections import SECTIONS
 from app.services.guides import MAX_NARRATIVE
 
 
@@ -24,7 +25,8 @@ class SectionForm(Form):
 
 
 class GuideEditForm(FlaskForm):
-    sections = FieldList(FormField(SectionForm))
+    # Entries beyond the guide's sections are ignored when read, however many a request carries.
+    sections = FieldList(FormField(SectionForm), max_entries=len(SECTIONS))
 
 
 class NewGuideForm(FlaskForm):
