@@ -214,19 +214,28 @@ class Timing:
         return percentile(self.values, 0.95) * 1000
 
 
-def time_get(client: Client, path: str, requests: int, expect: int = 200) -> Timing:
-    timing = Timing()
-    for index in range(requests + 3):
-        started = time.perf_counter()
-        status, body, _ = client.get(path, sink=True)
-        elapsed = time.perf_counter() - started
-        if status != expect:
-            raise RuntimeError(f"GET {path}: {status}")
-        if index == 0:
-            timing.cold = elapsed * 1000
-        elif index >= 3:  # two more warm-up requests reach the other worker
-            timing.values.append(elapsed)
-    return timing
+def timed_get(client: Client, path: str, expect: int = 200) -> float:
+    started = time.perf_counter()
+    status, _, _ = client.get(path, sink=True)
+    elapsed = time.perf_counter() - started
+    if status != expect:
+        raise RuntimeError(f"GET {path}: {status}")
+    return elapsed
+
+
+def time_pages(targets: dict[str, tuple[Client, str]], requests: int) -> dict[str, Timing]:
+    """Each URL's first request (cold) and two warm-ups (they reach the other worker); then `requests` rounds
+    that take one request of every URL in turn, so that a pause of the machine weighs on every URL alike
+    instead of on the one measured at that moment."""
+    timings = {label: Timing() for label in targets}
+    for label, (client, path) in targets.items():
+        timings[label].cold = timed_get(client, path) * 1000
+        for _ in range(2):
+            timed_get(client, path)
+    for _ in range(requests):
+        for label, (client, path) in targets.items():
+            timings[label].values.append(timed_get(client, path))
+    return timings
 
 
 ADVICE = "Prévoir un référent médical ; le Dr Lemoine a porté le projet, joindre le 04 72 11 22 33."
@@ -374,12 +383,14 @@ def measure_size(database: Database, setup: dict, args, scratch: Path, export: b
     server = Server(database.url, LOG, redis_url=REDIS_URL).start()
     try:
         reader = Client(server.port)
-        result["healthz"] = time_get(reader, "/healthz", args.requests)
         api = Client(server.port)
         api.headers["Authorization"] = f"Bearer {setup['token']}"
-        for label, template, _ in PAGES:
-            client = api if label.startswith("API") else reader
-            result["pages"][label] = time_get(client, template.format(**values), args.requests)
+        targets = {"/healthz": (reader, "/healthz")}
+        targets |= {label: (api if label.startswith("API") else reader, template.format(**values))
+                    for label, template, _ in PAGES}
+        timings = time_pages(targets, args.requests)
+        result["healthz"] = timings.pop("/healthz")
+        result["pages"] = timings
         contributor = Client(server.port)
         contributor.login("contributor@demo.retex-ia.test", "demo-retex-ia")
         result["submission"] = time_submissions(contributor, ids, args.submissions)
@@ -545,7 +556,7 @@ def main() -> int:
     parser.add_argument("--database", action="append",
                         help="sqlite, postgresql or a database URL (repeatable; default: both)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--requests", type=int, default=200, help="requests per page for the latencies")
+    parser.add_argument("--requests", type=int, default=200, help="rounds of requests (one per page) for the latencies")
     parser.add_argument("--submissions", type=int, default=10)
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
@@ -558,8 +569,9 @@ def main() -> int:
 
     started = time.perf_counter()
     lines = ["# Scale benchmark", "", f"Machine: {machine()}", "",
-             f"Command: `{' '.join(['python bench/scale.py', *sys.argv[1:]])}`; {args.requests} sequential "
-             f"requests per page after three warm-up ones (p50 / p95), {args.submissions} submissions, wrk "
+             f"Command: `{' '.join(['python bench/scale.py', *sys.argv[1:]])}`. Latencies (p50 / p95): a first "
+             f"(cold) request and two warm-ups per URL, then {args.requests} rounds of one request to every URL "
+             f"in turn; {args.submissions} submissions; wrk "
              f"-t2 -c8 for {args.wrk_seconds} s per URL. Reports are fictional (`flask demo bench-data`).", ""]
     failed = False
     for spec in args.database or ["sqlite", "postgresql"]:
