@@ -82,6 +82,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Retex IA <no-reply@retex-ia.test>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds, for each step of a connection
     # When true, messages are written to the application log instead of being sent.
     MAIL_SUPPRESS_SEND = _env_bool("MAIL_SUPPRESS_SEND", True)
 
@@ -92,6 +93,7 @@ class Config:
     ITEMS_PER_PAGE = 20
     # Rendered read pages kept by each worker until the next publication (app.services.page_cache); 0: none.
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))
+    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_MB", "64")) * 1024 * 1024  # per worker
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True

@@ -207,3 +207,25 @@ def test_an_oversized_answer_is_served_without_being_kept(client, solution, monk
     monkeypatch.setattr(guide_pdf, "render_pdf", lambda version: b"%PDF-1.7 longer than ten bytes")
     assert client.get(f"/guides/{guide.slug}/versions/1.pdf").status_code == 200
     assert not page_cache._pages
+
+
+def test_made_up_query_strings_keep_a_single_copy_of_a_pdf(client, solution, monkeypatch):
+    from app.services import guide_pdf
+
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution)
+    guides.publish(guide, analyst)
+    db.session.commit()
+    monkeypatch.setattr(guide_pdf, "render_pdf", lambda version: b"%PDF-1.7 " + b"x" * 1000)
+    for number in range(20):
+        assert client.get(f"/guides/{guide.slug}/versions/1.pdf?a={number}").status_code == 200
+    assert len(page_cache._pages) == 1
+
+
+def test_the_kept_pages_stay_within_their_size_in_bytes(app, client, solution):
+    app.config["PAGE_CACHE_BYTES"] = 10_000
+    for page in range(1, 12):
+        assert client.get(f"/catalogue?page={page}").status_code == 200
+    sizes = [entry[2] for entry in page_cache._pages.values()]
+    assert sizes and sum(sizes) == page_cache._size["bytes"] <= 10_000
+    assert len(sizes) < 11

@@ -64,7 +64,8 @@ def version(slug: str, number: int):
 
 
 @bp.route("/<slug>/versions/<int:number>.pdf")
-@cached_response(lambda: "anyone")  # a published version's PDF is the same document for every reader
+# A published version's PDF is the same document for every reader, in French whatever the language.
+@cached_response(lambda: "anyone", by_query=False)
 def version_pdf(slug: str, number: int):
     from app.services.guide_pdf import pdf_for
 

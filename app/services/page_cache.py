@@ -45,13 +45,30 @@ UNWATCHED_COLUMNS = {GuideVersion: frozenset({"pdf", "pdf_generated_at"})}
 WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
 
 _lock = threading.Lock()
-_pages: OrderedDict[tuple, tuple[int, dict[str, Markup]]] = OrderedDict()
+# key -> (generation, what is kept, its size in bytes); _size["bytes"] is the sum of the sizes.
+_pages: OrderedDict[tuple, tuple[int, Any, int]] = OrderedDict()
+_size = {"bytes": 0}
 _MARK = "\x00page-cache-" + secrets.token_hex(4)
 
 
 def clear() -> None:
     with _lock:
         _pages.clear()
+        _size["bytes"] = 0
+
+
+def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
+    """Keep an entry (caller holds _lock), within PAGE_CACHE_SIZE entries and PAGE_CACHE_BYTES bytes."""
+    old = _pages.pop(key, None)
+    if old is not None:
+        _size["bytes"] -= old[2]
+    _pages[key] = (generation, kept, nbytes)
+    _size["bytes"] += nbytes
+    config = current_app.config
+    max_entries, max_bytes = config.get("PAGE_CACHE_SIZE", 0), config.get("PAGE_CACHE_BYTES", 64 * 1024 * 1024)
+    while _pages and (len(_pages) > max_entries or _size["bytes"] > max_bytes):
+        _, (_, _, dropped) = _pages.popitem(last=False)
+        _size["bytes"] -= dropped
 
 
 def current_generation() -> int:
@@ -141,18 +158,17 @@ def render_page(template_name: str, **context: Any) -> str:
         # Our own rendered output, escaped by Jinja when it was rendered.
         blocks[name] = Markup(html.split(start, 1)[1].split(end, 1)[0])  # noqa: S704  # nosec B704  # our own output
     with _lock:
-        _pages[key] = (generation, blocks)
-        _pages.move_to_end(key)
-        while len(_pages) > size:
-            _pages.popitem(last=False)
+        _keep(key, generation, blocks, sum(len(block) for block in blocks.values()))
     # The reader of the first rendering gets the page exactly as the next readers will.
     return render_template("_cached_page.html", cached=blocks)
 
 
-def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]:
+def cached_response(reader: Callable[[], str], by_query: bool = True) -> Callable[[Callable], Callable]:
     """For GET views answering a whole document (the API's JSON, a guide's stored PDF; between the route and
     its other decorators): the 200 answer (body, type and headers) is kept per (path, query string,
-    language, `reader()`) under the same generation as the pages."""
+    language, `reader()`) under the same generation as the pages. Without `by_query`, for a document that
+    depends on neither the query string nor the language, per path and reader only: made-up query strings
+    then cannot fill the worker's memory with copies."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -161,8 +177,8 @@ def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]
             query = request.query_string.decode("latin-1")
             if not size or len(query) > MAX_QUERY_LENGTH:
                 return view(*args, **kwargs)
-            key = (request.endpoint, request.path, tuple(sorted(request.args.items(multi=True))),
-                   str(get_locale()), reader())
+            key = ((request.endpoint, request.path, tuple(sorted(request.args.items(multi=True))),
+                    str(get_locale()), reader()) if by_query else (request.endpoint, request.path, reader()))
             generation = current_generation()
             with _lock:
                 kept = _pages.get(key)
@@ -175,10 +191,9 @@ def cached_response(reader: Callable[[], str]) -> Callable[[Callable], Callable]
                     and (response.content_length or 0) <= MAX_KEPT_BODY):
                 kept_headers = [(name, value) for name, value in response.headers.items()
                                 if name.lower() not in ("content-type", "content-length", "set-cookie", "vary")]
+                body = response.get_data()
                 with _lock:
-                    _pages[key] = (generation, (response.get_data(), response.mimetype, kept_headers))
-                    while len(_pages) > size:
-                        _pages.popitem(last=False)
+                    _keep(key, generation, (body, response.mimetype, kept_headers), len(body))
             return response
 
         return wrapper
