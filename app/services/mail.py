@@ -4,21 +4,47 @@ Two ways to send:
 - `send_mail`: now, for a mail the user waits for (a reset link, an invitation): if the mail server fails, the
   request fails and the user knows it.
 - `send_after_commit`: for a notice about what the request is saving (a report to moderate, a decision, an
-  account to approve): kept with the database session, sent once the transaction is committed, dropped if it
-  is rolled back. The database's locks are released before the mail server is reached, and a mail server
-  that is down or slow never undoes what was saved: the failure is logged.
+  account to approve): kept with the database session, sent once its outermost transaction is committed (not
+  at a savepoint), dropped if that transaction is rolled back. The database's locks are released before the
+  mail server is reached, and a mail server that fails never undoes what was saved: the failure is logged.
+
+Every connection to the mail server gives up after MAIL_TIMEOUT seconds: a server that accepts connections
+but never answers delays an answer by that much at most, and never holds the database.
 """
 
 from __future__ import annotations
 
+import smtplib
+
 from flask import current_app
-from flask_mail import Message
+from flask_mail import Connection, Message
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
-from app.extensions import db, mail
+from app.extensions import db
 
-OUTBOX = "retex_outbox"  # key of Session.info
+OUTBOX, COMMITTED = "retex_outbox", "retex_outbox_committed"  # keys of Session.info
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection, with a timeout on the socket (Flask-Mail sets none)."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        kind = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = kind(self.mail.server, self.mail.port, timeout=current_app.config.get("MAIL_TIMEOUT", 10))
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def _deliver(messages: list[Message]) -> None:
+    # With suppression on, no server is reached and Flask-Mail records the messages.
+    with _TimedConnection(current_app.extensions["mail"]) as connection:
+        for message in messages:
+            connection.send(message)
 
 
 def _message(recipient: str, subject: str, body: str) -> Message:
@@ -28,8 +54,7 @@ def _message(recipient: str, subject: str, body: str) -> Message:
 
 
 def send_mail(recipient: str, subject: str, body: str) -> None:
-    # With suppression on, Flask-Mail records the message without connecting to a server.
-    mail.send(_message(recipient, subject, body))
+    _deliver([_message(recipient, subject, body)])
 
 
 def send_after_commit(recipient: str, subject: str, body: str) -> None:
@@ -38,14 +63,21 @@ def send_after_commit(recipient: str, subject: str, body: str) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
-    for message in session.info.pop(OUTBOX, ()):
-        try:
-            mail.send(message)
-        except Exception:  # noqa: BLE001  # any failure of the mail server: what was committed stands
-            current_app.logger.exception("Mail to %s not sent: %s", ", ".join(message.recipients), message.subject)
+def _mark_committed(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint released is not the commit
+        session.info[COMMITTED] = True
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_outbox(session: Session) -> None:
-    session.info.pop(OUTBOX, None)
+@event.listens_for(Session, "after_transaction_end")
+def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint or a subtransaction: the outermost transaction decides
+    committed = session.info.pop(COMMITTED, False)
+    outbox = session.info.pop(OUTBOX, None)
+    if not committed or not outbox:
+        return
+    try:
+        _deliver(outbox)
+    except (OSError, smtplib.SMTPException):  # the server refused, failed or timed out: what was committed stands
+        current_app.logger.exception("Mail not sent (%s): %s", ", ".join(r for m in outbox for r in m.recipients),
+                                     "; ".join(m.subject for m in outbox))
