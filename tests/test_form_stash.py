@@ -119,6 +119,8 @@ def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Renvoyer le formulaire" in body
+    assert f"Enregistrer le brouillon d'un guide (<code>{edit_path}</code>)" in body.replace("&#39;", "'")
+    assert "sections-0-key" in body  # every field is shown, the short ones too
     assert "Deuxième paragraphe « guillemets » &amp; &lt;b&gt;balises&lt;/b&gt;" in body  # shown, escaped
     assert "<b>balises</b>" not in body
 
@@ -158,6 +160,7 @@ def test_a_resent_form_is_checked_like_any_other(client, editor):
     resend = Forms(client.get("/resume").get_data(as_text=True)).with_action(edit_path)
     assert send(client, resend).status_code == 403
     assert NARRATIVE not in drafted(guide)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 1  # refused: still kept
 
 
 def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
@@ -209,4 +212,17 @@ def test_one_form_per_user_passwords_never_and_a_week_at_most(app, client, edito
     expire(client)
     client.get("/login")  # logged out
     assert urlsplit(login(client, analyst, next_path="/guides/manage").headers["Location"]).path != "/resume"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
+
+
+def test_forms_other_than_the_writing_ones_are_never_kept(client, editor):
+    """Someone at an unattended browser must not leave an account change for its owner to send in one click."""
+    analyst, guide = editor
+    target = make_user("contributor")
+    db.session.commit()
+    token = dict(Forms(client.get(f"/guides/manage/{guide.id}").get_data(as_text=True)).with_action("")["fields"])
+    expire(client)
+    refused = client.post(f"/admin/users/{target.id}", data={"role": "admin", "status": "active", "finess": "",
+                                                             "csrf_token": token["csrf_token"]})
+    assert urlsplit(refused.headers["Location"]).path == "/login"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0

@@ -33,7 +33,7 @@ from pypdf import PdfReader
 
 from app import questionnaire as q
 from app.extensions import db
-from app.models import Establishment, Guide, PrivacyFlag, Report, ReportRevision, Solution, User
+from app.models import Establishment, FormStash, Guide, PrivacyFlag, Report, ReportRevision, Solution, User
 from app.services import finess, report_answers
 from app.services import guides as guides_service
 from app.services import reports as report_service
@@ -799,6 +799,7 @@ def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_
             tally(surface, value, name, "kept form, sent back")
         tally(surface, named, "field name", "kept form, sent back")
         assert browser.post("/resume/discard").status_code == 302
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
     print_surface(capsys, surface)
 
 

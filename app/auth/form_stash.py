@@ -1,22 +1,30 @@
-"""Forms sent after the session had expired: kept for their author, sent again after the next login.
+"""Forms of written text sent after the session had expired: kept for their author, sent again after the next
+login.
 
-When a login has ended (app.auth.timeouts) and the browser sends a form (the guide editor, a moderator's
-message, an establishment's record…), nothing of it is saved: the request is refused and sent to the login
-page. What was typed is kept here, for the user the expired session belonged to (one form per user, for
-KEEP_DAYS). After the next login they are shown it, and one button sends it again, as it was, to the same
-address, with a fresh CSRF token: the view checks it, permissions included, as any other request.
+When a login has ended (app.auth.timeouts) and the browser sends one of the forms where people write (the
+guide editor, a moderator's message, a catalogue or establishment record), nothing of it is saved: the request
+is refused and sent to the login page. What was typed is kept here, for the user the expired session belonged
+to (one form per user, for KEEP_DAYS). After the next login they are shown all of it, the action and the page
+it was sent to, and one button sends it again, as it was, with a fresh CSRF token: the view checks it,
+permissions included, as any other request. The copy is dropped once the page that receives it accepts it.
 
-The questionnaire keeps its own answers (app.reports.routes, DraftStash) and the authentication pages hold
-passwords: neither goes through here. Password fields are never kept; files cannot be, and the page says so.
+Only the endpoints of KEPT_ENDPOINTS are kept: someone else at an unattended browser could otherwise leave
+there a form (an account's role, say) for its owner to send in one click after logging in. The questionnaire
+keeps its answers itself (app.reports.routes, DraftStash); password fields are never kept; files cannot be,
+and the page says so.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from app.auth import bp
 from app.extensions import db
@@ -26,10 +34,16 @@ from app.models._types import utcnow
 KEEP_DAYS = 7
 RESUMED_FIELD = "_resumed_form"  # sent by the page that sends a kept form again
 NOT_KEPT_FIELDS = frozenset({"csrf_token", RESUMED_FIELD})
-# The authentication pages (passwords) and the language switch are never kept; nor is the questionnaire,
-# which keeps its answers itself (app.auth.timeouts.STASHING_ENDPOINTS).
-NOT_KEPT_BLUEPRINTS = frozenset({"auth"})
-NOT_KEPT_ENDPOINTS = frozenset({"main.set_language"})
+# The forms where people write, and what sending one again does (shown before it is sent).
+KEPT_ENDPOINTS = {
+    "guides.edit": _l("Enregistrer le brouillon d'un guide"),
+    "moderation.request_changes": _l("Demander des modifications sur un retour"),
+    "moderation.reject": _l("Refuser la publication d'un retour"),
+    "admin.new_solution": _l("Ajouter une solution au catalogue"),
+    "admin.edit_solution": _l("Modifier la fiche d'une solution"),
+    "admin.new_establishment": _l("Ajouter un établissement"),
+    "admin.edit_establishment": _l("Modifier la fiche d'un établissement"),
+}
 
 
 def _kept_fields() -> list[list[str]]:
@@ -39,22 +53,34 @@ def _kept_fields() -> list[list[str]]:
 
 def keep_sent_form(user_id: int) -> bool:
     """Keep the form of this POST for the user whose session has just expired; True when something was typed."""
-    if (request.method != "POST" or request.blueprint in NOT_KEPT_BLUEPRINTS
-            or request.endpoint in NOT_KEPT_ENDPOINTS or request.endpoint is None):
+    if request.method != "POST" or request.endpoint not in KEPT_ENDPOINTS:
         return False
     fields = _kept_fields()
     if not any(value.strip() for _, value in fields):
-        return False  # an action button: nothing typed to lose, the page it was on is opened after the login
+        return False
     referrer = request.referrer or ""
     origin = None
     if referrer.startswith(request.host_url):
         origin = "/" + referrer.removeprefix(request.host_url)
-    db.session.execute(sa.delete(FormStash).where(FormStash.user_id == user_id))
+    cutoff = utcnow() - timedelta(days=KEEP_DAYS)
+    db.session.execute(sa.delete(FormStash).where(sa.or_(FormStash.user_id == user_id, FormStash.at < cutoff)))
     db.session.add(FormStash(user_id=user_id, action=request.full_path.rstrip("?")[:2000],
                              origin=origin[:2000] if origin else None, fields=fields,
                              files_left_out=sum(1 for f in request.files.values() if f.filename)))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same user's other tab kept its form at the same moment: that one stays
+        db.session.rollback()
     return True
+
+
+def action_label(stash: FormStash) -> str:
+    """What sending the kept form again does, in the reader's language."""
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(urlsplit(stash.action).path, method="POST")
+    except HTTPException:
+        endpoint = None
+    return str(KEPT_ENDPOINTS[endpoint]) if endpoint in KEPT_ENDPOINTS else stash.action
 
 
 def pending(user: User) -> FormStash | None:
@@ -73,10 +99,13 @@ def discard(user: User) -> None:
     db.session.execute(sa.delete(FormStash).where(FormStash.user_id == user.id))
 
 
-@bp.before_app_request
-def forget_a_form_sent_again():
-    """A kept form sent again is the user's form once more: the page that receives it shows its errors with
-    what was typed, as for any form. The copy is no longer needed."""
-    if request.method == "POST" and RESUMED_FIELD in request.form and current_user.is_authenticated:
+@bp.after_app_request
+def forget_a_form_accepted(response):
+    """A kept form sent again and accepted (the page saved it and moved on) is no longer needed. Refused (its
+    errors shown with what was typed, or a 403, or a failure), the copy stays for the next login."""
+    refused = any(category == "error" for category, _ in session.get("_flashes", []))
+    if (request.method == "POST" and RESUMED_FIELD in request.form and response.status_code in (302, 303)
+            and not refused and current_user.is_authenticated):
         discard(current_user)
         db.session.commit()
+    return response

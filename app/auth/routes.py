@@ -99,11 +99,11 @@ def resume_form():
     if stash is None:
         flash(_("Aucun formulaire n'est en attente d'envoi."), "info")
         return redirect(url_for("main.index"))
-    # What was written (text of several words) is shown; choices, numbers and codes are sent back as they were.
+    # Every field is shown: what was written (several words) first, then the choices, numbers and codes.
     shown = [(name, value) for name, value in stash.fields if len(value.split()) > 1]
-    others = sum(1 for _, value in stash.fields if value.strip()) - len(shown)
+    others = [(name, value) for name, value in stash.fields if value.strip() and len(value.split()) <= 1]
     return render_template("auth/resume.html", stash=stash, shown=shown, others=others, form=ResumeForm(),
-                           moment=format_datetime(stash.at, "short"),
+                           moment=format_datetime(stash.at, "short"), action_label=form_stash.action_label(stash),
                            resumed_field=form_stash.RESUMED_FIELD, action=_safe_next(stash.action),
                            origin=_safe_next(stash.origin) if stash.origin else None)
 
@@ -131,6 +131,9 @@ def logout():
         accounts.revoke_sessions(current_user)
         db.session.commit()
         logout_user()
+        # Logged out on purpose: text typed in this browser afterwards is no longer kept for this user.
+        session.pop(timeouts.LAST_USER, None)
+        session.pop("bk", None)
         flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 
