@@ -100,6 +100,15 @@ def drafted(guide: Guide) -> list[str]:
     return [s.get("narrative", "") for s in db.session.get(Guide, guide.id).draft["sections"]]
 
 
+def save_after_expiry(client, guide: Guide) -> str:
+    """The editor opened, the login expired, the narrative saved anyway (refused, kept): the editor's path."""
+    edit_path = f"/guides/manage/{guide.id}"
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    expire(client)
+    send(client, form, **{narrative_field(form): NARRATIVE})
+    return edit_path
+
+
 def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
@@ -134,10 +143,7 @@ def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login
 
 def test_the_kept_form_is_offered_to_its_author_only(client, editor):
     analyst, guide = editor
-    edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
-    expire(client)
-    send(client, form, **{narrative_field(form): NARRATIVE})
+    save_after_expiry(client, guide)
 
     other = make_user("analyst")
     db.session.commit()
@@ -150,10 +156,7 @@ def test_the_kept_form_is_offered_to_its_author_only(client, editor):
 def test_a_resent_form_is_checked_like_any_other(client, editor):
     """The role is checked again at the second sending: an analyst who lost the role cannot save through it."""
     analyst, guide = editor
-    edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
-    expire(client)
-    send(client, form, **{narrative_field(form): NARRATIVE})
+    edit_path = save_after_expiry(client, guide)
     analyst.role = "contributor"
     db.session.commit()
     assert login(client, analyst).headers["Location"].endswith("/resume")

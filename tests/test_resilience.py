@@ -536,9 +536,13 @@ def test_a_fresh_workers_first_submission_does_not_stall_the_other_writers(live,
     assert slowest < max(1.0, submission_time / 3), "the saves waited for the submission's lock"
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://retex@127.0.0.1:1/retex?connect_timeout=2",
-                                 "sqlite:////nonexistent-folder/retex.db"],
-                         ids=["postgresql-port-closed", "sqlite-missing-folder"])
+# Where nothing answers: a closed PostgreSQL port, an SQLite file in a folder that does not exist.
+UNREACHABLE_DATABASES = pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://retex@127.0.0.1:1/retex?connect_timeout=2", "sqlite:////nonexistent-folder/retex.db"],
+    ids=["postgresql-port-closed", "sqlite-missing-folder"])
+
+
+@UNREACHABLE_DATABASES
 def test_an_unreachable_database_answers_a_french_503_page(url):
     """The pool pointed where nothing answers: every page a clear 503 in French (English when asked)."""
     app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
@@ -553,9 +557,7 @@ def test_an_unreachable_database_answers_a_french_503_page(url):
     assert english.status_code == 503 and "Service temporarily unavailable" in text(english)
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://retex@127.0.0.1:1/retex?connect_timeout=2",
-                                 "sqlite:////nonexistent-folder/retex.db"],
-                         ids=["postgresql-port-closed", "sqlite-missing-folder"])
+@UNREACHABLE_DATABASES
 def test_error_pages_of_a_logged_in_user_never_fail_while_the_database_is_away(url):
     """The error page needs the user (navigation): unreachable, it is shown as to a visitor, never as a 500."""
     app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
