@@ -229,3 +229,29 @@ def test_forms_other_than_the_writing_ones_are_never_kept(client, editor):
                                                              "csrf_token": token["csrf_token"]})
     assert urlsplit(refused.headers["Location"]).path == "/login"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
+
+
+def test_a_resent_form_refused_with_an_error_message_stays_kept(app, client):
+    """A moderator's refusal written after the login expired; meanwhile another moderator published the
+    report: sending it again fails with an error message, and the text is still kept."""
+    from app.services import reports as service
+    from tests.factories import make_report
+
+    moderator, other = make_user("moderator"), make_user("moderator")
+    report = make_report(state="submitted")
+    db.session.commit()
+    revision_id = report.working_revision_id if report.working_revision_id else report.revisions[-1].id
+    login(client, moderator)
+    review = f"/moderation/revisions/{revision_id}"
+    reject = Forms(client.get(review).get_data(as_text=True)).with_action(f"{review}/reject")
+    expire(client)
+    message = next(name for name, _ in reject["fields"] if name.endswith("message"))
+    send(client, reject, **{message: "Le texte cite un patient par son nom."})
+    service.publish(db.session.get(type(report.revisions[-1]), revision_id), other)
+    db.session.commit()
+
+    assert login(client, moderator).headers["Location"].endswith("/resume")
+    resend = Forms(client.get("/resume").get_data(as_text=True)).with_action(f"{review}/reject")
+    refused = send(client, resend)
+    assert refused.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 1

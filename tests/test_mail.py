@@ -92,3 +92,20 @@ def test_a_mail_the_user_waits_for_still_fails_loudly(app, monkeypatch):
     monkeypatch.setattr(app.extensions["mail"], "suppress", False)
     with app.test_request_context(), pytest.raises(smtplib.SMTPException):
         send_mail("e@hopital.test", "Sujet", "Corps")
+
+
+def test_an_address_refused_does_not_stop_the_other_notices(app, mailbox, monkeypatch, caplog):
+    real_send = mail_service._TimedConnection.send
+
+    def send(connection, message, *args, **kwargs):
+        if message.recipients == ["refused@hopital.test"]:
+            raise smtplib.SMTPRecipientsRefused({"refused@hopital.test": (550, b"No such user")})
+        return real_send(connection, message, *args, **kwargs)
+
+    monkeypatch.setattr(mail_service._TimedConnection, "send", send)
+    with app.test_request_context(), caplog.at_level(logging.ERROR):
+        send_after_commit("refused@hopital.test", "Sujet", "Corps")
+        send_after_commit("f@hopital.test", "Sujet", "Corps")
+        db.session.commit()
+    assert [m.recipients for m in mailbox] == [["f@hopital.test"]]
+    assert "refused@hopital.test" in caplog.text

@@ -102,10 +102,16 @@ def discard(user: User) -> None:
 @bp.after_app_request
 def forget_a_form_accepted(response):
     """A kept form sent again and accepted (the page saved it and moved on) is no longer needed. Refused (its
-    errors shown with what was typed, or a 403, or a failure), the copy stays for the next login."""
-    refused = any(category == "error" for category, _ in session.get("_flashes", []))
-    if (request.method == "POST" and RESUMED_FIELD in request.form and response.status_code in (302, 303)
-            and not refused and current_user.is_authenticated):
-        discard(current_user)
+    errors shown with what was typed, an error message, a 403, a failure), the copy stays for the next login."""
+    if request.method != "POST" or response.status_code not in (302, 303):
+        return response
+    form = request.__dict__.get("form")  # only a form the view has read: a body is never parsed here
+    if form is None or RESUMED_FIELD not in form or not current_user.is_authenticated:
+        return response
+    if any(category == "error" for category, _ in session.get("_flashes", [])):
+        return response
+    stash = db.session.scalar(sa.select(FormStash).where(FormStash.user_id == current_user.id))
+    if stash is not None and urlsplit(stash.action).path == request.path:
+        db.session.delete(stash)
         db.session.commit()
     return response

@@ -40,11 +40,18 @@ class _TimedConnection(Connection):
         return host
 
 
-def _deliver(messages: list[Message]) -> None:
-    # With suppression on, no server is reached and Flask-Mail records the messages.
+def _deliver(messages: list[Message], keep_going: bool = False) -> None:
+    """One connection for the messages. With keep_going, a message refused (an address the server rejects)
+    is logged and the next ones are still sent. With suppression on, no server is reached and Flask-Mail
+    records the messages."""
     with _TimedConnection(current_app.extensions["mail"]) as connection:
         for message in messages:
-            connection.send(message)
+            try:
+                connection.send(message)
+            except smtplib.SMTPRecipientsRefused:
+                if not keep_going:
+                    raise
+                current_app.logger.exception("Mail not sent (%s): %s", ", ".join(message.recipients), message.subject)
 
 
 def _message(recipient: str, subject: str, body: str) -> Message:
@@ -77,7 +84,7 @@ def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
     if not committed or not outbox:
         return
     try:
-        _deliver(outbox)
+        _deliver(outbox, keep_going=True)
     except (OSError, smtplib.SMTPException):  # the server refused, failed or timed out: what was committed stands
         current_app.logger.exception("Mail not sent (%s): %s", ", ".join(r for m in outbox for r in m.recipients),
                                      "; ".join(m.subject for m in outbox))

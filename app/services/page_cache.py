@@ -18,6 +18,7 @@ visitors share theirs.
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -45,7 +46,7 @@ UNWATCHED_COLUMNS = {GuideVersion: frozenset({"pdf", "pdf_generated_at"})}
 WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
 
 _lock = threading.Lock()
-# key -> (generation, what is kept, its size in bytes); _size["bytes"] is the sum of the sizes.
+# key -> (generation, what is kept, its size in memory, in bytes); _size["bytes"] is the sum of the sizes.
 _pages: OrderedDict[tuple, tuple[int, Any, int]] = OrderedDict()
 _size = {"bytes": 0}
 _MARK = "\x00page-cache-" + secrets.token_hex(4)
@@ -59,13 +60,15 @@ def clear() -> None:
 
 def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
     """Keep an entry (caller holds _lock), within PAGE_CACHE_SIZE entries and PAGE_CACHE_BYTES bytes."""
+    config = current_app.config
+    max_entries, max_bytes = config.get("PAGE_CACHE_SIZE", 0), config.get("PAGE_CACHE_BYTES", 64 * 1024 * 1024)
+    if nbytes > max_bytes:
+        return  # served, not kept: it would push every other page out
     old = _pages.pop(key, None)
     if old is not None:
         _size["bytes"] -= old[2]
     _pages[key] = (generation, kept, nbytes)
     _size["bytes"] += nbytes
-    config = current_app.config
-    max_entries, max_bytes = config.get("PAGE_CACHE_SIZE", 0), config.get("PAGE_CACHE_BYTES", 64 * 1024 * 1024)
     while _pages and (len(_pages) > max_entries or _size["bytes"] > max_bytes):
         _, (_, _, dropped) = _pages.popitem(last=False)
         _size["bytes"] -= dropped
@@ -158,7 +161,7 @@ def render_page(template_name: str, **context: Any) -> str:
         # Our own rendered output, escaped by Jinja when it was rendered.
         blocks[name] = Markup(html.split(start, 1)[1].split(end, 1)[0])  # noqa: S704  # nosec B704  # our own output
     with _lock:
-        _keep(key, generation, blocks, sum(len(block) for block in blocks.values()))
+        _keep(key, generation, blocks, sum(sys.getsizeof(block) for block in blocks.values()))
     # The reader of the first rendering gets the page exactly as the next readers will.
     return render_template("_cached_page.html", cached=blocks)
 
