@@ -164,6 +164,7 @@ def test_the_editor_reads_no_more_entries_than_the_guide_has_sections(client, au
     for index, key in enumerate(keys):
         fields |= {f"sections-{index}-key": key, f"sections-{index}-narrative": f"Texte {index}",
                    f"sections-{index}-visible": "y", f"sections-{index}-position": str(index)}
+    fields |= {"sections-1-key": keys[0]}  # a section named twice: its first entry counts
     for index in range(len(keys), 3000):  # a later entry naming a real section must not overwrite it
         fields |= {f"sections-{index}-key": keys[0], f"sections-{index}-narrative": "Écrasé",
                    f"sections-{index}-position": "0"}

@@ -90,6 +90,7 @@ ROUTES = {
     "reports.view?revision": Route("reports.view", REVISION_KINDS,
                                    lambda w, o: f"/reports/{o.report_id}?revision={o.number}"),
     "reports.step": Route("reports.step", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1", _report_step),
+    "reports.resume": Route("reports.resume", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/continue"),
     "reports.autosave": Route("reports.autosave", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1/autosave",
                               _report_step),
     "reports.summary": Route("reports.summary", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/summary",
@@ -180,6 +181,7 @@ EXPECTED = {
     # Writing a report: its establishment's members only, whatever its state.
     **{(route, methods, kind): codes for kind in REPORT_KINDS for route, methods, codes in (
         ("reports.step", "GET POST",                                   "login  404    404    404    404    404"),
+        ("reports.resume", "GET",                                      "login  404    404    404    404    404"),
         ("reports.autosave", "POST",                                   "401    404    404    404    404    404"),
         ("reports.summary", "GET POST",                                "login  404    404    404    404    404"),
         ("reports.start_update", "POST",                               "404    404    404    404    404    404"),

@@ -181,6 +181,8 @@ CASES = [
     Case("reports.solution_timeline", "GET", lambda w: f"/reports/timeline/{w.solution.id}",
          login_redirect("", 200, allowed=WRITERS)),
     Case("reports.step", "GET", lambda w: f"/reports/{w.own_draft.id}/step/1", members_only(200), label="own draft"),
+    Case("reports.resume", "GET", lambda w: f"/reports/{w.own_draft.id}/continue", members_only(302), label="own draft"),
+    Case("reports.resume", "GET", lambda w: f"/reports/{w.other_draft.id}/continue", nobody(302), label="other draft"),
     Case("reports.step", "GET", lambda w: f"/reports/{w.other_draft.id}/step/1", nobody(302), label="other draft"),
     Case("reports.autosave", "POST", lambda w: f"/reports/{w.own_draft.id}/step/1/autosave",
          {**members_only(200), "visitor": 401}, lambda w: {"services": "x"}, label="own draft"),

@@ -518,3 +518,17 @@ def test_a_browser_where_no_editor_logged_in_keeps_nothing(app, client, auth):
     expire(client)
     client.post(f"/reports/{report.id}/step/6/autosave", data={"advice": "Texte du propriétaire"})
     assert db.session.scalar(sa.select(DraftStash.data))["advice"] == "Texte du propriétaire"
+
+
+def test_continuer_takes_up_the_report_where_an_answer_is_missing(client, contributor):
+    solution = make_solution()
+    db.session.commit()
+    report_id = create_report(client, solution)
+    assert client.get(f"/reports/{report_id}/continue").headers["Location"] == f"/reports/{report_id}/step/1"
+    for step in (1, 2):
+        client.post(f"/reports/{report_id}/step/{step}", data={**COMPLETE_STEPS[step], "nav": "next"})
+    assert client.get(f"/reports/{report_id}/continue").headers["Location"] == f"/reports/{report_id}/step/3"
+    assert f'href="/reports/{report_id}/continue"' in client.get("/reports/").get_data(as_text=True)
+    for step in range(3, 7):
+        client.post(f"/reports/{report_id}/step/{step}", data={**COMPLETE_STEPS[step], "nav": "next"})
+    assert client.get(f"/reports/{report_id}/continue").headers["Location"] == f"/reports/{report_id}/summary"

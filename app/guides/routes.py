@@ -132,11 +132,12 @@ def edit(guide_id: int):
                                              "visible": s.get("visible", True), "position": s.get("position", 0)}
                                             for s in sections]} if request.method == "GET" else None)
     if form.validate_on_submit():
+        changes: dict[str, dict] = {}
+        for entry in form.sections:  # a section named twice: its first entry, as the page shows it
+            changes.setdefault(entry.key.data, {"narrative": entry.narrative.data, "visible": entry.visible.data,
+                                                "position": entry.position.data})
         try:
-            service.update_sections(guide, {entry.key.data: {"narrative": entry.narrative.data,
-                                                              "visible": entry.visible.data,
-                                                              "position": entry.position.data}
-                                             for entry in form.sections}, current_user)
+            service.update_sections(guide, changes, current_user)
         except service.GuideError as error:
             flash(str(error), "error")
         else:

@@ -113,6 +113,22 @@ def _step_warnings(step: int, answers: dict):
     return findings_as_spans(report_answers.scan_texts(texts))
 
 
+@bp.route("/<int:report_id>/continue")
+def resume(report_id: int):
+    """Where to take up the writing of a report: its first step with a missing or invalid answer, or the
+    summary when every step is complete."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    report = _report_or_404(report_id, permissions.can_edit_report)
+    revision = _editable_revision_or_redirect(report)
+    if revision is None:
+        return redirect(url_for("reports.view", report_id=report.id))
+    step = report_answers.check_completeness(revision.answers).first_incomplete_step
+    if step is None:
+        return redirect(url_for("reports.summary", report_id=report.id))
+    return redirect(url_for("reports.step", report_id=report.id, step=step))
+
+
 @bp.route("/<int:report_id>/step/<int:step>", methods=["GET", "POST"])
 def step(report_id: int, step: int):
     if step not in q.STEPS:

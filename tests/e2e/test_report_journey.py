@@ -172,12 +172,8 @@ def test_contributor_writes_report_moderator_publishes(page, live_server, live_a
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Brouillon")
     check_page(page, "mine-draft")
+    # "Continuer" opens the first step with a missing answer: the usability scale, left half done.
     row.get_by_role("link", name=f"Continuer {SOLUTION}").click()
-    expect(page).to_have_url(f"{live_server}/reports/{report_id}/step/1")
-    _expect_step(page, 1, "Contexte")
-    expect(page.get_by_label("Nombre d'utilisateurs")).to_have_value("35")
-    page.get_by_role("navigation", name="Progression du questionnaire").get_by_role(
-        "link", name="4. Utilisabilité").click()
     expect(page).to_have_url(f"{live_server}/reports/{report_id}/step/4")
     _expect_step(page, 4, "Utilisabilité")
     for number, value in {**SUS_BEFORE_AUTOSAVE, **SUS_BEFORE_CLOSE}.items():
