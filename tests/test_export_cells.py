@@ -16,6 +16,7 @@ from app.services import export_writers, exports
 from app.services import reports as service
 from app.services.report_privacy import rescan_all
 from tests.factories import PASSWORD, complete_answers, make_establishment, make_report, make_solution, make_user
+from tests.test_query_counts import count_queries
 
 PHONE_ADVICE = "Appeler le Dr Lemoine au 06 12 34 56 78 pour en parler."
 
@@ -202,7 +203,7 @@ def test_csv_reads_stored_cells_in_batches_of_plain_rows(analyst, monkeypatch):
     db.session.commit()
     monkeypatch.setattr(exports, "CELLS_BATCH_SIZE", 2)
     monkeypatch.setattr(export_writers, "CHUNK_SIZE", 100)
-    batches, statements = [], []
+    batches = []
     read = exports._row_batches
 
     def counting_batches(query, size):
@@ -210,17 +211,11 @@ def test_csv_reads_stored_cells_in_batches_of_plain_rows(analyst, monkeypatch):
             batches.append(len(rows))
             yield rows
 
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     monkeypatch.setattr(exports, "_row_batches", counting_batches)
     response = analyst.get("/exports/reports.csv")
     assert batches == []  # nothing is read before the body is
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         chunks = list(response.response)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     response.close()
     text = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks).decode("utf-8-sig")
     assert [int(line.split(";")[0]) for line in text.split("\r\n")[1:-1]] == ids

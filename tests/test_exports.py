@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Report
@@ -20,6 +19,7 @@ from tests.factories import (
     make_solution,
     make_user,
 )
+from tests.test_query_counts import count_queries
 
 BOM = "\ufeff"
 
@@ -286,19 +286,11 @@ def test_reports_are_read_in_batches_and_leave_the_session(analyst, monkeypatch)
     monkeypatch.setattr(exports, "BATCH_SIZE", 2)
     monkeypatch.setattr(export_writers, "CHUNK_SIZE", 1)
     monkeypatch.setattr(exports, "_report_batch", counting_fetch)
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     response = analyst.get("/exports/reports.json")
     assert response.is_streamed
     assert batches == []  # nothing is read before the body is
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         chunks = list(response.response)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     response.close()
 
     assert batches == [2, 2, 1]
