@@ -9,12 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from app.auth import form_stash, timeouts
+from app.auth import form_stash
 from app.extensions import db
 from app.models import FormStash, Guide, User
 from app.models._types import utcnow
 from app.services import guides
 from tests.factories import PASSWORD, make_solution, make_user, text
+from tests.test_session_security import expire_login
 
 NARRATIVE = "Former les équipes de nuit avant l'ouverture.\n\nDeuxième paragraphe « guillemets » & <b>balises</b>."
 
@@ -69,11 +70,6 @@ def send(client, form: dict, **changes: str):
     return client.post(form["action"], data=data)
 
 
-def expire(client) -> None:
-    with client.session_transaction() as session:
-        session[timeouts.SEEN_AT] = timeouts.now() - 31 * 60
-
-
 def login(client, user: User, next_path: str | None = None):
     page = client.get("/login" + (f"?next={next_path}" if next_path else ""))
     form = Forms(page.get_data(as_text=True)).with_action("")
@@ -104,7 +100,7 @@ def save_after_expiry(client, guide: Guide) -> str:
     """The editor opened, the login expired, the narrative saved anyway (refused, kept): the editor's path."""
     edit_path = f"/guides/manage/{guide.id}"
     form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
-    expire(client)
+    expire_login(client)
     send(client, form, **{narrative_field(form): NARRATIVE})
     return edit_path
 
@@ -114,7 +110,7 @@ def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login
     edit_path = f"/guides/manage/{guide.id}"
     form = Forms(client.get(edit_path).get_data(as_text=True)).with_action("")
     form["action"] = edit_path
-    expire(client)
+    expire_login(client)
 
     refused = send(client, form, **{narrative_field(form): NARRATIVE})
     assert refused.status_code == 302 and urlsplit(refused.headers["Location"]).path == "/login"
@@ -170,7 +166,7 @@ def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
     form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
-    expire(client)
+    expire_login(client)
     client.post(edit_path, data=dict(form["fields"]) | {narrative_field(form): "Brouillon perdu ?"},
                 headers={"Referer": f"http://retex.test{edit_path}"})
     login(client, analyst)
@@ -185,7 +181,7 @@ def test_an_action_button_sent_after_expiry_keeps_nothing_and_reopens_its_page(c
     edit_path = f"/guides/manage/{guide.id}"
     forms = Forms(client.get(edit_path).get_data(as_text=True))
     generate = forms.with_action(f"/guides/manage/{guide.id}/generate")
-    expire(client)
+    expire_login(client)
     refused = client.post(generate["action"], data=dict(generate["fields"]),
                           headers={"Referer": f"http://retex.test{edit_path}"})
     assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [edit_path]
@@ -212,7 +208,7 @@ def test_one_form_per_user_passwords_never_and_a_week_at_most(app, client, edito
     stash = db.session.scalar(sa.select(FormStash))
     stash.at = utcnow() - timedelta(days=form_stash.KEEP_DAYS, minutes=1)
     db.session.commit()
-    expire(client)
+    expire_login(client)
     client.get("/login")  # logged out
     assert urlsplit(login(client, analyst, next_path="/guides/manage").headers["Location"]).path != "/resume"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
@@ -224,7 +220,7 @@ def test_forms_other_than_the_writing_ones_are_never_kept(client, editor):
     target = make_user("contributor")
     db.session.commit()
     token = dict(Forms(client.get(f"/guides/manage/{guide.id}").get_data(as_text=True)).with_action("")["fields"])
-    expire(client)
+    expire_login(client)
     refused = client.post(f"/admin/users/{target.id}", data={"role": "admin", "status": "active", "finess": "",
                                                              "csrf_token": token["csrf_token"]})
     assert urlsplit(refused.headers["Location"]).path == "/login"
@@ -244,7 +240,7 @@ def test_a_resent_form_refused_with_an_error_message_stays_kept(app, client):
     login(client, moderator)
     review = f"/moderation/revisions/{revision_id}"
     reject = Forms(client.get(review).get_data(as_text=True)).with_action(f"{review}/reject")
-    expire(client)
+    expire_login(client)
     message = next(name for name, _ in reject["fields"] if name.endswith("message"))
     send(client, reject, **{message: "Le texte cite un patient par son nom."})
     service.publish(db.session.get(type(report.revisions[-1]), revision_id), other)

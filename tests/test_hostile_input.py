@@ -757,8 +757,8 @@ KEPT_FIELDS = ("sections-0-narrative", "sections-1-narrative", "sections-2-narra
 def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_intact(site, capsys):
     """The kept form's page shows what was typed and carries it in hidden fields: field names and values, both
     the sender's, must come out as text and go back exactly as the server first read them."""
-    from app.auth import timeouts
     from app.services import guides as guide_service
+    from tests.test_session_security import expire_login
 
     surface = "kept form"
     analyst = make_user("analyst")
@@ -769,8 +769,7 @@ def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_
         values = packed(index, KEPT_FIELDS)
         named = FLOWING[index % len(FLOWING)]  # a field whose name is a payload
         browser = logged_in(site, analyst)
-        with browser.session_transaction() as session:
-            session[timeouts.SEEN_AT] = timeouts.now() - 31 * 60
+        expire_login(browser)
         fields = {**values, "then": "preview"}
         body = form_body(fields) + b"&" + f"{encoded((named,))}=deux+mots".encode("ascii")
         refused = browser.post(url, data=body, content_type="application/x-www-form-urlencoded")

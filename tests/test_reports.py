@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import AuditLog, DraftStash, Report, ReportRevision, Submission
 from app.services import reports as service
 from tests.factories import COMPLETE_STEPS, PASSWORD, complete_answers, make_report, make_solution, make_user, text
+from tests.test_session_security import expire_login
 
 
 def fresh(obj):
@@ -184,7 +185,7 @@ def test_autosave_after_expiry_answers_401_and_keeps_the_text(app, client, contr
     solution = make_solution()
     db.session.commit()
     report_id = create_report(client, solution)
-    expire(client)
+    expire_login(client)
     response = client.post(f"/reports/{report_id}/step/6/autosave", data={"advice": "Texte en cours"})
     assert response.status_code == 401
     assert response.get_json()["status"] == "expired"
@@ -484,14 +485,6 @@ def test_text_flagged_after_publication_is_masked_for_readers_outside(client, au
     assert "[TÉLÉPHONE]" in page
 
 
-def expire(client) -> None:
-    """The login ends as after 31 minutes without a request."""
-    from app.auth import timeouts
-
-    with client.session_transaction() as session:
-        session[timeouts.SEEN_AT] = timeouts.now() - 31 * 60
-
-
 def test_a_browser_where_no_editor_logged_in_keeps_nothing(app, client, auth):
     """Visitors cannot fill the stash table: text sent without a login is kept only for a report that the
     browser's last logged-in user may edit."""
@@ -505,7 +498,7 @@ def test_a_browser_where_no_editor_logged_in_keeps_nothing(app, client, auth):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 0
 
     auth.login(stranger.email)
-    expire(client)  # the last user of this browser cannot edit the report
+    expire_login(client)  # the last user of this browser cannot edit the report
     client.post(f"/reports/{report.id}/step/6/autosave", data={"advice": "x"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 0
 
@@ -515,7 +508,7 @@ def test_a_browser_where_no_editor_logged_in_keeps_nothing(app, client, auth):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftStash)) == 0
 
     auth.login(owner.email)
-    expire(client)
+    expire_login(client)
     client.post(f"/reports/{report.id}/step/6/autosave", data={"advice": "Texte du propriétaire"})
     assert db.session.scalar(sa.select(DraftStash.data))["advice"] == "Texte du propriétaire"
 

@@ -26,6 +26,11 @@ def shift_session(client, **seconds_ago: int) -> None:
             session[f"_{name}"] = timeouts.now() - ago
 
 
+def expire_login(client) -> None:
+    """The login ends as after 31 minutes without a request (the idle limit is 30)."""
+    shift_session(client, seen_at=31 * 60)
+
+
 def next_of(response) -> str | None:
     location = urlsplit(response.headers["Location"])
     assert location.path == "/login"
