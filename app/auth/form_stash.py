@@ -46,6 +46,14 @@ KEPT_ENDPOINTS = {
 }
 
 
+def _cutoff():
+    return utcnow() - timedelta(days=KEEP_DAYS)
+
+
+def _stash_of(user_id: int) -> FormStash | None:
+    return db.session.scalar(sa.select(FormStash).where(FormStash.user_id == user_id))
+
+
 def _kept_fields() -> list[list[str]]:
     return [[name, value] for name, value in request.form.items(multi=True)
             if name not in NOT_KEPT_FIELDS and "password" not in name.lower()]
@@ -62,8 +70,7 @@ def keep_sent_form(user_id: int) -> bool:
     origin = None
     if referrer.startswith(request.host_url):
         origin = "/" + referrer.removeprefix(request.host_url)
-    cutoff = utcnow() - timedelta(days=KEEP_DAYS)
-    db.session.execute(sa.delete(FormStash).where(sa.or_(FormStash.user_id == user_id, FormStash.at < cutoff)))
+    db.session.execute(sa.delete(FormStash).where(sa.or_(FormStash.user_id == user_id, FormStash.at < _cutoff())))
     db.session.add(FormStash(user_id=user_id, action=request.full_path.rstrip("?")[:2000],
                              origin=origin[:2000] if origin else None, fields=fields,
                              files_left_out=sum(1 for f in request.files.values() if f.filename)))
@@ -85,11 +92,11 @@ def action_label(stash: FormStash) -> str:
 
 def pending(user: User) -> FormStash | None:
     """The form this user sent after their last session expired, if it is recent enough to be offered."""
-    stash = db.session.scalar(sa.select(FormStash).where(FormStash.user_id == user.id))
+    stash = _stash_of(user.id)
     if stash is None:
         return None
     at = stash.at if stash.at.tzinfo else stash.at.replace(tzinfo=utcnow().tzinfo)
-    if at < utcnow() - timedelta(days=KEEP_DAYS):
+    if at < _cutoff():
         discard(user)
         return None
     return stash
@@ -110,7 +117,7 @@ def forget_a_form_accepted(response):
         return response
     if any(category == "error" for category, _ in session.get("_flashes", [])):
         return response
-    stash = db.session.scalar(sa.select(FormStash).where(FormStash.user_id == current_user.id))
+    stash = _stash_of(current_user.id)
     if stash is not None and urlsplit(stash.action).path == request.path:
         db.session.delete(stash)
         db.session.commit()

@@ -133,7 +133,7 @@ def logout():
         logout_user()
         # Logged out on purpose: text typed in this browser afterwards is no longer kept for this user.
         session.pop(timeouts.LAST_USER, None)
-        session.pop("bk", None)
+        session.pop(timeouts.BROWSER_KEY, None)
         flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 

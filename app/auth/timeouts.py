@@ -27,6 +27,8 @@ LOGIN_AT, SEEN_AT = "_login_at", "_seen_at"
 # Who last logged in with this browser (kept after the login ends): text the questionnaire receives once the
 # login has ended is kept only for a report that user may edit (app.reports.routes).
 LAST_USER = "_last_user"
+# This browser, for the questionnaire text kept after a login ended (app.reports.routes, DraftStash).
+BROWSER_KEY = "bk"
 # Views that handle an expired login themselves, by keeping the answers sent (they run as for a visitor).
 STASHING_ENDPOINTS = frozenset({"reports.step", "reports.autosave"})
 # The JSON API and its description authenticate by token, never by the session: they neither end nor

@@ -28,7 +28,7 @@ from app.services.report_queries import establishment_reports, my_reports, timel
 @bp.before_request
 def browser_key() -> None:
     # Identifies this browser, so that text typed after the login expired can be given back after login.
-    session.setdefault("bk", secrets.token_urlsafe(16))
+    session.setdefault(timeouts.BROWSER_KEY, secrets.token_urlsafe(16))
 
 
 @bp.app_template_global()
@@ -103,7 +103,7 @@ def _stash_for_login(report_id: int, step: int) -> None:
     report = db.session.get(Report, report_id)
     if user is None or report is None or step not in q.STEPS or not permissions.can_edit_report(user, report):
         return
-    service.stash(report_id, session["bk"], step, report_answers.raw_step_answers(step, request.form))
+    service.stash(report_id, session[timeouts.BROWSER_KEY], step, report_answers.raw_step_answers(step, request.form))
     db.session.commit()
 
 
@@ -142,7 +142,7 @@ def step(report_id: int, step: int):
     revision = _editable_revision_or_redirect(report)
     if revision is None:
         return redirect(url_for("reports.view", report_id=report.id))
-    if service.restore_stash(revision, session["bk"], current_user):
+    if service.restore_stash(revision, session[timeouts.BROWSER_KEY], current_user):
         db.session.commit()
         flash(_("Ce que vous aviez saisi avant l'expiration de votre session a été restauré."), "success")
 
