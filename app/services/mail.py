@@ -8,8 +8,9 @@ Two ways to send:
   at a savepoint), dropped if that transaction is rolled back. The database's locks are released before the
   mail server is reached, and a mail server that fails never undoes what was saved: the failure is logged.
 
-Every connection to the mail server gives up after MAIL_TIMEOUT seconds: a server that accepts connections
-but never answers delays an answer by that much at most, and never holds the database.
+Each step of a connection to the mail server (connect, each command) gives up after MAIL_TIMEOUT seconds: a
+server that accepts connections but never answers delays an answer by a few timeouts at most, and never holds
+the database.
 """
 
 from __future__ import annotations
