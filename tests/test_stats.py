@@ -18,7 +18,7 @@ SUS_67_5 = dict(zip([f"sus_{n}" for n in range(1, 11)], "2 1 4 1 4 3 4 2 3 3".sp
 def answers(usefulness: int, sus: dict, nps: int, stage: str, hours: str, **extra) -> dict:
     return complete_answers(rating_usefulness=str(usefulness), nps=str(nps), stage=stage, time_saved_hours=hours,
                             time_saved_unit="per_user_week",
-                            stop_reasons=["cost"] if stage == "stopped" else [], **sus, **extra)
+                            **({"stop_reasons": ["cost"] if stage == "stopped" else []} | extra), **sus)
 
 
 @pytest.fixture
@@ -189,3 +189,34 @@ def test_the_visitors_view_drops_raw_counts_of_hidden_shares(three_establishment
     for row in card["stop_reasons"] + card["difficulties"]:
         if row["suppressed"]:
             assert row["count"] is None and row["value"] is None
+
+
+@pytest.mark.parametrize(("df", "expected"), [(1, 12.7062), (9, 2.2622), (33, 2.0345), (45, 2.0141), (75, 1.9921),
+                                              (250, 1.9695), (5000, 1.9604)])
+def test_student_quantile_is_exact_for_every_degree_of_freedom(app, df, expected):
+    # A table rounding the degrees of freedom up to 40, 60, 120 or infinity gave intervals too narrow.
+    assert stats.t95(df) == pytest.approx(expected, abs=1e-4)
+
+
+def test_stop_reasons_come_from_the_voice_whose_stage_is_counted(app):
+    solution = make_solution()
+    moderator = make_user("moderator")
+    resumed, stopped_twice, stopped = (make_establishment(region="11"), make_establishment(region="84"),
+                                       make_establishment(region="53"))
+    author = make_user("contributor", resumed)
+    # Stopped for cost, then back in production: neither stopped nor stopped for cost any more.
+    make_report(author, solution, "published", answers(3, SUS_85, 8, "stopped", "1", stop_reasons=["cost"]), moderator)
+    make_report(author, solution, "published", answers(3, SUS_85, 8, "production", "1"), moderator)
+    # Two authors: the earlier one stopped for cost, the latest for integration: only integration counts.
+    make_report(make_user("contributor", stopped_twice), solution, "published",
+                answers(3, SUS_85, 8, "stopped", "1", stop_reasons=["cost"]), moderator)
+    make_report(make_user("contributor", stopped_twice), solution, "published",
+                answers(3, SUS_85, 8, "stopped", "1", stop_reasons=["integration"]), moderator)
+    make_report(make_user("contributor", stopped), solution, "published",
+                answers(3, SUS_85, 8, "stopped", "1", stop_reasons=["cost", "integration"]), moderator)
+    db.session.commit()
+    card = stats.compute_scorecard(solution.id)
+    assert next(row for row in card["stages"] if row["stage"] == "stopped")["value"] == 2
+    counts = {row["code"]: row["count"] for row in card["stop_reasons"]}
+    assert counts == {"integration": 2, "cost": 1}
+    assert all(row["n"] == 2 for row in card["stop_reasons"])

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import statistics as pystats
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from scipy.stats import t as student_t
 
 from app.extensions import db
 from app.models import FactChoice, ReportFact
@@ -25,20 +27,14 @@ _SEGMENT_COLUMNS = {"type": ReportFact.establishment_type, "sector": ReportFact.
 SUS_BENCHMARKS = {"bottom_15": 51.0, "average": 68.0, "top_10": 80.3}
 STAGES = ("exploring", "pilot", "production", "stopped")
 
-# Student's t, two-sided 95 %, by degrees of freedom (1.96 beyond the table).
-_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
-        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
-        20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
-        29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
 
 
+@lru_cache(maxsize=1024)
 def t95(df: int) -> float:
+    """Student's t quantile for a two-sided 95 % interval, exact for every degree of freedom."""
     if df <= 0:
         return math.nan
-    for bound in sorted(_T95):
-        if df <= bound:
-            return _T95[bound]
-    return 1.96
+    return float(student_t.ppf(0.975, df))
 
 
 def minimum() -> int:
@@ -168,16 +164,33 @@ def _triple(row: dict[str, Any], name: str) -> tuple[int, float | None, float | 
     return int(row[f"{name}__n"] or 0), row[f"{name}__sum"], row[f"{name}__sq"]
 
 
+def _latest_voices(conditions):
+    """Each establishment's most recent voice: the one whose stage the statistics count."""
+    return (sa.select(ReportFact.id, ReportFact.establishment_id, ReportFact.stage,
+                      sa.func.row_number().over(partition_by=ReportFact.establishment_id,
+                                                order_by=(ReportFact.published_at.desc(), ReportFact.id.desc()))
+                      .label("rank"))
+            .where(*conditions).subquery())
+
+
 def _current_stages(conditions) -> dict[str, int]:
     """Stage of each establishment's most recent voice, counted."""
-    ranked = (sa.select(ReportFact.establishment_id, ReportFact.stage,
-                        sa.func.row_number().over(partition_by=ReportFact.establishment_id,
-                                                  order_by=(ReportFact.published_at.desc(), ReportFact.id.desc()))
-                        .label("rank"))
-              .where(*conditions).subquery())
+    ranked = _latest_voices(conditions)
     rows = db.session.execute(sa.select(ranked.c.stage, sa.func.count()).where(ranked.c.rank == 1)
                               .group_by(ranked.c.stage)).all()
     return {stage: int(count) for stage, count in rows}
+
+
+def _stop_reasons(conditions) -> dict[str, int]:
+    """Reasons for stopping, read from the same voices as the stage they explain: an earlier voice's reasons
+    do not count for an establishment that has since resumed, nor do they add to a later voice's."""
+    ranked = _latest_voices(conditions)
+    rows = db.session.execute(
+        sa.select(FactChoice.code, sa.func.count())
+        .join(ranked, ranked.c.id == FactChoice.fact_id)
+        .where(ranked.c.rank == 1, ranked.c.stage == "stopped", FactChoice.kind == "stop_reason")
+        .group_by(FactChoice.code)).all()
+    return {code: int(n) for code, n in rows}
 
 
 def _adoption(conditions) -> list[tuple[str, int]]:
@@ -273,6 +286,8 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
     hidden_stages = complementary_suppression(stages, minimum_n)
     stopped = stages.get("stopped", 0)
     choices = _choice_counts(conditions)
+
+    choices["stop_reason"] = _stop_reasons(conditions)
 
     def ranked(kind: str, denominator: int) -> list[dict[str, Any]]:
         items = [{"code": code, **share_cell(k, denominator), "count": k} for code, k in choices.get(kind, {}).items()]
