@@ -25,12 +25,25 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(stats_cli)
 
 
 users_cli = AppGroup("users", help="User accounts.")
 import_cli = AppGroup("import", help="Data imports (FINESS, catalogue).")
 demo_cli = AppGroup("demo", help="Fictional demonstration data.")
 catalogue_cli = AppGroup("catalogue", help="Solution catalogue.")
+stats_cli = AppGroup("stats", help="Statistics releases (what visitors read).")
+
+
+@stats_cli.command("release")
+def stats_release_command() -> None:
+    """Make every release that is due: a scope whose reports changed in at least MIN_ESTABLISHMENTS
+    establishments since its last release (run it from a scheduler, or after a bulk load)."""
+    from app.services import releases
+
+    made = releases.update_now()
+    db.session.commit()
+    click.echo(f"Publications statistiques : {len(made)} ({', '.join(made) or 'aucune n’était due'}).")
 
 
 @users_cli.command("create-admin")
@@ -163,6 +176,9 @@ def demo_bench_data_command(report_count: int, establishment_count: int | None, 
     published = db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.status == "published"))
     with click.progressbar(length=published, label="Faits des statistiques (tous les retours publiés)") as bar:
         facts = rebuild_facts_bulk(progress=bar.update)
+    from app.services import releases
+
+    releases.leave_for_later()  # a bulk load is released by `flask stats release`, timed on its own
     db.session.commit()
     done = time.monotonic()
     if result.catalogue_loaded:
@@ -174,6 +190,7 @@ def demo_bench_data_command(report_count: int, establishment_count: int | None, 
                f"{done - loaded:.1f} s).")
     click.echo(f"Suivis : {shares['follow_ups']:.1%}  Paires à plusieurs contributeurs : "
                f"{shares['multi_contributor_pairs']:.1%}  Retours à deux versions : {shares['two_revisions']:.1%}")
+    click.echo("Publications statistiques : lancer « flask stats release » pour les établir.")
     if result.extra_series > result.reports // 100:
         click.echo(f"Note : {result.extra_series} séries supplémentaires sur des paires déjà déployées "
                    f"(plus de retours que les établissements n'en contiennent ; augmentez --establishments).")

@@ -443,6 +443,7 @@ def run_database(spec: str, args) -> tuple[Database, dict[int, dict], dict]:
     database = make_database(spec, scratch)
     results: dict[int, dict] = {}
     loads: dict = {}
+    releases: dict = {}
     try:
         print(f"{database.label}: preparing", flush=True)
         setup = prepare(database)
@@ -453,9 +454,14 @@ def run_database(spec: str, args) -> tuple[Database, dict[int, dict], dict]:
                 print(f"{database.label}: loading {missing} reports to reach {size}", flush=True)
                 flask(database, "demo", "bench-data", "--reports", str(missing))
             loads[size] = time.perf_counter() - started
+            started = time.perf_counter()
+            flask(database, "stats", "release")  # what visitors read: made once the load is in
+            releases[size] = time.perf_counter() - started
+            print(f"{database.label}: statistics releases made in {releases[size]:.1f} s", flush=True)
             waited = settle(database)
             print(f"{database.label}: measuring at {size} reports (after {waited:.0f} s to settle)", flush=True)
             results[size] = measure_size(database, setup, args, scratch, export=size == max(args.sizes))
+            results[size]["release_seconds"] = releases[size]
             results[size]["settle_seconds"] = waited
             results[size]["reports"] = published_reports(database)
     finally:
@@ -513,6 +519,8 @@ def table(database: Database, results: dict[int, dict], loads: dict) -> tuple[li
         return f"{timing.p50:.1f} / {timing.p95:.1f}"
 
     lines.append("| load time of the added reports (s) | " + " | ".join(f"{loads[s]:.0f}" for s in sizes) + " |")
+    lines.append("| statistics releases after the load (s) | "
+                 + " | ".join(f"{results[s].get('release_seconds', 0):.0f}" for s in sizes) + " |")
     row("settling after the load: vacuum, checkpoint, quiet machine (s)", lambda r: f"{r.get('settle_seconds', 0):.0f}")
     row("machine load average (1 min) before / after the measures",
         lambda r: f"{r['load_before']:.1f} / {r['load_after']:.1f}")

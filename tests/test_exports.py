@@ -226,6 +226,12 @@ def test_aggregates_one_row_per_catalogue_solution_with_low_n(analyst, app):
     assert rows[rare.id]["sus_mean"] == "85,0"
     assert rows[popular.id]["rating_usefulness_n"] == "3"
     assert rows[popular.id]["time_saved_per_user_week_median"] == "2,5"
+    # Every cell carries its own small-n flag: a figure on 3 is not small, one of its stages on 3 of 3 neither,
+    # the empty stages are, and so is every cell of the solution with one establishment.
+    assert rows[popular.id]["rating_usefulness_low_n"] == "0" and rows[popular.id]["stage_production_low_n"] == "0"
+    assert rows[popular.id]["stage_pilot_low_n"] == "1"
+    assert rows[rare.id]["sus_low_n"] == rows[rare.id]["choose_again_low_n"] == "1"
+    assert rows[rare.id]["time_saved_per_user_week_low_n"] == "1"
 
     items = {item["solution_id"]: item for item in analyst.get("/exports/aggregates.json").get_json()}
     assert set(items) == set(rows)

@@ -35,6 +35,7 @@ def published_version(narrative: str = NARRATIVE):
     for _ in range(4):
         author = make_user("contributor", establishment=make_establishment())
         make_report(author, solution, state="published", answers=complete_answers())
+    db.session.commit()  # the statistics release the guide reads is made after the commit
     analyst = make_user("analyst")
     guide = guides.create_guide(analyst, solution=solution)
     guides.update_sections(guide, {"evidence": {"narrative": narrative}, "procurement": {"visible": False}}, analyst)

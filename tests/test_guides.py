@@ -5,16 +5,18 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import GuideVersion
-from app.services import guides, stats
+from app.services import guides, releases, stats
 from app.services.report_privacy import rescan_all
 from tests.factories import complete_answers, make_establishment, make_report, make_solution, make_user, text
 
 
 def publish_reports(solution, count, **answers):
+    """Reports published and committed: the statistics release a guide reads is made after the commit."""
     for index in range(count):
         establishment = make_establishment(region="11")
         make_report(make_user("contributor", establishment), solution, "published",
                     complete_answers(rating_usefulness=str(1 + index % 5), **answers))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -45,8 +47,8 @@ def test_the_draft_has_the_eleven_sections_in_order(guide):
                     "procurement", "benefits", "monitoring", "advice"]
 
 
-def test_every_figure_is_the_statistics_services_cell(guide):
-    card = stats.public_view(stats.compute_scorecard(guide.solution_id))
+def test_every_figure_is_the_statistics_releases_cell(guide):
+    card = releases.visitor_scorecard(releases.solution_scope(guide.solution_id))
     found = figures(guide.draft)
     assert found["rating_usefulness"]["cell"] == card["ratings"]["usefulness"]
     assert found["sus"]["cell"] == card["sus"]

@@ -507,7 +507,13 @@ def test_questionnaire_free_texts_come_out_as_text_everywhere(site, capsys):
             assert rows[report_id][name] == stored[name]
             tally(surface, values[name], name, "JSON export")
 
-    # A guide quoting every report's advice: the analyst's page, the published page and its PDF.
+    # A guide quoting every report's advice: the analyst's page, the published page and its PDF. A guide reads
+    # its subject's statistics release: one holding every report (made here at once rather than when enough
+    # establishments have published since the last one).
+    from app.services import releases
+
+    releases.build(releases.solution_scope(solution.id))
+    db.session.commit()
     guide_id = location_id(reading.post("/guides/manage/new", data={"subject": f"solution:{solution.id}"}),
                            r"/guides/manage/([0-9]+)")
     for report_id in published:

@@ -49,10 +49,12 @@ def test_a_publication_changes_the_kept_scorecard(client, solution):
     url = f"/statistics/solutions/{solution.id}"
     before = text(client.get(url))
     assert re.search(r"\b3\s*établissements", before)
-    publish_voices(solution, 1)
+    publish_voices(solution, 1)  # one establishment: visitors keep the current statistics release
+    assert without_tokens(text(client.get(url))) == without_tokens(before)
+    publish_voices(solution, 2)  # three since the release: a new one, and the kept page goes
     after = text(client.get(url))
     assert after != before
-    assert re.search(r"\b4\s*établissements", after)
+    assert re.search(r"\b6\s*établissements", after)
 
 
 def test_visitors_never_get_an_analysts_page(client, auth, solution):

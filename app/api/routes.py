@@ -172,15 +172,18 @@ def get_scorecard(args: dict[str, Any], solution_id: int):
     """Fiche statistique d'une solution
 
     Chaque chiffre est une cellule (`value`, `n` établissements, `ci` à 95 %, `suppressed`, `low_n`).
-    Sans jeton d'analyste, les cellules sous le secret statistique sont masquées. `segment` et `value`
-    ensemble restreignent la fiche à un segment (par exemple `segment=region&value=11`).
+    Sans jeton d'analyste, la fiche est celle de la dernière publication statistique (`release`) : une cellule
+    masquée par le secret statistique n'a ni valeur, ni intervalle, ni effectif (`"suppressed": true`), et les
+    listes gardent tous les codes, dans l'ordre du vocabulaire. Avec un jeton d'analyste, les chiffres sont
+    exacts et à jour ; aucune cellule donnée n'est marquée masquée, et `low_n` signale les faibles effectifs.
+    `segment` et `value` ensemble restreignent la fiche à un segment (par exemple `segment=region&value=11`).
     """
     solution = _solution_or_404(solution_id)
     segment = stats.Segment.parse(args.get("segment"), args.get("value"))
     analyst = _analyst()
     card = stats.scorecard(solution.id, segment, analyst=analyst)
     db.session.commit()  # keep the figures computed for this request in the cache
-    return card if analyst else _hide_counts(card)
+    return {**card, "solution_id": solution.id}
 
 
 @bp.route("/observatory")
@@ -195,17 +198,6 @@ def get_observatory():
     """
     data = stats.observatory(analyst=_analyst())
     db.session.commit()  # keep the figures computed for this request in the cache
-    return data
-
-
-def _hide_counts(data: Any) -> Any:
-    """Ranked choices carry a raw `count` beside their cell: blank it with the cell when it is suppressed."""
-    if isinstance(data, dict):
-        if data.get("suppressed") and "count" in data:
-            return {**data, "count": None}
-        return {key: _hide_counts(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_hide_counts(item) for item in data]
     return data
 
 

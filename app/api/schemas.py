@@ -174,8 +174,15 @@ def _cells() -> fields.Dict:
     return fields.Dict(keys=fields.Str(), values=fields.Nested(CellSchema), required=True)
 
 
+class ReleaseSchema(Schema):
+    number = fields.Int(required=True, metadata={"description": "Numéro de la publication statistique"})
+    date = fields.Str(required=True, metadata={"description": "Date de la publication (AAAA-MM-JJ)"})
+
+
 class ScorecardSchema(Schema):
     solution_id = fields.Int(required=True)
+    release = fields.Nested(ReleaseSchema, allow_none=True,
+                            metadata={"description": "Publication lue (visiteurs) ; absente pour les analystes"})
     segment = fields.Nested(SegmentSchema, required=True, allow_none=True)
     min_establishments = fields.Int(required=True)
     suppressed = fields.Bool(required=True, metadata={"description": "Toute la fiche est masquée"})
@@ -210,6 +217,7 @@ class ObservatoryCategorySchema(Schema):
 
 class ObservatorySchema(Schema):
     min_establishments = fields.Int(required=True)
+    release = fields.Nested(ReleaseSchema, allow_none=True)
     establishments = fields.Nested(CellSchema, required=True)
     stop_rate = fields.Nested(CellSchema, required=True)
     categories = fields.Dict(keys=fields.Str(), values=fields.Nested(ObservatoryCategorySchema), required=True,

@@ -5,6 +5,7 @@ from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
+from app.models.release import StatRelease, StatReleaseView
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, User
@@ -12,5 +13,5 @@ from app.models.user import FormStash, User
 __all__ = [
     "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash", "Guide", "GuideVersion",
     "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
-    "StatCache", "Submission", "User"
+    "StatCache", "StatRelease", "StatReleaseView", "Submission", "User"
 ]

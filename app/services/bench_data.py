@@ -45,7 +45,7 @@ from app.extensions import db
 from app.models import Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, User
 from app.models._types import utcnow
 from app.models.search import fold
-from app.services import accounts, audit
+from app.services import accounts, audit, releases
 from app.services.demo import (
     _TOWN_END,
     _TOWN_START,
@@ -670,6 +670,7 @@ def rebuild_facts_bulk(progress: Progress | None = None, batch: int = BATCH, par
             pool.join()
     _sync_sequences(ReportFact)
     invalidate_statistics(None)
+    releases.mark_changed(None)
     db.session.flush()
     return total
 

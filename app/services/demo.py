@@ -264,6 +264,10 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
         target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
         created["reports"] = load_demo_reports(target)
     # --- end of fictional published reports ---
+    # Guides read the statistics releases: make the ones the reports just made due.
+    from app.services import releases
+
+    created["statistics releases"] = len(releases.update_now())
     # --- demonstration guides (app.services.demo_guides) ---
     from app.services.demo_guides import load_demo_guides
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, StatCache
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
+from app.services import releases
 
 _CHOICE_FIELDS = {"system": "integrated_systems", "prerequisite_met": "prerequisites_met",
                   "prerequisite_missing": "prerequisites_missing", "difficulty": "difficulties",
@@ -114,6 +115,7 @@ def refresh_facts(pairs: Iterable[tuple[int, int]]) -> None:
     db.session.execute(sa.delete(ReportFact).where(condition))
     _insert_facts(_voices(pairs))
     invalidate_statistics({s for _, s in pairs})
+    releases.mark_changed({s for _, s in pairs})
 
 
 def _insert_facts(voices: list[tuple[Report, ReportRevision]]) -> None:
@@ -153,6 +155,7 @@ def rebuild_facts(batch: int = 2000) -> int:
         total += len(voices)
         db.session.expunge_all()
     invalidate_statistics(None)
+    releases.mark_changed(None)
     return total
 
 

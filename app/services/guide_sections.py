@@ -53,10 +53,16 @@ def sentence(fig: dict[str, Any]) -> str:
              value=_number(c["value"]), scale=fig["scale"], interval=interval, n=n)
 
 
+def most_cited(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows a reader may see, most cited first: hidden rows are left out, so that neither their place nor
+    their presence says anything."""
+    return sorted((row for row in rows if row["value"] is not None), key=lambda row: (-row["value"], row["code"]))
+
+
 def _shares(rows: list[dict[str, Any]], vocabulary: dict, template: str, prefix: str, limit: int = 5
             ) -> list[dict[str, Any]]:
     figures = []
-    for row in rows[:limit]:
+    for row in most_cited(rows)[:limit]:
         label = template % {"item": vocabulary.get(row["code"], row["code"])}
         # Prefixed: a code such as "cost" is both a difficulty and a reason for stopping.
         cell = {k: row[k] for k in ("value", "n", "ci", "suppressed", "low_n")}
@@ -136,13 +142,13 @@ def checklist(card: dict[str, Any], minimum: int) -> list[dict[str, Any]]:
     """Recommendations drawn from what establishments lacked, struggled with, or did not put in place."""
     n = card["establishments"]["value"] or 0
     items = []
-    for row in card["prerequisites_missing"][:4]:
+    for row in most_cited(card["prerequisites_missing"])[:4]:
         if row["value"] is not None:
             k = round(row["value"] * row["n"])
             items.append({"text": _("Vérifier avant de s'engager : %(item)s.", item=q.PREREQUISITES.get(row["code"],
                                                                                                      row["code"])),
                           "support": support_level(k, row["n"], minimum)})
-    for row in card["difficulties"][:3]:
+    for row in most_cited(card["difficulties"])[:3]:
         if row["value"] is not None:
             k = round(row["value"] * row["n"])
             items.append({"text": _("Anticiper la difficulté : %(item)s.", item=q.DIFFICULTIES.get(row["code"],

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from slugify import slugify
 
 from app.extensions import db
-from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, ReportFact, Solution, User
+from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solution, User
 from app.models._types import utcnow
-from app.services import audit, stats
+from app.services import audit, releases, stats
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.markdown_text import render
 from app.services.report_privacy import readable_answers
@@ -23,12 +23,6 @@ MAX_NARRATIVE = 20_000
 
 class GuideError(Exception):
     """A rule refused the operation; the message is for the analyst."""
-
-
-def _subject_condition(guide: Guide) -> sa.ColumnElement[bool]:
-    if guide.solution_id is not None:
-        return ReportFact.solution_id == guide.solution_id
-    return ReportFact.category_id == guide.category_id
 
 
 def create_guide(actor: User, solution: Solution | None = None, category: Category | None = None) -> Guide:
@@ -51,7 +45,10 @@ def create_guide(actor: User, solution: Solution | None = None, category: Catego
 def generate_draft(guide: Guide, actor: User) -> None:
     """Recompute figures, charts and sentences from today's facts; the analyst's narratives, order, hidden
     sections and quotes are kept."""
-    card = stats.public_view(stats.compute_scorecard(guide.solution_id, category_id=guide.category_id))
+    # A guide is read by everyone: its figures are those of the subject's current statistics release.
+    scope = (releases.solution_scope(guide.solution_id) if guide.solution_id is not None
+             else releases.category_scope(guide.category_id))
+    card = releases.visitor_scorecard(scope)
     sections = build_sections(card, {"declared": declared_fields(guide.solution)})
     previous = {s["key"]: s for s in (guide.draft or {}).get("sections", [])}
     for section in sections:
@@ -59,15 +56,15 @@ def generate_draft(guide: Guide, actor: User) -> None:
         if kept:
             section.update(narrative=kept.get("narrative", ""), visible=kept.get("visible", True),
                            position=kept.get("position", section["position"]))
-    report_ids = list(db.session.scalars(sa.select(ReportFact.report_id).where(_subject_condition(guide))
-                                         .order_by(ReportFact.report_id)))
+    current = releases.latest(scope)
+    report_ids = sorted((current.state.get("reports") or []) if current else [])
     guide.draft = {
         "sections": sections,
         "checklist": checklist(card, stats.minimum()),
         "quotes": (guide.draft or {}).get("quotes", []),
         "evidence": report_ids,
         "source": {"establishments": card["establishments"]["value"], "reports": len(report_ids),
-                   "computed_at": utcnow().isoformat()},
+                   "computed_at": utcnow().isoformat(), "release": card.get("release")},
     }
     guide.draft_generated_at = utcnow()
     audit.record(actor.id, "guide.generated", "guide", guide.id, reports=len(report_ids))

@@ -18,11 +18,12 @@ def _mean_fields(prefix: str, pick: Callable[[dict], dict], value_name: str = "m
     return [(f"{prefix}_{value_name}", lambda card: pick(card)["value"]),
             (f"{prefix}_ci_low", lambda card: (pick(card)["ci"] or (None, None))[0]),
             (f"{prefix}_ci_high", lambda card: (pick(card)["ci"] or (None, None))[1]),
-            (f"{prefix}_n", lambda card: pick(card)["n"])]
+            (f"{prefix}_n", lambda card: pick(card)["n"]), (f"{prefix}_low_n", lambda card: pick(card)["low_n"])]
 
 
 def _share_fields(prefix: str, pick: Callable[[dict], dict]) -> list[tuple[str, Callable]]:
-    return [(prefix, lambda card: pick(card)["value"]), (f"{prefix}_n", lambda card: pick(card)["n"])]
+    return [(prefix, lambda card: pick(card)["value"]), (f"{prefix}_n", lambda card: pick(card)["n"]),
+            (f"{prefix}_low_n", lambda card: pick(card)["low_n"])]
 
 
 def _stage_count(stage: str) -> Callable[[dict], Any]:
@@ -49,9 +50,14 @@ def _scorecard_fields() -> list[tuple[str, Callable[[dict], Any]]]:
         fields += [(f"time_saved_{unit}_{part}", lambda card, unit=unit, part=part: card["time_saved"][unit][part]["value"])
                    for part in ("median", "q1", "q3")]
         fields.append((f"time_saved_{unit}_n", lambda card, unit=unit: card["time_saved"][unit]["median"]["n"]))
+        fields.append((f"time_saved_{unit}_low_n",
+                       lambda card, unit=unit: card["time_saved"][unit]["median"]["low_n"]))
     for name in GOVERNANCE_COLUMNS:
         fields += _share_fields(f"gov_{name}", lambda card, name=name: card["governance"][name])
-    fields += [(f"stage_{stage}", _stage_count(stage)) for stage in stats.STAGES]
+    for stage in stats.STAGES:
+        fields += [(f"stage_{stage}", _stage_count(stage)),
+                   (f"stage_{stage}_low_n", lambda card, stage=stage: next(
+                       s["low_n"] for s in card["stages"] if s["stage"] == stage))]
     return fields
 
 

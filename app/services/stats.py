@@ -341,12 +341,28 @@ def _suppress_everything(data: Any) -> Any:
 
 
 def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool = False) -> dict[str, Any]:
-    """The scorecard as a reader sees it: from the cache (dropped on every publication) or computed."""
+    """The scorecard as a reader sees it: analysts the live, exact figures (cached until the next
+    publication); everyone else the solution's current release."""
+    if not analyst:
+        from app.services import releases
+
+        return releases.visitor_scorecard(releases.solution_scope(solution_id), segment.key if segment else "-")
     from app.services.stat_cache import cached
 
     card = cached(f"scorecard:{solution_id}:{segment.key if segment else '-'}", solution_id,
                   lambda: compute_scorecard(solution_id, segment))
-    return card if analyst else public_view(card)
+    return analyst_view(card)
+
+
+def analyst_view(data: Any) -> Any:
+    """Analysts read every value: a cell they are given is not marked suppressed (its small n stays flagged)."""
+    if isinstance(data, dict):
+        if "suppressed" in data and "value" in data:
+            return {**data, "suppressed": False}
+        return {key: analyst_view(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [analyst_view(item) for item in data]
+    return data
 
 
 # The observatory: AI adoption across the country ------------------------------------------------------
@@ -429,7 +445,10 @@ def compute_observatory() -> dict[str, Any]:
 
 
 def observatory(*, analyst: bool = False) -> dict[str, Any]:
+    if not analyst:
+        from app.services import releases
+
+        return releases.visitor_observatory()
     from app.services.stat_cache import cached
 
-    data = cached("observatory", None, compute_observatory)
-    return data if analyst else public_view(data)
+    return analyst_view(cached("observatory", None, compute_observatory))

@@ -1,0 +1,282 @@
+"""Statistics releases: the only figures readers outside the analysts ever see.
+
+A scope (a solution, a category, the whole platform) gets a new release when at least MIN_ESTABLISHMENTS
+establishments have published, updated or withdrawn a report in it since its last release: between two
+releases its visitor figures do not move, so no single report can be read by comparing two moments.
+Every view of a release is computed and protected at once (`app.services.disclosure`), then stored as
+readers will see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Category, ReportFact, Solution, StatRelease, StatReleaseView
+from app.models._types import utcnow
+from app.services import stats
+from app.services.disclosure.cards import hidden_card, visitor_card
+from app.services.disclosure.figures import (
+    TOTAL,
+    all_view_keys,
+    compute_view,
+    fingerprint,
+    fingerprint_pairs,
+    load_voices,
+    views_of,
+)
+from app.services.disclosure.protect import changed, hide_views, protect
+
+ALL = "all"
+OBSERVATORY = "observatory"
+KEPT = 2  # releases kept per scope: the current one and the one before
+
+
+def solution_scope(solution_id: int) -> str:
+    return f"solution:{solution_id}"
+
+
+def category_scope(category_id: int) -> str:
+    return f"category:{category_id}"
+
+
+def _condition(scope: str) -> sa.ColumnElement[bool] | None:
+    kind, _, key = scope.partition(":")
+    if kind == "solution":
+        return ReportFact.solution_id == int(key)
+    if kind == "category":
+        return ReportFact.category_id == int(key)
+    return None
+
+
+def latest(scope: str) -> StatRelease | None:
+    return db.session.scalar(sa.select(StatRelease).where(StatRelease.scope == scope)
+                             .order_by(StatRelease.number.desc()).limit(1))
+
+
+def _total_fingerprint(scope: str) -> dict[str, int]:
+    condition = _condition(scope)
+    return fingerprint_pairs(db.session.execute(sa.select(ReportFact.establishment_id, ReportFact.revision_id)
+                                                .where(*([] if condition is None else [condition]))))
+
+
+def pending(scope: str) -> int:
+    """Establishments whose reports changed in the scope since its last release."""
+    last = latest(scope)
+    before = (last.state.get("at_release", {}).get(TOTAL) if last else None) or {}
+    return changed(before, _total_fingerprint(scope))
+
+
+def is_due(scope: str) -> bool:
+    return pending(scope) >= stats.minimum()
+
+
+# Building a release -----------------------------------------------------------------------------------
+
+def build(scope: str) -> StatRelease:
+    """Compute, protect and store a new release of the scope (whether or not it is due: callers decide)."""
+    minimum = stats.minimum()
+    with_stop_any = not scope.startswith("solution:")
+    voices = load_voices(_condition(scope))
+    grouped = views_of(voices) if scope != ALL else {TOTAL: voices}
+    figures = {key: compute_view(vs, with_stop_any=with_stop_any) for key, vs in grouped.items()}
+    now = {key: fingerprint(vs) for key, vs in grouped.items()}
+    last = latest(scope)
+    at_release = (last.state.get("at_release") if last else None) or {}
+    at_publication = (last.state.get("published") if last else None) or {}
+    families = {key: fig.families for key, fig in figures.items()}
+    hidden_views = hide_views(families, now, at_release, at_publication, minimum)
+    protection = protect(families, hidden_views, minimum)
+    published = dict(at_publication)
+    published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
+    release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=utcnow(),
+                          establishments=len(now.get(TOTAL, {})),
+                          state={"at_release": now, "published": published,
+                                 "reports": sorted(voice.report_id for voice in voices)},
+                          audit={"cells": protection.cells, "hidden_views": len(protection.hidden_views),
+                                 "hidden_cells": len(protection.hidden_cells), "programs": protection.programs,
+                                 "breaches": [[*b.cell, b.kind] for b in protection.breaches]})
+    db.session.add(release)
+    db.session.flush()
+    stamp = {"number": release.number, "date": release.created_at.date().isoformat()}
+    keys = all_view_keys() if scope != ALL else [TOTAL]
+    for key in keys:
+        card = visitor_card(key, figures, protection, minimum)
+        db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
+    db.session.flush()
+    if scope == ALL:
+        db.session.add(StatReleaseView(release_id=release.id, view=OBSERVATORY,
+                                       card={**compose_observatory(), "release": stamp}))
+    _prune(scope)
+    from app.services import page_cache
+
+    page_cache.bump()
+    return release
+
+
+def _prune(scope: str) -> None:
+    old = db.session.scalars(sa.select(StatRelease.id).where(StatRelease.scope == scope)
+                             .order_by(StatRelease.number.desc()).offset(KEPT)).all()
+    if old:
+        db.session.execute(sa.delete(StatReleaseView).where(StatReleaseView.release_id.in_(old)))
+        db.session.execute(sa.delete(StatRelease).where(StatRelease.id.in_(old)))
+
+
+def compose_observatory() -> dict[str, Any]:
+    """The observatory from the current releases: each category's, and the platform's own."""
+    from app import vocabulary
+
+    total = read(ALL, TOTAL)
+    categories = {}
+    for category_id in db.session.scalars(sa.select(Category.id).order_by(Category.position, Category.id)):
+        scope = category_scope(category_id)
+        cards = _read_views(scope, [TOTAL] + [f"region={c}" for c in vocabulary.REGIONS]
+                            + [f"type={c}" for c in vocabulary.ESTABLISHMENT_TYPES])
+        card = cards.get(TOTAL) or hidden_card(TOTAL, stats.minimum())
+        categories[str(category_id)] = {
+            "establishments": card["establishments"], "stop_rate": card.get("stop_any", card["stop_rate"]),
+            "by_region": {c: cards.get(f"region={c}", hidden_card(TOTAL, stats.minimum()))["establishments"]
+                          for c in vocabulary.REGIONS},
+            "by_type": {c: cards.get(f"type={c}", hidden_card(TOTAL, stats.minimum()))["establishments"]
+                        for c in vocabulary.ESTABLISHMENT_TYPES},
+            "by_quarter": card["adoption"],
+        }
+    deployed = []
+    for solution_id, in db.session.execute(sa.select(Solution.id).where(Solution.archived.is_(False))):
+        card = read(solution_scope(solution_id), TOTAL)
+        if card and card["establishments"]["value"] is not None:
+            deployed.append((-card["establishments"]["value"], solution_id, card["establishments"]))
+    own = total or hidden_card(TOTAL, stats.minimum())
+    return {"min_establishments": stats.minimum(), "establishments": own["establishments"],
+            "stop_rate": own.get("stop_any", own["stop_rate"]), "categories": categories,
+            "most_deployed": [{"solution_id": s, **cell} for _, s, cell in sorted(deployed)[:10]]}
+
+
+# Reading ----------------------------------------------------------------------------------------------
+
+def read(scope: str, view: str) -> dict[str, Any] | None:
+    """A view of the scope's current release, or None when the scope has none yet."""
+    return db.session.scalar(
+        sa.select(StatReleaseView.card).join(StatRelease, StatRelease.id == StatReleaseView.release_id)
+        .where(StatRelease.scope == scope, StatReleaseView.view == view)
+        .order_by(StatRelease.number.desc()).limit(1))
+
+
+def _read_views(scope: str, views: list[str]) -> dict[str, dict[str, Any]]:
+    last = latest(scope)
+    if last is None:
+        return {}
+    return dict(db.session.execute(sa.select(StatReleaseView.view, StatReleaseView.card)
+                                   .where(StatReleaseView.release_id == last.id,
+                                          StatReleaseView.view.in_(views))).all())
+
+
+def visitor_scorecard(scope: str, view: str = TOTAL) -> dict[str, Any]:
+    """What a visitor reads for a view: its current release, or a card hidden whole."""
+    card = read(scope, view) if view in _KNOWN_VIEWS else None
+    return card if card is not None else {**hidden_card(view, stats.minimum()), "release": None}
+
+
+def visitor_observatory() -> dict[str, Any]:
+    data = read(ALL, OBSERVATORY)
+    if data is None:
+        return {"min_establishments": stats.minimum(), "establishments": hidden_card(TOTAL, 0)["establishments"],
+                "stop_rate": hidden_card(TOTAL, 0)["stop_rate"], "categories": {}, "most_deployed": [],
+                "release": None}
+    return data
+
+
+_KNOWN_VIEWS = frozenset(all_view_keys())
+
+
+# When releases are made -------------------------------------------------------------------------------
+
+def update(solution_ids: set[int] | None = None) -> list[str]:
+    """Make every release that is due (of these solutions, their categories and the platform; None: all).
+    Returns the scopes released."""
+    if solution_ids is None:
+        solution_ids = set(db.session.scalars(sa.select(ReportFact.solution_id).distinct()))
+        solution_ids |= {int(s.split(":")[1]) for s in db.session.scalars(
+            sa.select(StatRelease.scope).where(StatRelease.scope.like("solution:%")).distinct())}
+    made = []
+    for solution_id in sorted(solution_ids):
+        scope = solution_scope(solution_id)
+        if is_due(scope):
+            build(scope)
+            made.append(scope)
+    categories = set(db.session.scalars(sa.select(Solution.category_id).where(Solution.id.in_(solution_ids))))
+    for category_id in sorted(categories):
+        scope = category_scope(category_id)
+        if is_due(scope):
+            build(scope)
+            made.append(scope)
+    if made or is_due(ALL):
+        build(ALL)
+        made.append(ALL)
+    return made
+
+
+def leave_for_later() -> None:
+    """The current transaction's changes wait for `flask stats release` (or the next publication)."""
+    db.session.info.pop(DUE, None)
+
+
+def update_now() -> list[str]:
+    """Make the due releases in this transaction (commands: a process that exits leaves no thread behind)."""
+    db.session.info.pop(DUE, None)
+    return update(None)
+
+
+def run_after_commit(solution_ids: set[int] | None) -> None:
+    """Make the releases due after a publication, outside the request that committed it."""
+    app = current_app._get_current_object()
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                update(solution_ids)
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - a failed release leaves the previous one in place; logged
+                db.session.rollback()
+                app.logger.exception("Statistics release failed (solutions %s)", solution_ids)
+            finally:
+                db.session.remove()
+
+    if app.config.get("RELEASES_INLINE"):
+        work()
+        return
+    import threading
+
+    threading.Thread(target=work, name="statistics-release", daemon=True).start()
+
+
+DUE = "statistics_release_solutions"
+
+
+def mark_changed(solution_ids: set[int] | None) -> None:
+    """These solutions' facts changed in the current transaction: look for due releases once it commits."""
+    due = db.session.info.setdefault(DUE, set())
+    due |= solution_ids if solution_ids is not None else {-1}
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction() or DUE not in session.info:
+        return
+    due = session.info.pop(DUE)
+    run_after_commit(None if -1 in due else due)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(DUE, None)
+
+
+__all__ = ["ALL", "OBSERVATORY", "build", "category_scope", "compose_observatory", "is_due", "latest",
+           "pending", "read", "run_after_commit", "solution_scope", "update", "visitor_observatory",
+           "visitor_scorecard"]

@@ -1,0 +1,83 @@
+"""Property: whatever the voices, the auditor finds no disclosure in the release the protection makes.
+
+Random small scopes (a handful of establishments, one or two voices each, spread over few regions, types,
+sizes and hosting options so that most segments hold one or two) are computed, protected and rendered as
+visitors read them, then attacked by the independent auditor (`tests/secrecy_auditor.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from app import questionnaire as q
+from app.services import stats
+from app.services.disclosure.cards import visitor_card
+from app.services.disclosure.figures import (
+    MEASURES,
+    SHARES,
+    TIME_UNITS,
+    Voice,
+    all_view_keys,
+    compute_view,
+    fingerprint,
+    views_of,
+)
+from app.services.disclosure.protect import hide_views, protect
+from tests.conftest import backend
+from tests.secrecy_auditor import audit
+
+# It touches no database: one pass runs it.
+pytestmark = pytest.mark.skipif(backend() != "sqlite", reason="no database involved: run in the SQLite pass")
+
+REGIONS, TYPES, SIZES = ("11", "84", "53"), ("ch", "chu", "ehpad"), ("lt50", "200_499")
+HOSTING = ("on_premises", "hds_cloud", None)
+
+
+@st.composite
+def voices(draw) -> list[Voice]:
+    count = draw(st.integers(min_value=3, max_value=11))
+    out, fact = [], 0
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for establishment in range(1, count + 1):
+        region, kind, size = draw(st.sampled_from(REGIONS)), draw(st.sampled_from(TYPES)), draw(st.sampled_from(SIZES))
+        for _ in range(draw(st.integers(min_value=1, max_value=2))):
+            fact += 1
+            stage = draw(st.sampled_from(list(q.STAGES)))
+            out.append(Voice(
+                id=fact, report_id=fact, revision_id=fact, establishment_id=establishment, solution_id=1,
+                published_at=start + timedelta(days=fact), stage=stage,
+                segments={"type": kind, "sector": "medico_social" if kind == "ehpad" else "health",
+                          "size_class": size, "region": region, "hosting": draw(st.sampled_from(HOSTING))},
+                systems=frozenset(draw(st.sets(st.sampled_from(("dpi", "pacs")), max_size=2))),
+                start_quarter=draw(st.sampled_from(("2024Q1", "2024Q3", None))),
+                measures={name: draw(st.sampled_from((None, 1.0, 3.0, 5.0))) if name != "nps"
+                          else draw(st.sampled_from((None, -1.0, 0.0, 1.0))) for name in MEASURES},
+                shares={name: draw(st.sampled_from((None, 0.0, 1.0))) for name in SHARES},
+                time_saved=draw(st.sampled_from((None, (TIME_UNITS[0], 2.0), (TIME_UNITS[0], 5.0)))),
+                codes={"prerequisite_met": frozenset(draw(st.sets(st.sampled_from(("network", "training"))))),
+                       "prerequisite_missing": frozenset(draw(st.sets(st.sampled_from(("budget", "hardware"))))),
+                       "difficulty": frozenset(draw(st.sets(st.sampled_from(("integration", "cost"))))),
+                       "stop_reason": frozenset(draw(st.sets(st.sampled_from(("cost", "users")), min_size=1)))
+                       if stage == "stopped" else frozenset()}))
+    return out
+
+
+# Examples are not shrunk (shrinking a failure here can take minutes): a failure prints its example whole.
+@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scope=voices())
+def test_the_auditor_never_finds_a_disclosure(app, scope):
+    minimum = stats.minimum()
+    grouped = views_of(scope)
+    figures = {key: compute_view(vs) for key, vs in grouped.items()}
+    exact = {key: stats.analyst_view(compute_view(grouped.get(key, [])).card) for key in all_view_keys()}
+    families = {key: figure.families for key, figure in figures.items()}
+    now = {key: fingerprint(vs) for key, vs in grouped.items()}
+    protection = protect(families, hide_views(families, now, {}, {}, minimum), minimum)
+    assert protection.breaches == []
+    visitor = {key: visitor_card(key, figures, protection, minimum) for key in all_view_keys()}
+    assert audit(visitor, exact, minimum) == []
