@@ -394,6 +394,20 @@ def test_a_published_guide_with_its_two_versions(client):
     assert "sections" not in item
 
 
+def test_guide_links_point_to_the_public_url_whatever_the_host(app, client):
+    """The answer is kept for every reader (page cache): a Host header must not end up in anyone's links."""
+    app.config["TRUSTED_HOSTS"] = app.config["SERVER_NAME"] = None  # as if any host reached the app
+    guide = published_guide(solution_with_establishments(3))
+
+    forged = client.get("/api/v1/guides", headers={"Host": "evil.example"}).get_json()
+    honest = client.get("/api/v1/guides", headers={"Host": "retex.test"}).get_json()
+
+    for body in (forged, honest):
+        assert body["items"][0]["links"] == {"self": f"http://retex.test/api/v1/guides/{guide.slug}",
+                                             "html": f"http://retex.test/guides/{guide.slug}"}
+        assert body["items"][0]["versions"][0]["links"]["pdf"] == f"http://retex.test/guides/{guide.slug}/versions/1.pdf"
+
+
 def test_each_version_links_to_its_pdf(client):
     guide = published_guide(solution_with_establishments(3))
 

@@ -153,7 +153,8 @@ def production(database_url):
     from tests.conftest import empty_all_tables
 
     production = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": database_url,
-                                           "SERVER_NAME": "retex.test", "WTF_CSRF_ENABLED": False})
+                                           "PUBLIC_URL": "https://retex.test", "SERVER_NAME": "retex.test",
+                                           "WTF_CSRF_ENABLED": False})
     with production.app_context():
         try:
             yield production

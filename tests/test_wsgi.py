@@ -44,7 +44,8 @@ print(json.dumps({"loaded": loaded, "master": master, "again": again, "status": 
 
 def test_the_model_is_loaded_before_the_fork_and_workers_open_their_own_connections(database_url):
     env = {**os.environ, "RETEX_ENV": "production", "SECRET_KEY": "wsgi-test", "DATABASE_URL": database_url,
-           "MAIL_SUPPRESS_SEND": "1", "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
+           "PUBLIC_URL": "https://retex.example.org", "MAIL_SUPPRESS_SEND": "1",
+           "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr

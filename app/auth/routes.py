@@ -22,6 +22,7 @@ from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.services import accounts
 from app.services.mail import send_after_commit, send_mail
+from app.urls import public_url
 
 
 def _safe_next(target: str | None) -> str:
@@ -144,8 +145,8 @@ def _notify_approvers(user: User) -> None:
         sa.or_(User.role == "admin",
                sa.and_(User.role == "referent", User.establishment_id == user.establishment_id)))).all()
     for approver in approvers:
-        link = (url_for("admin.users", status="pending", _external=True) if approver.role == "admin"
-                else url_for("team.members", _external=True))
+        link = (public_url("admin.users", status="pending") if approver.role == "admin"
+                else public_url("team.members"))
         send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
                           _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
                             "Validez ou refusez la demande ici : %(link)s",
@@ -190,7 +191,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.status == "active":
-            link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
+            link = public_url("auth.reset_password", token=accounts.make_reset_token(user))
             send_mail(user.email, _("Retex IA : réinitialisation du mot de passe"),
                       _("Pour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure) :\n%(link)s\n\n"
                         "Si vous n'avez rien demandé, ignorez ce message.", link=link))
