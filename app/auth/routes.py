@@ -52,6 +52,7 @@ def _address_limit() -> str:
 
 def start_session(user: User, remember: bool = False) -> None:
     """Open a session for a user who proved who they are (password today, single sign-on later)."""
+    user.login_at = timeouts.now()  # before login_user, which writes the login's id (User.get_id)
     login_user(user, remember=remember)
     timeouts.mark_login()
     accounts.record_login(user)

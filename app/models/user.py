@@ -41,8 +41,13 @@ class User(UserMixin, db.Model):
 
     establishment: Mapped[Establishment | None] = relationship(lazy="joined")
 
+    # When the login of this request was proved (Unix seconds; not stored): part of the login's id, which the
+    # session and the "remember me" cookie carry signed, so that each login ends SESSION_ABSOLUTE_HOURS after
+    # it began, whatever happens to the account meanwhile (app.auth.timeouts).
+    login_at = 0
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_at}"
 
     @property
     def is_active(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -56,13 +57,17 @@ def find_establishment_by_finess(finess: str) -> Establishment | None:
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session token, so a rotated token logs every device out."""
-    user_id, _, token = session_id.partition(":")
+    """Flask-Login loader. The id (User.get_id) carries the session token, so a rotated token logs every device
+    out, and the moment of the login, from which its absolute limit runs (an id without it: a login of unknown
+    age, ended at once by app.auth.timeouts)."""
+    user_id, _, rest = session_id.partition(":")
+    token, _, login_at = rest.partition(":")
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token:
+    if user is None or not hmac.compare_digest(user.session_token, token):
         return None
+    user.login_at = int(login_at) if login_at.isdigit() else 0
     return user
 
 
