@@ -22,13 +22,7 @@ from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.services import accounts
 from app.services.mail import send_after_commit, send_mail
-from app.urls import public_url
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+from app.urls import public_url, safe_redirect_target
 
 
 def _failed_login(response) -> bool:
@@ -87,7 +81,7 @@ def login():
             db.session.commit()
             if resume:
                 return redirect(url_for("auth.resume_form"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
 
@@ -106,8 +100,8 @@ def resume_form():
     others = [(name, value) for name, value in stash.fields if value.strip() and len(value.split()) <= 1]
     return render_template("auth/resume.html", stash=stash, shown=shown, others=others, form=ResumeForm(),
                            moment=format_datetime(stash.at, "short"), action_label=form_stash.action_label(stash),
-                           resumed_field=form_stash.RESUMED_FIELD, action=_safe_next(stash.action),
-                           origin=_safe_next(stash.origin) if stash.origin else None)
+                           resumed_field=form_stash.RESUMED_FIELD, action=safe_redirect_target(stash.action),
+                           origin=safe_redirect_target(stash.origin) if stash.origin else None)
 
 
 @bp.route("/resume/discard", methods=["POST"])
@@ -120,7 +114,7 @@ def discard_form():
         form_stash.discard(current_user)
         db.session.commit()
         flash(_("Le formulaire conservé a été abandonné."), "info")
-        return redirect(_safe_next(origin))
+        return redirect(safe_redirect_target(origin))
     return redirect(url_for("auth.resume_form"))
 
 

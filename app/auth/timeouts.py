@@ -17,13 +17,13 @@ send again after the login (app.auth.form_stash).
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 
 from app.auth import bp
+from app.urls import referrer_path
 
 SEEN_AT = "_seen_at"
 # Who last logged in with this browser (kept after the login ends): text the questionnaire receives once the
@@ -75,10 +75,7 @@ def _come_back_to() -> str | None:
     """The page to open after the next login: this one, or for a form sent, the page it was sent from."""
     if request.method in ("GET", "HEAD"):
         return request.full_path.rstrip("?")
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return None
+    return referrer_path()
 
 
 @bp.before_app_request
