@@ -11,6 +11,7 @@ from app.api import pages
 from app.api.forms import NewTokenForm, RevokeTokenForm
 from app.extensions import db
 from app.models import ApiToken
+from app.security import no_store
 from app.services import api_tokens
 
 # The clear token travels once, from the creation to the next page, then is forgotten.
@@ -25,12 +26,14 @@ def _page(form: NewTokenForm):
 
 @pages.route("/account/api-tokens")
 @permissions.require(permissions.can_use_api_tokens)
+@no_store
 def tokens():
     return _page(NewTokenForm())
 
 
 @pages.route("/account/api-tokens", methods=["POST"])
 @permissions.require(permissions.can_use_api_tokens)
+@no_store
 def create_token():
     form = NewTokenForm()
     if not form.validate_on_submit():

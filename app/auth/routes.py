@@ -20,6 +20,7 @@ from app.auth.forms import (
 )
 from app.extensions import db, limiter
 from app.models import Establishment, User
+from app.security import no_store
 from app.services import accounts
 from app.services.mail import send_after_commit, send_mail
 from app.urls import public_url, safe_redirect_target
@@ -198,6 +199,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@no_store
 def reset_password(token: str):
     user = accounts.user_from_reset_token(token)
     if user is None:
@@ -214,6 +216,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@no_store
 def accept_invitation(token: str):
     invitation = accounts.read_invitation_token(token)
     establishment = db.session.get(Establishment, invitation.establishment_id) if invitation else None
