@@ -1,6 +1,6 @@
 """Typed models, one module per aggregate."""
 
-from app.models.api_token import ApiToken
+from app.models.api_token import ApiToken, ApiTokenReveal
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
@@ -10,7 +10,7 @@ from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash", "Guide", "GuideVersion",
-    "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
-    "StatCache", "Submission", "User"
+    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash",
+    "Guide", "GuideVersion", "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution",
+    "SolutionAttribute", "StatCache", "Submission", "User"
 ]
