@@ -59,6 +59,16 @@ def content_security_policy(response: Response) -> str:
     return NON_HTML_POLICY
 
 
+def rotate_csrf_token() -> None:
+    """A new CSRF token for this session, from the next form rendered on. At every login and logout: a token
+    seen before the login (on a shared workstation, or planted with a session cookie) must not be good for
+    forging the requests of the user who logs in afterwards. Forms rendered earlier, in other tabs, are refused
+    once (the CSRF page asks for a reload)."""
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    session.pop(name, None)
+    g.pop(name, None)  # Flask-WTF's token of this request, signed from the old one
+
+
 def no_store(view: Callable) -> Callable:
     """For a view whose page shows a secret (a token, a link that is a credential), even to a visitor."""
 

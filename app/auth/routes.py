@@ -20,7 +20,7 @@ from app.auth.forms import (
 )
 from app.extensions import db, limiter
 from app.models import Establishment, User
-from app.security import no_store
+from app.security import no_store, rotate_csrf_token
 from app.services import accounts
 from app.services.mail import send_after_commit, send_mail
 from app.urls import public_url, safe_redirect_target
@@ -50,6 +50,7 @@ def start_session(user: User, remember: bool = False) -> None:
     user.login_at = timeouts.now()  # before login_user, which writes the login's id (User.get_id)
     login_user(user, remember=remember)
     timeouts.mark_login()
+    rotate_csrf_token()
     accounts.record_login(user)
 
 
@@ -131,6 +132,7 @@ def logout():
         # Logged out on purpose: text typed in this browser afterwards is no longer kept for this user.
         session.pop(timeouts.LAST_USER, None)
         session.pop(timeouts.BROWSER_KEY, None)
+        rotate_csrf_token()
         flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 
