@@ -189,7 +189,9 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.status == "active":
-            link = public_url("auth.reset_password", token=accounts.make_reset_token(user))
+            token = accounts.make_reset_token(user)
+            db.session.commit()  # the link works as soon as the mail arrives
+            link = public_url("auth.reset_password", token=token)
             send_mail(user.email, _("Retex IA : réinitialisation du mot de passe"),
                       _("Pour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure) :\n%(link)s\n\n"
                         "Si vous n'avez rien demandé, ignorez ce message.", link=link))

@@ -70,3 +70,18 @@ class FormStash(db.Model):
     fields: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)  # [name, value] pairs, in order
     files_left_out: Mapped[int] = mapped_column(default=0)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class PasswordReset(db.Model):
+    """A password-reset link sent by mail. The link carries a random token and nothing else; only its SHA-256 is
+    kept here. It works for PASSWORD_RESET_MAX_AGE after `created_at`, and every link of the user dies when the
+    password changes (app.services.accounts)."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
