@@ -18,13 +18,6 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-@bp.before_app_request
-def keep_session() -> None:
-    # The session (and the CSRF token tied to it) outlives a closed browser, so a long form keeps working.
-    if not request.path.startswith("/api/"):
-        session.permanent = True
-
-
 @bp.route("/")
 def index():
     counts = dict(db.session.execute(
