@@ -26,6 +26,9 @@ NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 # answer can disable; it runs no script of ours, so only framing is refused.
 PDF_POLICY = "frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
+# What the server says it is (the Server header): not the software and version behind it (gunicorn, Werkzeug,
+# Python), which tell an attacker which published flaws to try.
+SERVER_BANNER = "Retex IA"
 # Features the site never uses (only names Chromium knows: an unknown one is reported in the console).
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -106,6 +109,15 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def hide_server_banner() -> None:
+    """Werkzeug's server (`flask run`, development) writes its own Server header, `Werkzeug/… Python/…`, whatever
+    the app answers: its request handler is told our banner instead. (gunicorn's: app.wsgi.)"""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: SERVER_BANNER  # type: ignore[method-assign]  # noqa: ARG005
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(add_security_headers)
+    hide_server_banner()

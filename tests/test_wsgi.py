@@ -56,3 +56,24 @@ def test_the_model_is_loaded_before_the_fork_and_workers_open_their_own_connecti
     assert seen["again"] == seen["master"]
     if database_url.startswith("postgresql"):
         assert seen["child"] != seen["master"], "the worker reused the master's connection"
+
+
+def test_gunicorn_does_not_name_its_software(database_url, tmp_path):
+    """`gunicorn app.wsgi:app` (production) writes `Server: gunicorn` in every answer unless told otherwise."""
+    import http.client
+
+    from tests.live_server import Server
+
+    server = Server(database_url, tmp_path / "gunicorn.log", redis_url="memory://").start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        headers = response.getheaders()
+        connection.close()
+    finally:
+        server.stop()
+    assert response.status == 200
+    assert [value for name, value in headers if name.lower() == "server"] == ["Retex IA"]
+    assert not any(word in value for _, value in headers for word in ("gunicorn", "Werkzeug", "Python"))
