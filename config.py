@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -16,6 +17,10 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
 def _development_secret_key() -> str:
@@ -31,6 +36,13 @@ def _development_secret_key() -> str:
 class Config:
     ENV_NAME = "base"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # The address people reach the site at (scheme, host, optional path). Every link that leaves a request (a
+    # mail, the API's links) is built from it: the request's Host header is chosen by whoever sends it.
+    PUBLIC_URL: str | None = os.environ.get("PUBLIC_URL")
+    # Host names accepted besides PUBLIC_URL's (comma-separated); a request for any other host is refused (400).
+    # Flask's TRUSTED_HOSTS is derived from both at start-up (trusted_hosts below).
+    EXTRA_TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    LOCAL_HOSTS: tuple[str, ...] = ()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'retex.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A read replica of DATABASE_URL for the exports and the API's reads (app.extensions.RoutingSession).
@@ -107,25 +119,50 @@ class Config:
     # Demo and test accounts live under the reserved .test domain, which address validation refuses.
     ALLOW_TEST_EMAIL_DOMAINS = False
 
-    @staticmethod
-    def init_app(app) -> None:
-        """Hook for settings that need the application (see subclasses)."""
+    @classmethod
+    def init_app(cls, app) -> None:
+        """Settings that depend on others, once the overrides are applied (subclasses check theirs first)."""
+        check_public_url(app.config["PUBLIC_URL"])
+        if app.config.get("TRUSTED_HOSTS") is None:
+            app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config, cls.LOCAL_HOSTS)
+
+
+def check_public_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_URL must be the site's absolute address, such as https://retex.example.org "
+                           f"(got {url!r})")
+
+
+def trusted_hosts(config, local_hosts: tuple[str, ...]) -> list[str]:
+    """The host names requests may name: PUBLIC_URL's, SERVER_NAME's, the extra ones and the local ones."""
+    hosts = [urlsplit(config["PUBLIC_URL"]).hostname]
+    if config.get("SERVER_NAME"):
+        hosts.append(urlsplit(f"//{config['SERVER_NAME']}").hostname)
+    hosts += [*config.get("EXTRA_TRUSTED_HOSTS", ()), *local_hosts]
+    return list(dict.fromkeys(host for host in hosts if host))
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     ALLOW_TEST_EMAIL_DOMAINS = True
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
-    @staticmethod
-    def init_app(app) -> None:
+    @classmethod
+    def init_app(cls, app) -> None:
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _development_secret_key()
+        super().init_app(app)
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    PUBLIC_URL = "http://localhost"
+    # The test client's host, and the browser tests' server.
+    LOCAL_HOSTS = ("localhost", "127.0.0.1")
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SUPPRESS_SEND = True
@@ -146,14 +183,16 @@ class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
-    @staticmethod
-    def init_app(app) -> None:
-        missing = [name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not app.config.get(name)]
+    @classmethod
+    def init_app(cls, app) -> None:
+        missing = [name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PUBLIC_URL")
+                   if not app.config.get(name)]
         if missing:
             names = ", ".join("DATABASE_URL" if n == "SQLALCHEMY_DATABASE_URI" else n for n in missing)
             raise RuntimeError(f"Production configuration refuses to start without: {names}")
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+        super().init_app(app)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -23,9 +23,15 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         static_folder="../static",
         instance_path=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "instance")),
     )
-    from app.views_common import TextRequest, refuse_nul_in_path
+    from app.views_common import TextRequest, refuse_nul_in_path, refuse_untrusted_host
 
     app.request_class = TextRequest
+    from app.session_cookie import SessionInterface
+
+    # The session (and the CSRF token in it) outlives a closed browser, so that a long form keeps working.
+    app.session_interface = SessionInterface()
+    # First of all hooks: the others (rate limits, CSRF, login) must never see a request for a forged host.
+    app.before_request(refuse_untrusted_host)
     app.before_request(refuse_nul_in_path)
     app.config.from_object(config_class)
     if overrides:

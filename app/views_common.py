@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Request, abort, request
+from flask import Request, Response, abort, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, SecurityError
 
 MAX_PAGE = 10_000
 
@@ -79,3 +80,12 @@ def refuse_nul_in_path() -> None:
     """An address with NUL (%00) names nothing: a 404, before a view puts it in a query that PostgreSQL refuses."""
     if "\x00" in request.path:
         abort(404)
+
+
+def refuse_untrusted_host() -> Response | None:
+    """A Host header outside TRUSTED_HOSTS: 400, before any other hook runs. Flask has then failed to route the
+    request (SecurityError) and cannot build a URL, so the site's error page, which needs URLs, cannot be shown."""
+    if isinstance(request.routing_exception, SecurityError):
+        return Response(_("Requête invalide : ce site ne répond pas sous cette adresse."), 400,
+                        mimetype="text/plain")
+    return None

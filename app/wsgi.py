@@ -16,8 +16,22 @@ import os
 
 from app import create_app
 from app.extensions import db
+from app.security import SERVER_BANNER
 from app.services import privacy
 
+
+def _hide_gunicorn_banner() -> None:
+    """gunicorn writes `Server: gunicorn` in every answer (and gives the app `SERVER_SOFTWARE`, with its version),
+    from these module globals, read again for each answer: whatever the app sends, only they can change it."""
+    import gunicorn
+    from gunicorn.http import wsgi as gunicorn_wsgi
+
+    for module in (gunicorn, gunicorn_wsgi):
+        module.SERVER = module.SERVER_SOFTWARE = SERVER_BANNER
+    os.environ["SERVER_SOFTWARE"] = SERVER_BANNER
+
+
+_hide_gunicorn_banner()
 app = create_app()
 privacy.warm_up()
 

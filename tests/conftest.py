@@ -109,7 +109,8 @@ class _ReadInContext:
 
 @pytest.fixture
 def app(database_url: str):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "retex.test"})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "retex.test",
+                                 "PUBLIC_URL": "http://retex.test"})
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

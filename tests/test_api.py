@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextvars
+from datetime import timedelta
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from app.extensions import db
+from app.models import ApiTokenReveal
+from app.models._types import utcnow
 from app.services import api_tokens
 from tests.factories import (
     complete_answers,
@@ -259,6 +263,55 @@ def test_an_analyst_creates_a_token_seen_once_then_revokes_it(client, auth):
     assert "révoqué le" in text(client.get("/account/api-tokens"))
 
 
+def test_a_new_token_never_travels_in_the_session_cookie_and_a_replayed_cookie_shows_nothing(app, client, auth):
+    analyst = make_user("analyst")
+    db.session.commit()
+    auth.login(analyst.email)
+    client.post("/account/api-tokens", data={"name": "Tableau de bord"})
+    cookie = client.get_cookie("session", domain="retex.test").value
+    [kept] = db.session.scalars(sa.select(ApiTokenReveal)).all()
+
+    first = text(client.get("/account/api-tokens"))
+    clear = first.split("Authorization: Bearer ")[1].split("<")[0].strip()
+    assert api_tokens.user_tokens(analyst)[0].token_hash == api_tokens.hash_token(clear)
+    # Neither the cookie nor the database held the token in clear.
+    assert clear not in str(app.session_interface.get_signing_serializer(app).loads(cookie))
+    assert clear not in kept.sealed and clear.encode().hex() != kept.sealed
+    assert db.session.scalars(sa.select(ApiTokenReveal)).all() == []
+
+    # The cookie of the creation, played again (another tab, a copy of it): the token is not shown again.
+    replayed = app.test_client()
+    replayed.set_cookie("session", cookie, domain="retex.test")
+    page = replayed.get("/account/api-tokens")
+    assert page.status_code == 200 and "Tableau de bord" in text(page)
+    assert clear not in text(page) and "Copiez-le maintenant" not in text(page)
+
+
+def test_a_new_token_not_displayed_within_minutes_is_never_shown(client, auth):
+    analyst = make_user("analyst")
+    db.session.commit()
+    auth.login(analyst.email)
+    client.post("/account/api-tokens", data={"name": "Oublié"})
+    db.session.execute(sa.update(ApiTokenReveal).values(created_at=utcnow() - api_tokens.REVEAL_WINDOW
+                                                        - timedelta(seconds=1)))
+    db.session.commit()
+    assert "Copiez-le maintenant" not in text(client.get("/account/api-tokens"))
+    assert db.session.scalars(sa.select(ApiTokenReveal)).all() == []
+
+
+def test_a_kept_token_is_revealed_only_to_its_owner_with_its_pad(app):
+    owner, other = make_user("analyst"), make_user("analyst")
+    token, clear = api_tokens.create_token(owner, "Script")
+    kept = api_tokens.keep_for_display(token, clear)
+    assert api_tokens.reveal_once(kept, other) is None  # consumed, and not shown to another user
+    kept = api_tokens.keep_for_display(token, clear)
+    wrong_pad = api_tokens.reveal_once({**kept, "pad": "00" * len(clear)}, owner)
+    assert wrong_pad is None or wrong_pad[1] != clear
+    kept = api_tokens.keep_for_display(token, clear)
+    assert api_tokens.reveal_once(kept, owner) == (token, clear)
+    assert api_tokens.reveal_once(kept, owner) is None
+
+
 def test_an_analyst_cannot_revoke_a_colleagues_token(client, auth):
     colleague_token, _clear = api_tokens.create_token(make_user("analyst"), "Script d'un collègue")
     analyst = make_user("analyst")
@@ -393,6 +446,20 @@ def test_a_published_guide_with_its_two_versions(client):
     assert item["links"] == {"self": f"http://retex.test/api/v1/guides/{guide.slug}",
                              "html": f"http://retex.test/guides/{guide.slug}"}
     assert "sections" not in item
+
+
+def test_guide_links_point_to_the_public_url_whatever_the_host(app, client):
+    """The answer is kept for every reader (page cache): a Host header must not end up in anyone's links."""
+    app.config["TRUSTED_HOSTS"] = app.config["SERVER_NAME"] = None  # as if any host reached the app
+    guide = published_guide(solution_with_establishments(3))
+
+    forged = client.get("/api/v1/guides", headers={"Host": "evil.example"}).get_json()
+    honest = client.get("/api/v1/guides", headers={"Host": "retex.test"}).get_json()
+
+    for body in (forged, honest):
+        assert body["items"][0]["links"] == {"self": f"http://retex.test/api/v1/guides/{guide.slug}",
+                                             "html": f"http://retex.test/guides/{guide.slug}"}
+        assert body["items"][0]["versions"][0]["links"]["pdf"] == f"http://retex.test/guides/{guide.slug}/versions/1.pdf"
 
 
 def test_each_version_links_to_its_pdf(client):

@@ -29,22 +29,25 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
     assert response.get_json() == {"status": "error", "database": "error"}
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "SQLALCHEMY_DATABASE_URI"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PUBLIC_URL"])
 def test_production_refuses_to_start_without_its_settings(missing):
-    settings = {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://db/retex", missing: None}
+    settings = {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://db/retex",
+                "PUBLIC_URL": "https://retex.example.org", missing: None}
     with pytest.raises(RuntimeError, match="refuses to start"):
         create_app("production", settings)
 
 
 def test_production_uses_psycopg_and_secure_cookies():
-    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgres://u@db/retex"})
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "PUBLIC_URL": "https://retex.example.org",
+                                    "SQLALCHEMY_DATABASE_URI": "postgres://u@db/retex"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/retex"
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert not app.config["DEMO_BANNER"]
 
 
 def test_demo_load_is_refused_in_production(database_url):
-    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "PUBLIC_URL": "https://retex.example.org",
+                                    "SQLALCHEMY_DATABASE_URI": database_url})
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "interdites en configuration de production" in result.output

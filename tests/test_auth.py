@@ -1,10 +1,12 @@
+import base64
+import hashlib
 import re
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditLog, User
+from app.models import AuditLog, PasswordReset, User
 from app.services import accounts
 from tests.factories import PASSWORD, make_establishment, make_user, text
 
@@ -184,6 +186,46 @@ def test_password_reset_by_emailed_token(client, auth, mailbox):
     assert client.get(link).status_code == 400
 
 
+def test_the_reset_link_says_nothing_about_the_account(client, no_csrf, mailbox):
+    """The token is random: no user id, no piece of the password hash, readable or decodable; only its SHA-256
+    is stored."""
+    user = make_user()
+    db.session.commit()
+    client.post("/password/forgot", data={"email": user.email})
+    token = _link_in(mailbox[0].body).removeprefix("/password/reset/")
+    readable = [token]
+    for piece in token.split("."):
+        try:
+            readable.append(base64.urlsafe_b64decode(piece + "=" * (-len(piece) % 4)).decode("utf-8", "replace"))
+        except ValueError:
+            pass
+    for text_ in readable:
+        assert user.password_hash[-16:] not in text_ and '"uid"' not in text_ and str(user.email) not in text_
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+    [stored] = db.session.scalars(sa.select(PasswordReset)).all()
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in stored.token_hash
+
+
+def test_every_reset_link_dies_when_the_password_changes(client, auth, mailbox):
+    user = make_user()
+    db.session.commit()
+    client.post("/password/forgot", data={"email": user.email})
+    client.post("/password/forgot", data={"email": user.email})
+    first, second = (_link_in(m.body) for m in mailbox)
+    assert first != second
+    assert client.get(first).status_code == client.get(second).status_code == 200
+    assert client.post(second, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    assert client.get(first).status_code == client.get(second).status_code == 400
+    # A link asked for, then the password changed from the account page: the link is dead too.
+    client.post("/password/forgot", data={"email": user.email})
+    third = _link_in(mailbox[-1].body)
+    auth.login(user.email, NEW_PASSWORD)
+    client.post("/account", data={"current_password": NEW_PASSWORD, "password": PASSWORD, "confirm": PASSWORD})
+    auth.logout()
+    assert client.get(third).status_code == 400
+    assert db.session.scalars(sa.select(PasswordReset)).all() == []
+
+
 def test_password_reset_does_not_say_whether_an_account_exists(client, no_csrf, mailbox):
     response = client.post("/password/forgot", data={"email": "nobody@hopital.test"}, follow_redirects=True)
     assert "Si un compte actif existe pour cette adresse" in text(response)
@@ -194,6 +236,7 @@ def test_an_expired_or_forged_reset_token_is_refused(app, client, no_csrf):
     user = make_user()
     db.session.commit()
     token = accounts.make_reset_token(user)
+    db.session.commit()
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     assert client.get(f"/password/reset/{token}").status_code == 400
     app.config["PASSWORD_RESET_MAX_AGE"] = 3600

@@ -164,7 +164,8 @@ def test_more_reports_than_the_establishments_hold(app, runner):
 
 def test_refused_in_production(database_url):
     # Without the `app` fixture: its application context would be the one the command runs in.
-    production = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": database_url})
+    production = create_app("production", {"SECRET_KEY": "x" * 32, "PUBLIC_URL": "https://retex.example.org",
+                                           "SQLALCHEMY_DATABASE_URI": database_url})
     result = production.test_cli_runner().invoke(args=["demo", "bench-data", "--reports", "10"])
     assert result.exit_code != 0
     assert "interdites en configuration de production" in result.output

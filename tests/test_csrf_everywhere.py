@@ -74,3 +74,45 @@ def test_every_state_changing_route_refuses_a_request_without_the_token(app, who
         assert client.get("/account").status_code == 200
     with capsys.disabled():
         print(f"\nCSRF ({who}): {checked} state-changing route methods refuse a request without the token")
+
+
+def page_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_token_changes_at_login_and_logout(app, client):
+    """A token seen before a login (a shared workstation, a session cookie planted beforehand) forges nothing
+    for the user who logs in; nor does the user's token after they log out."""
+    user = make_user()
+    db.session.commit()
+    before = page_token(client, "/login")
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                       "csrf_token": before}).status_code == 302
+    refused = client.post("/langue", data={"lang": "fr", "next": "/", "csrf_token": before})
+    assert refused.status_code == 400 and CSRF_MESSAGE in text(refused)
+    during = page_token(client, "/account")
+    assert during != before
+    assert client.post("/langue", data={"lang": "fr", "next": "/", "csrf_token": during}).status_code == 302
+
+    assert client.post("/logout", data={"csrf_token": during}).status_code == 302
+    assert client.get("/account").status_code == 302  # logged out
+    refused = client.post("/langue", data={"lang": "fr", "next": "/", "csrf_token": during})
+    assert refused.status_code == 400 and CSRF_MESSAGE in text(refused)
+    after = page_token(client, "/")
+    assert after not in (before, during)
+    assert client.post("/langue", data={"lang": "fr", "next": "/", "csrf_token": after}).status_code == 302
+
+
+def test_the_autosave_is_told_to_fetch_the_new_token(client):
+    """The questionnaire's autosave (static/js/draft.js) in a tab opened before a login elsewhere: a JSON refusal
+    it recognises, after which it reads the session's new token from /account and sends again."""
+    user = make_user()
+    db.session.commit()
+    before = page_token(client, "/login")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": before})
+    refused = client.post("/reports/1/step/6/autosave", data={"csrf_token": before, "advice": "Texte"},
+                          headers={"X-Requested-With": "fetch", "Accept": "application/json"})
+    assert refused.status_code == 400
+    assert refused.get_json() == {"status": "csrf"}
+    assert page_token(client, "/account") != before

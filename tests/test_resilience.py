@@ -545,7 +545,8 @@ UNREACHABLE_DATABASES = pytest.mark.parametrize(
 @UNREACHABLE_DATABASES
 def test_an_unreachable_database_answers_a_french_503_page(url):
     """The pool pointed where nothing answers: every page a clear 503 in French (English when asked)."""
-    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "PUBLIC_URL": "https://retex.example.org",
+                                    "SQLALCHEMY_DATABASE_URI": url})
     client = app.test_client()
     for path in ("/", "/catalogue"):
         response = client.get(path)
@@ -560,12 +561,13 @@ def test_an_unreachable_database_answers_a_french_503_page(url):
 @UNREACHABLE_DATABASES
 def test_error_pages_of_a_logged_in_user_never_fail_while_the_database_is_away(url):
     """The error page needs the user (navigation): unreachable, it is shown as to a visitor, never as a 500."""
-    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "PUBLIC_URL": "https://retex.example.org",
+                                    "SQLALCHEMY_DATABASE_URI": url})
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1:token"
+        session["_user_id"] = f"1:token:{int(time.time())}"
         session["_fresh"] = True
-        session["_login_at"] = session["_seen_at"] = int(time.time())
+        session["_seen_at"] = int(time.time())
     # An unknown static file never needs the user; the other requests check the login first (503).
     pages = {("GET", "/static/missing.css"): 404,
              ("GET", "/no-such-page"): 503, ("POST", "/no-such-page"): 503}

@@ -153,7 +153,8 @@ def production(database_url):
     from tests.conftest import empty_all_tables
 
     production = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": database_url,
-                                           "SERVER_NAME": "retex.test", "WTF_CSRF_ENABLED": False})
+                                           "PUBLIC_URL": "https://retex.test", "SERVER_NAME": "retex.test",
+                                           "WTF_CSRF_ENABLED": False})
     with production.app_context():
         try:
             yield production
@@ -300,3 +301,31 @@ def test_templates_and_scripts_hold_no_inline_code():
             if pattern.search(re.sub(r"\b(font|fill|stroke)-style=", "", line)):
                 offenders.append(f"{name}:{number}: {line.strip()[:120]}")
     assert not offenders, "\n".join(offenders)
+
+
+# The server's banner ------------------------------------------------------------------------------------
+
+def test_the_development_server_does_not_name_its_software(app):
+    """`flask run` serves with Werkzeug, which names itself and Python's version in a Server header."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        connection.request("GET", "/static/css/app.css")
+        response = connection.getresponse()
+        response.read()
+        headers = response.getheaders()
+        connection.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert response.status == 200
+    assert [value for name, value in headers if name.lower() == "server"] == ["Retex IA"]
+    assert not any(word in value for _, value in headers for word in ("Werkzeug", "Python", "gunicorn"))

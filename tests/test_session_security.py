@@ -19,11 +19,15 @@ WRONG = "not-the-password-at-all"
 LOCKED_MESSAGE = "Ce compte est verrouillé"
 
 
-def shift_session(client, **seconds_ago: int) -> None:
-    """Move the session's clocks back, as if that much time had passed: login_at=…, seen_at=…."""
+def shift_session(client, login_at: int | None = None, seen_at: int | None = None) -> None:
+    """Move the login's clocks back, as if that much time (seconds) had passed since the login (the moment in the
+    login's id) or since the last request."""
     with client.session_transaction() as session:
-        for name, ago in seconds_ago.items():
-            session[f"_{name}"] = timeouts.now() - ago
+        if login_at is not None:
+            user_id, token, _ = session["_user_id"].split(":")
+            session["_user_id"] = f"{user_id}:{token}:{timeouts.now() - login_at}"
+        if seen_at is not None:
+            session["_seen_at"] = timeouts.now() - seen_at
 
 
 def expire_login(client) -> None:
@@ -109,22 +113,84 @@ def test_the_remember_cookie_does_not_outlive_an_expired_session(app, client, no
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(hours=12)
 
 
-def test_a_remembered_login_restored_from_the_cookie_keeps_the_absolute_limit(app, no_csrf):
+def remember_cookie_issued(app, monkeypatch, user: User, hours_ago: float) -> str:
+    """The "remember me" cookie of a login made that long ago."""
+    moment = timeouts.now() - int(hours_ago * 3600)
+    with monkeypatch.context() as patch:
+        patch.setattr(timeouts, "now", lambda: moment)
+        browser = app.test_client()
+        assert browser.post("/login", data={"email": user.email, "password": PASSWORD,
+                                            "remember": "y"}).status_code == 302
+    return browser.get_cookie("remember_token", domain="retex.test").value
+
+
+def restored_from(app, remember: str):
+    """Another browser holding only that cookie (a browser that lost its session, or a thief)."""
+    browser = app.test_client()
+    browser.set_cookie("remember_token", remember, domain="retex.test")
+    return browser
+
+
+def test_a_remembered_login_restored_from_the_cookie_keeps_the_absolute_limit(app, no_csrf, monkeypatch):
     user = make_user()
     db.session.commit()
-    browser = app.test_client()
-    browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
-    remember = browser.get_cookie("remember_token", domain="retex.test")
-    # The browser lost its session cookie (another browser with only the remember cookie).
-    restored = app.test_client()
-    restored.set_cookie("remember_token", remember.value, domain="retex.test")
+    remember = remember_cookie_issued(app, monkeypatch, user, hours_ago=11)
+    restored = restored_from(app, remember)
     assert restored.get("/account").status_code == 200
-    # Its login is the account's: twelve hours later, it ends.
-    db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow() - timedelta(hours=13)))
+    # Twelve hours after the cookie was issued (not after it was restored), the restored login ends.
+    later = timeouts.now() + 3600 + 60
+    monkeypatch.setattr(timeouts, "now", lambda: later)
+    response = restored.get("/account")
+    assert next_of(response) == "/account"
+    assert "une connexion dure au plus 12 heures" in text(restored.get(response.headers["Location"]))
+    assert restored.get_cookie("remember_token", domain="retex.test") is None  # and the cookie is dropped
+
+
+def test_an_old_remember_cookie_stays_dead_when_its_owner_logs_in_again(app, no_csrf, monkeypatch):
+    user = make_user()
     db.session.commit()
-    other = app.test_client()
-    other.set_cookie("remember_token", remember.value, domain="retex.test")
-    assert other.get("/account").status_code == 302
+    stolen = remember_cookie_issued(app, monkeypatch, user, hours_ago=13)
+    # The owner logs in again elsewhere, with and without "remember me": the account's latest login is now.
+    for remember in ("", "y"):
+        owner = app.test_client()
+        assert owner.post("/login", data={"email": user.email, "password": PASSWORD,
+                                          "remember": remember}).status_code == 302
+        thief = restored_from(app, stolen)
+        assert thief.get("/account").status_code == 302
+        assert thief.get("/account").status_code == 302
+    assert owner.get("/account").status_code == 200
+
+
+def test_a_session_ends_twelve_hours_after_its_own_login_not_the_accounts_latest(app, no_csrf, monkeypatch):
+    user = make_user()
+    db.session.commit()
+    old = app.test_client()
+    with monkeypatch.context() as patch:
+        moment = timeouts.now() - 13 * 3600
+        patch.setattr(timeouts, "now", lambda: moment)
+        old.post("/login", data={"email": user.email, "password": PASSWORD})
+    with old.session_transaction() as session:
+        session["_seen_at"] = timeouts.now()  # active all along: only the absolute limit can end it
+    app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    response = old.get("/account")
+    assert response.status_code == 302
+    assert "une connexion dure au plus 12 heures" in text(old.get(response.headers["Location"]))
+
+
+def test_an_administrator_editing_their_own_account_keeps_the_logins_moment(app, client, no_csrf, monkeypatch):
+    admin = make_user("admin")
+    db.session.commit()
+    with monkeypatch.context() as patch:
+        moment = timeouts.now() - 11 * 3600
+        patch.setattr(timeouts, "now", lambda: moment)
+        client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    shift_session(client, seen_at=0)
+    response = client.post(f"/admin/users/{admin.id}", data={"role": "admin", "status": "active", "finess": ""})
+    assert response.headers["Location"] == "/admin/users"
+    assert client.get("/account").status_code == 200
+    later = timeouts.now() + 3600 + 60  # twelve hours after the login, not after the edit
+    monkeypatch.setattr(timeouts, "now", lambda: later)
+    assert next_of(client.get("/account")) == "/account"
 
 
 # The questionnaire after an idle expiry: nothing typed is lost ---------------------------------------

@@ -44,7 +44,8 @@ print(json.dumps({"loaded": loaded, "master": master, "again": again, "status": 
 
 def test_the_model_is_loaded_before_the_fork_and_workers_open_their_own_connections(database_url):
     env = {**os.environ, "RETEX_ENV": "production", "SECRET_KEY": "wsgi-test", "DATABASE_URL": database_url,
-           "MAIL_SUPPRESS_SEND": "1", "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
+           "PUBLIC_URL": "https://retex.example.org", "MAIL_SUPPRESS_SEND": "1",
+           "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr
@@ -55,3 +56,24 @@ def test_the_model_is_loaded_before_the_fork_and_workers_open_their_own_connecti
     assert seen["again"] == seen["master"]
     if database_url.startswith("postgresql"):
         assert seen["child"] != seen["master"], "the worker reused the master's connection"
+
+
+def test_gunicorn_does_not_name_its_software(database_url, tmp_path):
+    """`gunicorn app.wsgi:app` (production) writes `Server: gunicorn` in every answer unless told otherwise."""
+    import http.client
+
+    from tests.live_server import Server
+
+    server = Server(database_url, tmp_path / "gunicorn.log", redis_url="memory://").start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        headers = response.getheaders()
+        connection.close()
+    finally:
+        server.stop()
+    assert response.status == 200
+    assert [value for name, value in headers if name.lower() == "server"] == ["Retex IA"]
+    assert not any(word in value for _, value in headers for word in ("gunicorn", "Werkzeug", "Python"))

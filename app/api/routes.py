@@ -35,6 +35,7 @@ from app.models import Category, Guide, GuideVersion, Solution
 from app.services import api_tokens, guides, stats
 from app.services.catalogue import CatalogueFilters, search_solutions
 from app.services.page_cache import cached_response
+from app.urls import public_url
 
 # Path ids beyond a database integer can only be unknown: refused by the route itself (and documented).
 MAX_ID = 2**31 - 1
@@ -212,8 +213,8 @@ def _version_item(guide: Guide, version: GuideVersion) -> dict[str, Any]:
         published_at = published_at.replace(tzinfo=UTC)  # SQLite gives back naive UTC datetimes
     return {"number": version.number, "title": version.title, "published_at": published_at,
             "report_count": version.report_count,
-            "links": {"html": url_for("guides.version", slug=guide.slug, number=version.number, _external=True),
-                      "pdf": url_for("guides.version_pdf", slug=guide.slug, number=version.number, _external=True)}}
+            "links": {"html": public_url("guides.version", slug=guide.slug, number=version.number),
+                      "pdf": public_url("guides.version_pdf", slug=guide.slug, number=version.number)}}
 
 
 def guide_item(guide: Guide, detail: bool = False) -> dict[str, Any]:
@@ -226,8 +227,8 @@ def guide_item(guide: Guide, detail: bool = False) -> dict[str, Any]:
         "id": guide.id, "slug": guide.slug, "title": guide.title, "subject": subject,
         "latest_version": guide.latest_version.number,
         "versions": [_version_item(guide, version) for version in guide.versions],
-        "links": {"self": url_for("api.get_guide", slug=guide.slug, _external=True),
-                  "html": url_for("guides.show", slug=guide.slug, _external=True)},
+        "links": {"self": public_url("api.get_guide", slug=guide.slug),
+                  "html": public_url("guides.show", slug=guide.slug)},
     }
     if detail:
         # The snapshot's cells are already the visitors' view (suppressed cells blanked at generation).

@@ -11,33 +11,44 @@ from app.api import pages
 from app.api.forms import NewTokenForm, RevokeTokenForm
 from app.extensions import db
 from app.models import ApiToken
+from app.security import no_store
 from app.services import api_tokens
 
-# The clear token travels once, from the creation to the next page, then is forgotten.
+# Where the session keeps the way to the new token's one display (never the token: the session cookie is signed,
+# not encrypted, and can be played again).
 _NEW_TOKEN_KEY = "api_token_once"  # noqa: S105 (a session key, not a secret)
 
 
 def _page(form: NewTokenForm):
-    new_token = session.pop(_NEW_TOKEN_KEY, None)
+    new_token = None
+    kept = session.pop(_NEW_TOKEN_KEY, None)
+    if kept is not None:
+        revealed = api_tokens.reveal_once(kept, current_user)
+        db.session.commit()  # shown once: its row is gone
+        if revealed is not None:
+            token, clear = revealed
+            new_token = {"id": token.id, "name": token.name, "token": clear}
     return render_template("api/tokens.html", tokens=api_tokens.user_tokens(current_user), form=form,
                            revoke_form=RevokeTokenForm(), new_token=new_token)
 
 
 @pages.route("/account/api-tokens")
 @permissions.require(permissions.can_use_api_tokens)
+@no_store
 def tokens():
     return _page(NewTokenForm())
 
 
 @pages.route("/account/api-tokens", methods=["POST"])
 @permissions.require(permissions.can_use_api_tokens)
+@no_store
 def create_token():
     form = NewTokenForm()
     if not form.validate_on_submit():
         return _page(form)
     token, clear = api_tokens.create_token(current_user, form.name.data)
+    session[_NEW_TOKEN_KEY] = api_tokens.keep_for_display(token, clear)
     db.session.commit()
-    session[_NEW_TOKEN_KEY] = {"id": token.id, "name": token.name, "token": clear}
     return redirect(url_for("api_pages.tokens"))
 
 

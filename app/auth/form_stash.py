@@ -30,6 +30,7 @@ from app.auth import bp
 from app.extensions import db
 from app.models import FormStash, User
 from app.models._types import utcnow
+from app.urls import referrer_path
 
 KEEP_DAYS = 7
 RESUMED_FIELD = "_resumed_form"  # sent by the page that sends a kept form again
@@ -66,10 +67,7 @@ def keep_sent_form(user_id: int) -> bool:
     fields = _kept_fields()
     if not any(value.strip() for _, value in fields):
         return False
-    referrer = request.referrer or ""
-    origin = None
-    if referrer.startswith(request.host_url):
-        origin = "/" + referrer.removeprefix(request.host_url)
+    origin = referrer_path()
     db.session.execute(sa.delete(FormStash).where(sa.or_(FormStash.user_id == user_id, FormStash.at < _cutoff())))
     db.session.add(FormStash(user_id=user_id, action=request.full_path.rstrip("?")[:2000],
                              origin=origin[:2000] if origin else None, fields=fields,

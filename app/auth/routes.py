@@ -20,14 +20,10 @@ from app.auth.forms import (
 )
 from app.extensions import db, limiter
 from app.models import Establishment, User
+from app.security import no_store, rotate_csrf_token
 from app.services import accounts
 from app.services.mail import send_after_commit, send_mail
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+from app.urls import public_url, safe_redirect_target
 
 
 def _failed_login(response) -> bool:
@@ -51,8 +47,10 @@ def _address_limit() -> str:
 
 def start_session(user: User, remember: bool = False) -> None:
     """Open a session for a user who proved who they are (password today, single sign-on later)."""
+    user.login_at = timeouts.now()  # before login_user, which writes the login's id (User.get_id)
     login_user(user, remember=remember)
     timeouts.mark_login()
+    rotate_csrf_token()
     accounts.record_login(user)
 
 
@@ -85,7 +83,7 @@ def login():
             db.session.commit()
             if resume:
                 return redirect(url_for("auth.resume_form"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
 
@@ -104,8 +102,8 @@ def resume_form():
     others = [(name, value) for name, value in stash.fields if value.strip() and len(value.split()) <= 1]
     return render_template("auth/resume.html", stash=stash, shown=shown, others=others, form=ResumeForm(),
                            moment=format_datetime(stash.at, "short"), action_label=form_stash.action_label(stash),
-                           resumed_field=form_stash.RESUMED_FIELD, action=_safe_next(stash.action),
-                           origin=_safe_next(stash.origin) if stash.origin else None)
+                           resumed_field=form_stash.RESUMED_FIELD, action=safe_redirect_target(stash.action),
+                           origin=safe_redirect_target(stash.origin) if stash.origin else None)
 
 
 @bp.route("/resume/discard", methods=["POST"])
@@ -118,7 +116,7 @@ def discard_form():
         form_stash.discard(current_user)
         db.session.commit()
         flash(_("Le formulaire conservé a été abandonné."), "info")
-        return redirect(_safe_next(origin))
+        return redirect(safe_redirect_target(origin))
     return redirect(url_for("auth.resume_form"))
 
 
@@ -134,6 +132,7 @@ def logout():
         # Logged out on purpose: text typed in this browser afterwards is no longer kept for this user.
         session.pop(timeouts.LAST_USER, None)
         session.pop(timeouts.BROWSER_KEY, None)
+        rotate_csrf_token()
         flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 
@@ -144,8 +143,8 @@ def _notify_approvers(user: User) -> None:
         sa.or_(User.role == "admin",
                sa.and_(User.role == "referent", User.establishment_id == user.establishment_id)))).all()
     for approver in approvers:
-        link = (url_for("admin.users", status="pending", _external=True) if approver.role == "admin"
-                else url_for("team.members", _external=True))
+        link = (public_url("admin.users", status="pending") if approver.role == "admin"
+                else public_url("team.members"))
         send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
                           _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
                             "Validez ou refusez la demande ici : %(link)s",
@@ -190,7 +189,9 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.status == "active":
-            link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
+            token = accounts.make_reset_token(user)
+            db.session.commit()  # the link works as soon as the mail arrives
+            link = public_url("auth.reset_password", token=token)
             send_mail(user.email, _("Retex IA : réinitialisation du mot de passe"),
                       _("Pour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure) :\n%(link)s\n\n"
                         "Si vous n'avez rien demandé, ignorez ce message.", link=link))
@@ -202,6 +203,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@no_store
 def reset_password(token: str):
     user = accounts.user_from_reset_token(token)
     if user is None:
@@ -218,6 +220,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@no_store
 def accept_invitation(token: str):
     invitation = accounts.read_invitation_token(token)
     establishment = db.session.get(Establishment, invitation.establishment_id) if invitation else None

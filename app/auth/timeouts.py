@@ -1,9 +1,12 @@
 """Session timeouts: a login ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS
 after it began.
 
-The two moments live in the signed session cookie (`_login_at`, `_seen_at`, Unix seconds), which the browser
-cannot change: an old cookie played again carries its old moments. Every request of a logged-in user
-counts as activity, the questionnaire's autosave too.
+Both moments are signed, so the browser cannot change them: an old cookie played again carries its old moments.
+The login's beginning is part of the login's id (User.get_id, Unix seconds), which the session and the
+"remember me" cookie both carry: a remembered login restored from its cookie keeps the moment it was proved, so
+the cookie dies twelve hours after it was issued, however often the owner logs in elsewhere. The last request
+is in the session (`_seen_at`). Every request of a logged-in user counts as activity, the questionnaire's
+autosave too.
 
 An expired login is closed before the view runs. The questionnaire's own views then see a visitor and keep
 what was sent for after the next login (app.reports.routes, DraftStash); every other request is sent to the
@@ -14,16 +17,15 @@ send again after the login (app.auth.form_stash).
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 
 from app.auth import bp
+from app.urls import referrer_path
 
-LOGIN_AT, SEEN_AT = "_login_at", "_seen_at"
+SEEN_AT = "_seen_at"
 # Who last logged in with this browser (kept after the login ends): text the questionnaire receives once the
 # login has ended is kept only for a report that user may edit (app.reports.routes).
 LAST_USER = "_last_user"
@@ -40,30 +42,20 @@ def now() -> int:
     return int(time.time())
 
 
-def _epoch(moment: datetime | None) -> int:
-    if moment is None:
-        return 0
-    if moment.tzinfo is None:  # SQLite gives naive datetimes back: they were stored in UTC
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
 def mark_login() -> None:
-    """At every login proved by the user (password, invitation): both clocks start again."""
-    session[LOGIN_AT] = session[SEEN_AT] = now()
+    """At every login proved by the user (password, invitation), once logged in: the idle clock starts again (the
+    login's own moment is in its id)."""
+    session[SEEN_AT] = now()
     session[LAST_USER] = current_user.id
 
 
 def forget() -> None:
-    session.pop(LOGIN_AT, None)
     session.pop(SEEN_AT, None)
 
 
 @user_loaded_from_cookie.connect
 def _restored_from_cookie(sender, user) -> None:  # noqa: ARG001
-    """The "remember me" cookie opened a new session: its login is the account's last one (the cookie itself
-    expires after SESSION_ABSOLUTE_HOURS)."""
-    session[LOGIN_AT] = _epoch(user.last_login_at)
+    """The "remember me" cookie opened a new session: a new idle clock, the login's moment as the cookie says."""
     session[SEEN_AT] = now()
     session[LAST_USER] = user.id
 
@@ -72,12 +64,7 @@ def expiry() -> str | None:
     """Why this login has ended ("idle" or "absolute"), or None while it lasts."""
     config = current_app.config
     moment = now()
-    # A session opened before these clocks existed gets its idle clock started now, and its login
-    # moment from the account (no last login known: expired).
-    login_at = session.get(LOGIN_AT)
-    if login_at is None:
-        login_at = session[LOGIN_AT] = _epoch(current_user.last_login_at)
-    if moment - login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600:
+    if moment - current_user.login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600:
         return "absolute"
     if moment - session.get(SEEN_AT, moment) > config["SESSION_IDLE_MINUTES"] * 60:
         return "idle"
@@ -88,10 +75,7 @@ def _come_back_to() -> str | None:
     """The page to open after the next login: this one, or for a form sent, the page it was sent from."""
     if request.method in ("GET", "HEAD"):
         return request.full_path.rstrip("?")
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return None
+    return referrer_path()
 
 
 @bp.before_app_request

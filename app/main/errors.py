@@ -57,6 +57,10 @@ def _forget_database_state() -> None:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ARG001
+        if request.headers.get("X-Requested-With") == "fetch":
+            # The questionnaire's autosave (static/js/draft.js): after a login in another tab (a new token), it
+            # reads the session's new token from one of our pages and sends again.
+            return jsonify(status="csrf"), 400
         return render_error(400, _("Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
                                    "Rechargez la page : ce que vous aviez saisi vous sera redemandé."))
 

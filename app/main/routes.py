@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField
@@ -10,18 +10,12 @@ from app.extensions import db, limiter
 from app.main import bp
 from app.models import Solution
 from app.services.catalogue import categories
+from app.urls import safe_redirect_target
 
 
 class LanguageForm(FlaskForm):
     lang = HiddenField()
     next = HiddenField()
-
-
-@bp.before_app_request
-def keep_session() -> None:
-    # The session (and the CSRF token tied to it) outlives a closed browser, so a long form keeps working.
-    if not request.path.startswith("/api/"):
-        session.permanent = True
 
 
 @bp.route("/")
@@ -49,11 +43,7 @@ def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
-    target = form.next.data or ""
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_redirect_target(form.next.data))
 
 
 @bp.app_context_processor

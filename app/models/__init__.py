@@ -1,6 +1,6 @@
 """Typed models, one module per aggregate."""
 
-from app.models.api_token import ApiToken
+from app.models.api_token import ApiToken, ApiTokenReveal
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
@@ -8,10 +8,11 @@ from app.models.guide import Guide, GuideVersion
 from app.models.release import StatRelease, StatReleaseView
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
-from app.models.user import FormStash, User
+from app.models.user import FormStash, PasswordReset, User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash", "Guide", "GuideVersion",
-    "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
-    "StatCache", "StatRelease", "StatReleaseView", "Submission", "User"
+    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash",
+    "Guide", "GuideVersion", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
+    "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
+    "User"
 ]

@@ -31,3 +31,18 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of user {self.user_id}>"
+
+
+class ApiTokenReveal(db.Model):
+    """A new token waiting for its one display, for a few minutes at most (app.services.api_tokens.reveal_once).
+
+    The clear token is kept here masked by a one-time pad that only the creator's session holds, and the row is
+    deleted when the token is shown: neither the database alone, nor the session cookie played again after the
+    display, gives the token back."""
+
+    __tablename__ = "api_token_reveal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(sa.ForeignKey("api_token.id", ondelete="CASCADE"), unique=True)
+    sealed: Mapped[str] = mapped_column(sa.String(400))  # hex of the clear token XOR the pad
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -41,8 +41,13 @@ class User(UserMixin, db.Model):
 
     establishment: Mapped[Establishment | None] = relationship(lazy="joined")
 
+    # When the login of this request was proved (Unix seconds; not stored): part of the login's id, which the
+    # session and the "remember me" cookie carry signed, so that each login ends SESSION_ABSOLUTE_HOURS after
+    # it began, whatever happens to the account meanwhile (app.auth.timeouts).
+    login_at = 0
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_at}"
 
     @property
     def is_active(self) -> bool:
@@ -65,3 +70,18 @@ class FormStash(db.Model):
     fields: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)  # [name, value] pairs, in order
     files_left_out: Mapped[int] = mapped_column(default=0)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class PasswordReset(db.Model):
+    """A password-reset link sent by mail. The link carries a random token and nothing else; only its SHA-256 is
+    kept here. It works for PASSWORD_RESET_MAX_AGE after `created_at`, and every link of the user dies when the
+    password changes (app.services.accounts)."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,11 +15,13 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import Establishment, User
+from app.models import Establishment, PasswordReset, User
 from app.models._types import utcnow
 from app.models.user import new_session_token
 from app.services import audit
 from app.services.finess import normalise_finess
+
+MAX_RESET_TOKEN_LENGTH = 200
 
 
 class AccountError(Exception):
@@ -56,13 +61,17 @@ def find_establishment_by_finess(finess: str) -> Establishment | None:
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session token, so a rotated token logs every device out."""
-    user_id, _, token = session_id.partition(":")
+    """Flask-Login loader. The id (User.get_id) carries the session token, so a rotated token logs every device
+    out, and the moment of the login, from which its absolute limit runs (an id without it: a login of unknown
+    age, ended at once by app.auth.timeouts)."""
+    user_id, _, rest = session_id.partition(":")
+    token, _, login_at = rest.partition(":")
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token:
+    if user is None or not hmac.compare_digest(user.session_token, token):
         return None
+    user.login_at = int(login_at) if login_at.isdigit() else 0
     return user
 
 
@@ -188,6 +197,8 @@ def change_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     revoke_sessions(user)
+    # The reset link just used, and any other sent earlier, opens nothing any more.
+    db.session.execute(sa.delete(PasswordReset).where(PasswordReset.user_id == user.id))
     audit.record(user.id, "user.password_changed", "user", user.id)
     # Whoever changes the password proved the address (reset link) or the current password.
     unlock(user, None, "password_changed")
@@ -215,26 +226,39 @@ def create_admin(email: str, password: str, full_name: str = "") -> User:
     return user
 
 
-# Signed, expiring tokens -------------------------------------------------------------------------
+# Password-reset links, and signed invitation links --------------------------------------------------
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def make_reset_token(user: User) -> str:
-    # The password hash is part of the payload, so a token dies as soon as it has been used.
-    return _serializer("password-reset").dumps({"uid": user.id, "h": (user.password_hash or "")[-16:]})
+    """A new password-reset token for `user`: random, so that the link says nothing about the account (no id, no
+    piece of the password hash); only its SHA-256 is stored. Links past their age are dropped here."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    db.session.execute(sa.delete(PasswordReset).where(PasswordReset.created_at < cutoff))
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_digest(token)))
+    db.session.flush()
+    return token
 
 
 def user_from_reset_token(token: str) -> User | None:
-    try:
-        data = _serializer("password-reset").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
+    """The user a reset link was sent to, while the link is young enough and the password has not changed since
+    (change_password drops every link of the user, this one included once used)."""
+    if not token or len(token) > MAX_RESET_TOKEN_LENGTH:
         return None
-    user = db.session.get(User, data.get("uid"))
-    if user is None or (user.password_hash or "")[-16:] != data.get("h"):
+    reset = db.session.scalar(sa.select(PasswordReset).where(PasswordReset.token_hash == _digest(token)))
+    if reset is None:
         return None
-    return user
+    age = utcnow() - _aware(reset.created_at)
+    if age > timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"]):
+        return None
+    return reset.user
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 @dataclass(frozen=True)

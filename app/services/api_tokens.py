@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ApiToken, User
+from app.models import ApiToken, ApiTokenReveal, User
 from app.services import audit
 
 # Writing last_used_at on every call would turn each read into a write; a few minutes' precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=5)
 MAX_TOKEN_LENGTH = 200
+# How long a new token waits for its one display (the page it is created from redirects to it at once).
+REVEAL_WINDOW = timedelta(minutes=5)
 
 
 def hash_token(token: str) -> str:
@@ -28,6 +30,47 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     audit.record(user.id, "api_token.created", "api_token", token.id, name=token.name)
+    return token, clear
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
+
+
+def keep_for_display(token: ApiToken, clear: str) -> dict[str, str | int]:
+    """Keep the clear token for one display, server-side; returns what the creator's session keeps to get it
+    (the row's id and the pad that unmasks it). Rows past REVEAL_WINDOW, never displayed, are dropped here."""
+    db.session.execute(sa.delete(ApiTokenReveal).where(ApiTokenReveal.created_at < datetime.now(UTC) - REVEAL_WINDOW))
+    data = clear.encode("utf-8")
+    pad = secrets.token_bytes(len(data))
+    reveal = ApiTokenReveal(token_id=token.id, sealed=_xor(data, pad).hex())
+    db.session.add(reveal)
+    db.session.flush()
+    return {"id": reveal.id, "pad": pad.hex()}
+
+
+def reveal_once(kept: dict | None, user: User) -> tuple[ApiToken, str] | None:
+    """The token kept by keep_for_display, and its clear value, once: the row is deleted as it is read (by one
+    request only, even two at once). None when already shown, too old, or not this user's."""
+    if not isinstance(kept, dict) or not isinstance(kept.get("id"), int) or not isinstance(kept.get("pad"), str):
+        return None
+    row = db.session.execute(sa.delete(ApiTokenReveal).where(ApiTokenReveal.id == kept["id"])
+                             .returning(ApiTokenReveal.token_id, ApiTokenReveal.sealed,
+                                        ApiTokenReveal.created_at)).first()
+    if row is None:
+        return None
+    token_id, sealed, created_at = row
+    if created_at.tzinfo is None:  # SQLite returns naive datetimes
+        created_at = created_at.replace(tzinfo=UTC)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or not token.is_active:
+        return None
+    if datetime.now(UTC) - created_at > REVEAL_WINDOW:
+        return None
+    try:
+        clear = _xor(bytes.fromhex(sealed), bytes.fromhex(kept["pad"])).decode("utf-8")
+    except ValueError:  # a pad that is not this row's
+        return None
     return token, clear
 
 

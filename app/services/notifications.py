@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Report, ReportRevision, User
 from app.services.mail import send_after_commit
+from app.urls import public_url
 
 
 def moderators_of_new_submission(report: Report, revision: ReportRevision) -> None:
     moderators = db.session.scalars(sa.select(User).where(User.role == "moderator", User.status == "active"))
-    link = url_for("moderation.review", revision_id=revision.id, _external=True)
+    link = public_url("moderation.review", revision_id=revision.id)
     for moderator in moderators:
         send_after_commit(moderator.email, _("Retex IA : nouveau retour à modérer"),
                           _("Un retour sur %(solution)s attend votre relecture (%(flags)d signalement(s) de données "
@@ -25,7 +25,7 @@ def author_of_decision(report: Report, revision: ReportRevision) -> None:
     """Tell the author that their report was published, sent back for changes, or rejected."""
     if report.author is None or report.author.status != "active":
         return
-    link = url_for("reports.view", report_id=report.id, _external=True)
+    link = public_url("reports.view", report_id=report.id)
     subject, body = {
         "published": (_("Retex IA : votre retour est publié"),
                       _("Votre retour sur %(solution)s est publié. Merci pour votre contribution.\n%(link)s")),

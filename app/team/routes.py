@@ -12,6 +12,7 @@ from app.services import accounts, audit
 from app.services.mail import send_after_commit, send_mail
 from app.team import bp
 from app.team.forms import DecisionForm, InviteForm
+from app.urls import public_url
 
 
 @bp.route("/")
@@ -35,7 +36,7 @@ def notify_decision(user: User, approved: bool) -> None:
     if approved:
         send_after_commit(user.email, _("Retex IA : votre compte est activé"),
                           _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
-                            link=url_for("auth.login", _external=True)))
+                            link=public_url("auth.login")))
     else:
         send_after_commit(user.email, _("Retex IA : demande de compte refusée"),
                           _("Votre demande de compte Retex IA n'a pas été acceptée. "
@@ -82,7 +83,7 @@ def invite():
                       _("Vous êtes invité(e) à partager les retours d'expérience de %(establishment)s sur Retex IA.\n"
                         "Créez votre compte avec ce lien (valable %(days)d jours) : %(link)s",
                         establishment=establishment.name, days=days,
-                        link=url_for("auth.accept_invitation", token=token, _external=True)))
+                        link=public_url("auth.accept_invitation", token=token)))
             audit.record(current_user.id, "user.invited", "establishment", establishment.id, email=email)
             db.session.commit()
             flash(_("Invitation envoyée à %(email)s.", email=email), "success")

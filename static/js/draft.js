@@ -5,6 +5,7 @@
   var form = document.getElementById("step-form");
   if (!form || !window.fetch || !window.FormData) { return; }
   var url = form.getAttribute("data-autosave-url");
+  var tokenUrl = form.getAttribute("data-token-url");
   var status = document.getElementById("autosave-status");
   var warnings = document.getElementById("privacy-warnings");
   var dirty = false;
@@ -12,7 +13,25 @@
 
   function say(message) { if (status) { status.textContent = message; } }
 
-  function save(keepalive) {
+  function offline() {
+    say(form.getAttribute("data-offline-message") || "Enregistrement impossible pour le moment : nouvel essai dans 30 secondes.");
+  }
+
+  /* A login in another tab gave the session a new CSRF token: read it from one of the site's pages (which only
+     the site's own scripts can) and put it in every form of this page. */
+  function refreshToken() {
+    return fetch(tokenUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var field = new DOMParser().parseFromString(html, "text/html").querySelector('input[name="csrf_token"]');
+        if (!field || !field.value) { throw new Error("no token"); }
+        Array.prototype.forEach.call(document.querySelectorAll('input[name="csrf_token"]'), function (input) {
+          input.value = field.value;
+        });
+      });
+  }
+
+  function save(keepalive, retried) {
     if (!dirty || saving) { return; }
     saving = true;
     dirty = false;
@@ -23,6 +42,15 @@
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       saving = false;
+      if (!result.ok && result.data && result.data.status === "csrf") {
+        dirty = true;
+        if (tokenUrl && !retried) {
+          refreshToken().then(function () { save(false, true); }, function () { offline(); });
+        } else {
+          offline();
+        }
+        return;
+      }
       if (result.data && result.data.message) { say(result.data.message); }
       if (result.ok && warnings && typeof result.data.warnings_html === "string") {
         warnings.innerHTML = result.data.warnings_html;
@@ -31,7 +59,7 @@
     }).catch(function () {
       saving = false;
       dirty = true;
-      say(form.getAttribute("data-offline-message") || "Enregistrement impossible pour le moment : nouvel essai dans 30 secondes.");
+      offline();
     });
   }
 

@@ -1,7 +1,7 @@
 """statistics releases: what visitors read, protected and frozen when made
 
-Revision ID: 0010_stat_release
-Revises: 0009_form_stash
+Revision ID: 0012_stat_release
+Revises: 0011_password_reset
 Create Date: 2026-12-03 05:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0010_stat_release"
-down_revision = "0009_form_stash"
+revision = "0012_stat_release"
+down_revision = "0011_password_reset"
 branch_labels = None
 depends_on = None
 
