@@ -98,6 +98,7 @@ def scan_once_per_text(monkeypatch):
 def site(app, no_csrf):
     app.config["ITEMS_PER_PAGE"] = 200  # every list on one page
     app.config["API_RATE_LIMIT"] = "100000 per minute"
+    app.config["REGISTER_RATE_LIMIT"] = "100000 per hour"  # one visitor registers every payload
     return app
 
 

@@ -7,10 +7,10 @@ from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
-from app.models.user import FormStash, User
+from app.models.user import FormStash, LoginLock, User
 
 __all__ = [
     "ApiToken", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash", "Guide", "GuideVersion",
-    "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
+    "LoginLock", "PageGeneration", "PrivacyFlag", "Report", "ReportFact", "ReportRevision", "Solution", "SolutionAttribute",
     "StatCache", "Submission", "User"
 ]
