@@ -23,9 +23,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         static_folder="../static",
         instance_path=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "instance")),
     )
-    from app.views_common import TextRequest, refuse_nul_in_path
+    from app.views_common import DatabaseIntConverter, TextRequest, refuse_nul_in_path
 
     app.request_class = TextRequest
+    # Before any route is added: every <int:…> of the app is then an id a database can hold (else a 404).
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.before_request(refuse_nul_in_path)
     app.config.from_object(config_class)
     if overrides:

@@ -13,6 +13,7 @@ from app.models import Category, Solution
 from app.services import stats
 from app.services.page_cache import cached_page, render_page
 from app.stats import bp
+from app.views_common import id_args
 
 SEGMENT_LABELS = {
     "type": (_l("Type d'établissement"), v.ESTABLISHMENT_TYPES),
@@ -72,7 +73,7 @@ def scorecard(solution_id: int):
 @bp.route("/statistics/compare")
 @cached_page(audience=[permissions.can_see_unsuppressed_statistics])
 def compare():
-    ids = [i for i in request.args.getlist("solutions", type=int) if i][:4]
+    ids = id_args("solutions")[:4]
     solutions = [s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(ids),
                                                                          Solution.archived.is_(False)))]
     solutions.sort(key=lambda s: ids.index(s.id))  # the reader's order: never a ranking
