@@ -351,11 +351,20 @@ def french_error(page: Page, field_id: str) -> str:
 
 # Reading downloads ------------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+def runs_as_formula(text: str) -> bool:
+    """What a spreadsheet would run: a cell starting with a tab, CR or LF, or whose first character past spaces,
+    invisible (format) characters and controls is = + - @ % or its full-width form."""
+    if text.startswith(("\t", "\r", "\n")):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in ("=", "+", "-", "@", "%")
+    return False
 
 
 def spreadsheet_cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if runs_as_formula(text) else text
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -508,7 +517,7 @@ def test_questionnaire_free_texts_come_out_as_text_everywhere(site, capsys):
     for report_id, (values, stored) in published.items():
         for name in FREE_TEXTS:
             cell = rows[report_id][name]
-            assert cell == spreadsheet_cell(stored[name]) and not cell.startswith(FORMULA_STARTS), (values[name], cell)
+            assert cell == spreadsheet_cell(stored[name]) and not runs_as_formula(cell), (values[name], cell)
             tally(surface, values[name], name, "CSV export")
     rows = {row["report_id"]: row for row in read_json(reading.get("/exports/reports.json"))}
     for report_id, (values, stored) in published.items():
@@ -641,7 +650,7 @@ def test_catalogue_fields_come_out_as_text_in_pages_api_and_exports(site, capsys
             tally(surface, values[name], name, "API solution list")
         for name in ("name", "vendor"):
             cell = aggregates_csv[solution_id][f"solution_{name}"]
-            assert cell == spreadsheet_cell(stored[name]) and not cell.startswith(FORMULA_STARTS)
+            assert cell == spreadsheet_cell(stored[name]) and not runs_as_formula(cell)
             assert aggregates_json[solution_id][f"solution_{name}"] == stored[name]
             tally(surface, values[name], name, "aggregates CSV")
             tally(surface, values[name], name, "aggregates JSON")
