@@ -71,8 +71,8 @@ class Config:
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     # "Rester connecté sur ce poste" cannot outlive the absolute limit either.
     REMEMBER_COOKIE_DURATION = timedelta(hours=SESSION_ABSOLUTE_HOURS)
-    # Consecutive failed logins that lock an account, and for how long (0: until a password reset or an
-    # administrator unlocks it). The per-address rate limits below still apply.
+    # Consecutive failed logins with one e-mail from one client address that lock that pair, and for how long (0:
+    # until a password reset or an administrator unlocks it). The per-address rate limits below still apply.
     ACCOUNT_LOCK_THRESHOLD = int(os.environ.get("ACCOUNT_LOCK_THRESHOLD", "10"))
     ACCOUNT_LOCK_MINUTES = int(os.environ.get("ACCOUNT_LOCK_MINUTES", "30"))
     # Strict-Transport-Security (app.security): only where the site is served over HTTPS.
@@ -83,6 +83,10 @@ class Config:
     # Failed logins: per address and account, and per address whatever the account (password spraying).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "60 per minute")
+    # Registrations answered (each mails the approvers, or the owner of an address that has an account): per
+    # address, and per e-mail typed whatever the address.
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    REGISTER_EMAIL_RATE_LIMIT = os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "3 per hour")
     # Requests per token or address on /api/v1 (default: app.api.DEFAULT_RATE_LIMIT).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or None
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.

@@ -23,9 +23,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         static_folder="../static",
         instance_path=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "instance")),
     )
-    from app.views_common import TextRequest, refuse_nul_in_path, refuse_untrusted_host
+    from app.views_common import DatabaseIntConverter, TextRequest, refuse_nul_in_path, refuse_untrusted_host
 
     app.request_class = TextRequest
+    # Before any route is added: every <int:…> of the app is then an id a database can hold (else a 404).
+    app.url_map.converters["int"] = DatabaseIntConverter
     from app.session_cookie import SessionInterface
 
     # The session (and the CSRF token in it) outlives a closed browser, so that a long form keeps working.

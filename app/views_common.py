@@ -6,6 +6,9 @@ from flask import Request, Response, abort, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, SecurityError
+from werkzeug.routing import IntegerConverter
+
+from app.models._types import MAX_ID, parse_id
 
 MAX_PAGE = 10_000
 
@@ -13,6 +16,40 @@ MAX_PAGE = 10_000
 def page_arg() -> int:
     """The requested page number, kept within what a database integer and a person can use."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in every route of the app (create_app registers it under that name): a number a database integer
+    holds, 0 to MAX_ID. A larger one matches no route, so the answer is a 404 before any view puts it in a query
+    that PostgreSQL (from 2**31) or SQLite (from 2**63) refuses with an error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        super().__init__(map, *args, **kwargs)
+        if self.max is None or self.max > MAX_ID:
+            self.max = MAX_ID
+
+
+def id_args(name: str) -> list[int]:
+    """The ids given as query argument `name`, in order (empty values skipped); anything else than an id: 400."""
+    ids = []
+    for value in request.args.getlist(name):
+        if value.strip():
+            number = parse_id(value.strip())
+            if number is None:
+                abort(400)
+            ids.append(number)
+    return ids
+
+
+def id_arg(name: str) -> int | None:
+    """The id given as query argument `name`, None when absent or empty; anything else than an id: 400."""
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    number = parse_id(value)
+    if number is None:
+        abort(400)
+    return number
 
 
 # Explicit bidirectional formatting (embeddings, overrides, isolates) and the character that ends each.

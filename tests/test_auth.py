@@ -74,11 +74,62 @@ def test_registration_with_an_unknown_establishment_is_refused(client, no_csrf):
     assert user_by_email("camille.martin@hopital.test") is None
 
 
-def test_registration_with_an_existing_email_is_refused(client, no_csrf):
-    user = make_user()
+def test_registering_an_address_that_has_an_account_answers_as_for_a_new_one_and_tells_its_owner(
+        client, no_csrf, mailbox):
+    establishment = make_establishment()
+    referent, admin = make_user("referent", establishment), make_user("admin")
+    owner = make_user(email="deja.inscrit@hopital.test")
     db.session.commit()
-    response = client.post("/register", data=registration(user.establishment.finess, email=user.email.upper()))
-    assert "Un compte existe déjà" in text(response)
+    users_before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+    new = client.post("/register", data=registration(establishment.finess))
+    new_page = text(client.get(new.headers["Location"]))
+    approvers_mails = len(mailbox)
+    known = client.post("/register", data=registration(establishment.finess, email="Deja.Inscrit@hopital.test"))
+    known_page = text(client.get(known.headers["Location"]))
+
+    assert new.status_code == known.status_code == 302
+    assert new.headers["Location"] == known.headers["Location"] == "/register/done"
+    assert known_page == new_page and "Votre demande est envoyée" in known_page
+    assert "existe déjà" not in known_page
+    assert {tuple(m.recipients) for m in mailbox[:approvers_mails]} == {(referent.email,), (admin.email,)}
+    [notice] = mailbox[approvers_mails:]
+    assert notice.recipients == [owner.email]
+    assert "demander un compte Retex IA avec votre adresse" in notice.body
+    assert "/login" in notice.body and "/password/forgot" in notice.body
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users_before + 1
+    assert user_by_email(owner.email).full_name == owner.full_name  # nothing changed on the account
+
+
+def test_registrations_are_limited_per_address_and_forms_with_errors_do_not_count(app, client, no_csrf, mailbox):
+    app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
+    establishment = make_establishment()
+    make_user("admin")
+    db.session.commit()
+    for number in range(3):  # sent back with their errors: not counted
+        assert client.post("/register", data=registration("750712148", email=f"x{number}@hopital.test")).status_code == 200
+    for number in range(2):
+        assert client.post("/register", data=registration(establishment.finess,
+                                                          email=f"agent{number}@hopital.test")).status_code == 302
+    mails = len(mailbox)
+    refused = client.post("/register", data=registration(establishment.finess, email="agent9@hopital.test"))
+    assert refused.status_code == 429
+    assert re.search(r"Patientez \d+ minutes", text(refused))
+    assert len(mailbox) == mails and user_by_email("agent9@hopital.test") is None
+    other_address = client.post("/register", data=registration(establishment.finess, email="agent9@hopital.test"),
+                                environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert other_address.status_code == 302
+
+
+def test_notices_to_the_owner_of_an_address_are_limited_whatever_the_senders_address(app, client, no_csrf, mailbox):
+    app.config["REGISTER_EMAIL_RATE_LIMIT"] = "3 per hour"
+    owner = make_user()
+    db.session.commit()
+    answers = [client.post("/register", data=registration(owner.establishment.finess, email=owner.email),
+                           environ_base={"REMOTE_ADDR": f"198.51.100.{number}"}).status_code for number in range(5)]
+    assert answers == [302, 302, 302, 429, 429]
+    assert [m.recipients for m in mailbox] == [[owner.email]] * 3
 
 
 def test_passwords_are_hashed_with_argon2(app):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from werkzeug.routing import FloatConverter, IntegerConverter
 
 from app.extensions import csrf, db
 from tests.factories import PASSWORD, make_user, text
@@ -24,7 +25,7 @@ def state_changing_rules(app: Flask) -> list:
 
 def url_for_rule(rule) -> str:
     """Any value for each parameter: the token is checked before the view looks anything up."""
-    values = {name: 1 if type(converter).__name__ in ("IntegerConverter", "FloatConverter") else "x"
+    values = {name: 1 if isinstance(converter, IntegerConverter | FloatConverter) else "x"
               for name, converter in rule._converters.items()}
     return rule.build(values, append_unknown=False)[1]
 

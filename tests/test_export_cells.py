@@ -260,3 +260,44 @@ def test_local_dates_written_by_the_database_are_those_of_python(app):
     for moment in moments:
         assert db.session.scalar(sa.select(cell), {"moment": moment}) == exports._local_date(moment), moment
     assert db.session.scalar(sa.select(cell), {"moment": None}) == ""
+
+
+def _migration(name: str):
+    """A migration script as a module, to run its data step on the test database."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cells_stored_before_the_wider_formula_rule_are_emptied_then_backfilled_safe(analyst, runner):
+    moderator = make_user("moderator")
+    hidden = make_report(state="published", moderator=moderator, answers=complete_answers(advice="\u00a0=1+1",
+                                                                                           services="＝2+2"))
+    plain = make_report(state="published", moderator=moderator)
+    db.session.commit()
+    # What the export stored when only a first = + - @, tab or CR counted: these two cells raw.
+    old_cells = hidden.published_revision.export_cells.replace("'\u00a0=1+1", "\u00a0=1+1").replace("'＝2+2", "＝2+2")
+    assert old_cells != hidden.published_revision.export_cells
+    db.session.execute(sa.update(ReportRevision).where(ReportRevision.id == hidden.published_revision_id)
+                       .values(export_cells=old_cells))
+    db.session.commit()
+    row = next(r for r in csv.DictReader(io.StringIO(exported(analyst)[1:], newline=""), delimiter=";")
+               if r["report_id"] == str(hidden.id))
+    assert row["advice"] == "\u00a0=1+1"  # as a spreadsheet would run it
+
+    assert _migration("0013_formula_cells").clear_unsafe_cells(db.session.connection()) == 1
+    db.session.commit()
+    assert stored_cells()[hidden.published_revision_id] is None
+    assert stored_cells()[plain.published_revision_id] is not None
+    rows = {r["report_id"]: r for r in csv.DictReader(io.StringIO(exported(analyst)[1:], newline=""), delimiter=";")}
+    assert rows[str(hidden.id)]["advice"] == "'\u00a0=1+1" and rows[str(hidden.id)]["services"] == "'＝2+2"
+
+    assert "Versions publiées complétées : 1" in runner.invoke(args=["exports", "backfill"]).output
+    db.session.expire_all()
+    assert_cells_are_current()
+    assert exported(analyst) == per_row_csv()

@@ -110,6 +110,48 @@ def test_formulas_come_out_as_text_in_csv(analyst, advice):
     assert item["advice"] == advice
 
 
+# What a spreadsheet skips before reading a formula, and the full-width signs it reads as the ASCII ones.
+INVISIBLE_LEADS = {"space": " ", "no-break space": "\u00a0", "zero-width space": "\u200b", "byte order mark": "\ufeff",
+                   "ideographic space": "\u3000", "vertical tab": "\x0b", "form feed": "\x0c",
+                   "two of them": "\u200b\u00a0"}
+FULL_WIDTH_SIGNS = {"＝": "=", "＋": "+", "－": "-", "＠": "@", "％": "%"}
+FORMULA_CELLS = [
+    *[lead + sign + "1+1" for lead in INVISIBLE_LEADS.values() for sign in "=+-@%"],
+    *[sign + "1+1" for sign in FULL_WIDTH_SIGNS],
+    *[lead + sign + "1+1" for lead in INVISIBLE_LEADS.values() for sign in FULL_WIDTH_SIGNS],
+    "%1", "\n=1+1", "\r\n=1+1", "\t=1+1", "=1+1", "-2+3", "+33 1", "@SUM(1)",
+]
+HARMLESS_CELLS = ["1+1", " 50 %", "\u00a0Bonjour", "\u200bcafé", "＄100", "Rappeler le 06 12 34 56 78", "'=déjà", ""]
+
+
+@pytest.mark.parametrize("cell", FORMULA_CELLS)
+def test_a_cell_that_a_spreadsheet_would_run_gets_an_apostrophe(cell):
+    assert export_writers.csv_cell(cell) == "'" + cell
+    assert export_writers.csv_cell([cell, "b"]) == "'" + cell + "|b"
+
+
+@pytest.mark.parametrize("cell", HARMLESS_CELLS)
+def test_a_cell_that_starts_no_formula_is_left_as_written(cell):
+    assert export_writers.csv_cell(cell) == cell
+
+
+@pytest.mark.parametrize("advice", ["\u00a0=HYPERLINK(\"http://evil\",\"x\")", "\u200b+cmd|' /C calc'!A0",
+                                    "\ufeff@SUM(1)", "\u3000-2+3", "＝1+1", "\x0b％1", "\n=1+1"])
+def test_formulas_behind_invisible_characters_come_out_as_text_in_every_csv(analyst, advice):
+    make_report(state="published", solution=make_solution(name=advice.strip() + " Radiolys"),
+                answers=complete_answers(advice=advice, success_factors=advice))
+    db.session.commit()
+    stored = analyst.get("/exports/reports.csv")  # from the cells stored at publication
+    per_row = "".join(export_writers.csv_text(exports.report_columns(), exports.published_report_rows()))
+    assert stored.get_data(as_text=True) == per_row
+    [row] = csv_rows(stored)
+    assert row["advice"] == "'" + advice and row["success_factors"] == "'" + advice
+    [aggregate] = csv_rows(analyst.get("/exports/aggregates.csv"))
+    assert aggregate["solution_name"].startswith("'")
+    [item] = analyst.get("/exports/reports.json").get_json()
+    assert item["advice"] == advice
+
+
 def test_numbers_computed_by_the_application_stay_numbers():
     assert export_writers.csv_cell(-12.5) == "-12,5"
     assert export_writers.csv_cell(-3) == -3

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.services import guides, page_cache
 from app.services.facts import invalidate_statistics
-from tests.factories import make_establishment, make_report, make_solution, make_user, text
+from tests.factories import PASSWORD, make_establishment, make_report, make_solution, make_user, text
 from tests.test_query_counts import count_queries
 
 
@@ -69,6 +69,111 @@ def test_visitors_never_get_an_analysts_page(client, auth, solution):
     visitor_page = text(client.get(url))
     assert "Vue analyste" not in visitor_page
     assert "Effectif insuffisant" in visitor_page
+
+
+def test_an_analyst_never_gets_a_visitors_page(client, auth, solution):
+    publish_voices(solution, 2)
+    url = f"/statistics/solutions/{solution.id}"
+    assert "Vue analyste" not in text(client.get(url))  # kept for visitors
+    analyst = make_user("analyst")
+    db.session.commit()
+    auth.login(analyst.email)
+    analyst_page = text(client.get(url))
+    assert "Vue analyste" in analyst_page
+    assert "Effectif insuffisant" not in analyst_page
+
+
+def test_readers_of_one_audience_share_one_page_whoever_they_are(app, client, auth, solution):
+    publish_voices(solution, 2)
+    url = f"/statistics/solutions/{solution.id}"
+    first, second = make_user("analyst"), make_user("analyst")
+    contributor = make_user("contributor")
+    db.session.commit()
+    for user in (first, second):
+        auth.login(user.email)
+        assert "Vue analyste" in text(client.get(url))
+        auth.logout()
+    assert len(page_cache._pages) == 1
+    auth.login(contributor.email)  # logged in, but not an analyst: the visitors' figures
+    page = text(client.get(url))
+    assert "Vue analyste" not in page and "Effectif insuffisant" in page
+    assert len(page_cache._pages) == 2
+
+
+def test_a_demoted_analyst_reads_the_visitors_page_after_logging_in_again(app, client, auth, solution):
+    publish_voices(solution, 2)  # below the secrecy threshold: analysts and visitors see different figures
+    url = f"/statistics/solutions/{solution.id}"
+    analyst, admin = make_user("analyst"), make_user("admin")
+    establishment = make_establishment()
+    db.session.commit()
+    auth.login(analyst.email)
+    assert "Vue analyste" in text(client.get(url))
+
+    administration = app.test_client()
+    assert administration.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+    demoted = administration.post(f"/admin/users/{analyst.id}", data={
+        "role": "contributor", "status": "active", "finess": establishment.finess})
+    assert demoted.status_code == 302
+    # No publication in between: the page kept for analysts is still served to analysts (the admin is one).
+    assert "Vue analyste" in text(administration.get(url))
+
+    assert client.get(url).status_code == 200  # the role change ended the session
+    auth.login(analyst.email)
+    page = text(client.get(url))
+    assert "Vue analyste" not in page
+    assert "Effectif insuffisant" in page
+    assert "Vue analyste" not in text(client.get(f"/catalogue/{solution.slug}"))
+
+
+def _blocks(response) -> tuple[int, str, str]:
+    """What the cache keeps of a page (its title and content), as rendered for one reader."""
+    page = response.get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    main = re.search(r'<main id="content"[^>]*>(.*?)</main>', page, re.S)[1]
+    return response.status_code, title, without_tokens(main)
+
+
+def test_every_kept_page_is_the_same_for_every_reader_of_its_audience(app, no_csrf, solution):
+    """A page is shared by the readers whom its view's predicates cannot tell apart: rendered afresh for each of
+    them, its blocks must be identical (nothing of the reader's own inside), on every view the cache serves."""
+    app.config["PAGE_CACHE_SIZE"] = 0
+    publish_voices(solution, 3)
+    other = make_solution(category=solution.category)
+    archived = make_solution(archived=True)
+    publish_voices(other, 1)
+    analyst = make_user("analyst")
+    guide = guides.create_guide(analyst, solution=solution)
+    guides.publish(guide, analyst)
+    shared = make_establishment()
+    readers = [None, make_user("contributor", shared), make_user("referent", shared), make_user("contributor"),
+               make_user("referent"), make_user("moderator"), analyst, make_user("analyst"), make_user("admin"),
+               make_user("admin")]
+    db.session.commit()
+    clients = []
+    for reader in readers:
+        reader_client = app.test_client()
+        if reader is not None:
+            assert reader_client.post("/login", data={"email": reader.email, "password": PASSWORD}).status_code == 302
+        clients.append((reader, reader_client))
+    urls = ["/catalogue", f"/catalogue/{solution.slug}", f"/catalogue/{archived.slug}",
+            f"/statistics/solutions/{solution.id}", f"/statistics/solutions/{archived.id}",
+            f"/statistics/compare?solutions={solution.id}&solutions={other.id}",
+            f"/statistics/categories/{solution.category.slug}", "/observatory",
+            "/guides", f"/guides/{guide.slug}", f"/guides/{guide.slug}/versions/1"]
+    adapter = app.url_map.bind("retex.test")
+    covered = set()
+    for url in urls:
+        endpoint = adapter.match(url.split("?")[0])[0]
+        audience = app.view_functions[endpoint].page_audience
+        covered.add(endpoint)
+        pages: dict[tuple, dict[str, tuple]] = {}
+        for reader, reader_client in clients:
+            who = reader.email if reader is not None else "visitor"
+            pages.setdefault(page_cache.audience_of(reader, audience), {})[who] = _blocks(reader_client.get(url))
+        for audience_pages in pages.values():
+            assert len(set(audience_pages.values())) == 1, (url, sorted(audience_pages))
+    kept = {endpoint for endpoint, view in app.view_functions.items() if hasattr(view, "page_audience")}
+    assert covered == kept, f"kept pages this test does not read: {sorted(kept - covered)}"
 
 
 def test_the_layout_is_rendered_for_each_reader(app, client, auth, solution):

@@ -11,8 +11,9 @@ from jinja2 import nodes
 
 from app import create_app
 from app.extensions import db
+from app.models import LoginLock
 from app.models._types import utcnow
-from app.services import guides
+from app.services import accounts, guides
 from tests.factories import (
     PASSWORD,
     complete_answers,
@@ -205,7 +206,8 @@ def world(app):
     guide = guides.create_guide(analyst, solution=solution)
     guides.publish(guide, analyst)
     locked = make_user("contributor", home)
-    locked.failed_logins, locked.locked_at = 10, utcnow()
+    db.session.add(LoginLock(email_digest=accounts.email_digest(locked.email), address="203.0.113.7", failures=10,
+                             locked_at=utcnow()))
     admin, moderator = make_user("admin"), make_user("moderator")
     db.session.commit()
     return {"solution": solution, "contributor": contributor, "draft": draft, "submitted": submitted,

@@ -53,7 +53,7 @@ def users():
         query = query.where(sa.or_(User.email.like(f"%{q.lower()}%"), sa.func.lower(User.full_name).like(f"%{q.lower()}%")))
     pagination = db.paginate(query, page=_page(), per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("admin/users.html", pagination=pagination, status=status, q=q, action_form=ActionForm(),
-                           is_locked=accounts.is_locked)
+                           locked=accounts.locked_user_ids(pagination.items))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -80,7 +80,7 @@ def edit_user(user_id: int):
                 db.session.commit()
                 flash(_("Compte mis à jour."), "success")
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, locked=accounts.is_locked(user),
+    return render_template("admin/user_form.html", form=form, user=user, locks=accounts.login_locks(user),
                            action_form=ActionForm())
 
 

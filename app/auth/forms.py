@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.forms_common import PasswordStrength, valid_finess
+from app.forms_common import PasswordStrength, single_line, valid_finess
 
 _required = DataRequired(message=_l("Ce champ est obligatoire."))
 _email = Email(message=_l("Saisissez une adresse électronique valide, par exemple nom@hopital.fr."))
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160)])
+    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160), single_line])
     email = EmailField(_l("Adresse électronique professionnelle"), validators=[_required, _email, Length(max=254)])
     finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[_required, valid_finess],
                          description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse)."))
@@ -31,7 +31,7 @@ class RegistrationForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160)])
+    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160), single_line])
     password = PasswordField(_l("Mot de passe"), validators=[_required, PasswordStrength()],
                              description=_l("Au moins 12 caractères."))
     confirm = PasswordField(_l("Confirmez le mot de passe"),

@@ -21,7 +21,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.security import no_store, rotate_csrf_token
-from app.services import accounts
+from app.services import accounts, audit
 from app.services.mail import send_after_commit, send_mail
 from app.urls import public_url, safe_redirect_target
 
@@ -45,6 +45,24 @@ def _address_limit() -> str:
     return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
 
 
+def _answered_registration(response) -> bool:
+    # A registration answered (and mailed about) counts; a form sent back with its errors does not.
+    return response.status_code == 302
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _registration_email_limit() -> str:
+    return current_app.config["REGISTER_EMAIL_RATE_LIMIT"]
+
+
+def _registration_email_key() -> str:
+    # Whatever the sender's address: the owner of an address is not flooded with notices about it.
+    return "register|" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 def start_session(user: User, remember: bool = False) -> None:
     """Open a session for a user who proved who they are (password today, single sign-on later)."""
     user.login_at = timeouts.now()  # before login_user, which writes the login's id (User.get_id)
@@ -62,14 +80,15 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = accounts.attempt_login(form.email.data, form.password.data)
+        attempt = accounts.attempt_login(form.email.data, form.password.data, get_remote_address())
         user = attempt.user
-        db.session.commit()  # failed attempts count, and may lock the account
+        db.session.commit()  # failed attempts count, and may lock this e-mail from this address
         if attempt.locked:
-            # Said whether or not the password was right.
-            flash(_("Ce compte est verrouillé après trop de tentatives de connexion infructueuses. "
-                    "Réessayez plus tard, ou choisissez un nouveau mot de passe avec « Mot de passe oublié » : "
-                    "le lien reçu par courriel déverrouille le compte."), "error")
+            # Said whether or not the password was right, and whether or not the account exists.
+            flash(_("Trop de tentatives de connexion infructueuses avec cette adresse électronique depuis votre "
+                    "réseau : la connexion y est suspendue pour un temps. Réessayez plus tard, ou choisissez un "
+                    "nouveau mot de passe avec « Mot de passe oublié » : le lien reçu par courriel lève ce blocage."),
+                  "error")
         elif user is None:
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
         elif user.status == "pending":
@@ -151,7 +170,23 @@ def _notify_approvers(user: User) -> None:
                             name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
 
 
+def _tell_owner_of_registration(email: str) -> None:
+    """Someone registered with an address that has an account: its owner is told, the page says nothing."""
+    owner = accounts.find_user_by_email(email)
+    audit.record(None, "user.registration_attempted", "user", owner.id)
+    send_after_commit(owner.email, _("Retex IA : demande de compte avec votre adresse"),
+                      _("Quelqu'un vient de demander un compte Retex IA avec votre adresse électronique, qui a déjà "
+                        "un compte. Si c'était vous, connectez-vous : %(login)s\n"
+                        "Si vous avez oublié votre mot de passe, choisissez-en un nouveau : %(forgot)s\n\n"
+                        "Si ce n'était pas vous, ignorez ce message : rien n'a été modifié.",
+                        login=url_for("auth.login", _external=True),
+                        forgot=url_for("auth.forgot_password", _external=True)))
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"], deduct_when=_answered_registration)
+@limiter.limit(_registration_email_limit, key_func=_registration_email_key, methods=["POST"],
+               deduct_when=_answered_registration)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -161,12 +196,12 @@ def register():
         if establishment is None:
             form.finess.errors.append(_("Aucun établissement n'est enregistré sous ce numéro FINESS. "
                                         "Vérifiez le numéro ou contactez l'équipe Retex IA."))
-        elif accounts.find_user_by_email(form.email.data) is not None:
-            form.email.errors.append(_("Un compte existe déjà avec cette adresse. "
-                                       "Utilisez « Mot de passe oublié » si besoin."))
         else:
             user = accounts.register_user(form.email.data, form.password.data, form.full_name.data, establishment)
-            _notify_approvers(user)
+            if user is None:
+                _tell_owner_of_registration(form.email.data)
+            else:
+                _notify_approvers(user)
             db.session.commit()
             session["registered_at"] = establishment.name
             return redirect(url_for("auth.registered"))

@@ -12,7 +12,7 @@ from app.views_common import page_arg
 
 
 @bp.route("")
-@cached_page
+@cached_page(audience=[])
 def index():
     filters = CatalogueFilters.from_args(request.args)
     pagination = db.paginate(search_solutions(filters), page=page_arg(),
@@ -22,7 +22,8 @@ def index():
 
 
 @bp.route("/<key>")
-@cached_page
+@cached_page(audience=[permissions.can_see_archived_solutions, permissions.can_edit_catalogue,
+                        permissions.can_write_reports])
 def solution(key: str):
     item = find_solution(key, include_archived=permissions.can_see_archived_solutions(current_user))
     if item is None:

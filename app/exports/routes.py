@@ -6,13 +6,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, render_template, stream_with_context
 
 from app import permissions
 from app.exports import bp
 from app.extensions import db, use_replica
 from app.models import Solution
 from app.services import export_writers, exports, scorecard_export, stats
+from app.views_common import id_arg
 
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 
@@ -37,12 +38,12 @@ def index():
 
 
 def _solution_arg() -> int | None:
-    raw = request.args.get("solution", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        abort(400)
-    return int(raw)
+    """The solution filter, checked before the download starts: once the first bytes are sent, an error can only
+    cut the file short."""
+    solution_id = id_arg("solution")
+    if solution_id is not None and db.session.get(Solution, solution_id) is None:
+        abort(404)
+    return solution_id
 
 
 def _download(name: str, fmt: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> Response:

@@ -6,6 +6,7 @@ from flask_wtf.i18n import translations
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.models._types import MAX_ID
 from app.services.guide_sections import SECTIONS
 from app.services.guides import MAX_NARRATIVE
 
@@ -34,7 +35,7 @@ class NewGuideForm(FlaskForm):
 
 
 class QuoteForm(FlaskForm):
-    report_id = IntegerField(validators=[InputRequired()])
+    report_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     field = HiddenField(validators=[InputRequired()])
 
 

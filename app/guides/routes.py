@@ -30,7 +30,7 @@ def _version_or_404(guide: Guide, number: int) -> GuideVersion:
 # Reading ----------------------------------------------------------------------------------------------
 
 @bp.route("")
-@cached_page
+@cached_page(audience=[])
 def index():
     slug = request.args.get("category", "")
     query = (sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
@@ -50,14 +50,14 @@ def _render_version(guide: Guide, version: GuideVersion):
 
 
 @bp.route("/<slug>")
-@cached_page
+@cached_page(audience=[permissions.can_edit_guides])
 def show(slug: str):
     guide = _published_guide_or_404(slug)
     return _render_version(guide, guide.latest_version)
 
 
 @bp.route("/<slug>/versions/<int:number>")
-@cached_page
+@cached_page(audience=[permissions.can_edit_guides])
 def version(slug: str, number: int):
     guide = _published_guide_or_404(slug)
     return _render_version(guide, _version_or_404(guide, number))

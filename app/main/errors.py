@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 
 # The database cannot be reached or dropped the connection (restart, failover, network): nothing the request did
 # is committed, and the pool (pool_pre_ping) reconnects by itself once the database is back. SQLite's
@@ -34,6 +38,17 @@ def _messages() -> dict[int, tuple[str, str]]:
               _("Le service est momentanément indisponible. Patientez quelques instants puis réessayez : rechargez "
                 "la page ou renvoyez le formulaire. Ce qui était déjà enregistré est conservé.")),
     }
+
+
+def _rate_limit_wait() -> str | None:
+    """For a limit counted over more than a minute (registrations, per hour), how long to wait."""
+    limit = limiter.current_limit
+    seconds = limit.reset_at - time.time() if limit is not None else 0
+    if seconds <= 60:
+        return None
+    return ngettext("Vous avez fait trop de tentatives en peu de temps. Patientez %(num)d minute avant de réessayer.",
+                    "Vous avez fait trop de tentatives en peu de temps. Patientez %(num)d minutes avant de réessayer.",
+                    math.ceil(seconds / 60))
 
 
 def render_error(code: int, detail: str | None = None):
@@ -73,7 +88,7 @@ def register(app: Flask) -> None:
         code = error.code or 500
         if code not in _messages():
             return error
-        return render_error(code)
+        return render_error(code, _rate_limit_wait() if code == 429 else None)
 
     def database_unavailable(error: Exception):
         _forget_database_state()

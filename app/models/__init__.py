@@ -8,11 +8,11 @@ from app.models.guide import Guide, GuideVersion
 from app.models.release import StatRelease, StatReleaseView
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
-from app.models.user import FormStash, PasswordReset, User
+from app.models.user import FormStash, LoginLock, PasswordReset, User
 
 __all__ = [
     "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash",
-    "Guide", "GuideVersion", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
+    "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"
 ]

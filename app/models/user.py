@@ -33,11 +33,6 @@ class User(UserMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    # Consecutive failed logins; at ACCOUNT_LOCK_THRESHOLD the account is locked (app.services.accounts).
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    # Null while locked: until a password reset or an administrator unlocks it.
-    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     establishment: Mapped[Establishment | None] = relationship(lazy="joined")
 
@@ -85,3 +80,22 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class LoginLock(db.Model):
+    """Consecutive failed logins with one e-mail address from one client address; at ACCOUNT_LOCK_THRESHOLD that
+    pair is locked (app.services.accounts). Kept whether or not the e-mail has an account, so that the answer
+    never tells; the account's owner, from any other address, logs in as usual."""
+
+    __tablename__ = "login_lock"
+    __table_args__ = (sa.UniqueConstraint("email_digest", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A keyed digest of the normalised e-mail typed: what people type there (a password, sometimes) is not kept.
+    email_digest: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))  # the client's, as the rate limits see it
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    locked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Null while locked: until a password reset or an administrator unlocks it.
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -37,18 +37,23 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def parse_decimal(text: str | None) -> Decimal | None:
+    """A finite decimal number typed the French way (1,5) or the English way (1.5), or None."""
+    text = (text or "").strip().replace(" ", "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 class FrenchDecimalField(StringField):
-    """A decimal number typed the French way (1,5) or the English way (1.5)."""
+    """A decimal number typed the French way (1,5) or the English way (1.5). `number` is None unless the text is a
+    finite number: Decimal also reads "NaN" and "sNaN", which no comparison accepts, and "Infinity"."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        self.number = None
-        text = (self.data or "").strip().replace(" ", "").replace(",", ".")
-        if text:
-            try:
-                self.number = Decimal(text)
-            except InvalidOperation:
-                self.number = None
+        self.number = parse_decimal(self.data)
 
 
 class StepForm(FlaskForm):

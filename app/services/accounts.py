@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,9 +14,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Establishment, PasswordReset, User
+from app.models import Establishment, LoginLock, PasswordReset, User
 from app.models._types import utcnow
 from app.models.user import new_session_token
 from app.services import audit
@@ -75,16 +77,19 @@ def load_user_from_session_id(session_id: str) -> User | None:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user whose password this is, unless the account is locked (failures count towards the lock)."""
-    return attempt_login(email, password).user
+# Lock after consecutive failed logins, per (e-mail, client address) ------------------------------------
+#
+# A lock of the whole account let anyone lock anyone out (administrators included) by typing wrong passwords,
+# and its message told which e-mails had an account. The lock holds the pair instead: whoever keeps failing from
+# one address is stopped there, the owner logs in from anywhere else, and an e-mail without an account is
+# counted and locked the same way, so the answers never differ.
 
+STALE_AFTER = timedelta(days=1)  # failures older than this, of a pair not locked, are forgotten
 
-# Account lock after consecutive failed logins ------------------------------------------------------
 
 @dataclass(frozen=True)
 class LoginAttempt:
-    user: User | None  # set when the password was right and the account is not locked
+    user: User | None  # set when the password was right and the pair is not locked
     locked: bool = False
 
 
@@ -94,62 +99,103 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def is_locked(user: User) -> bool:
-    if user.locked_at is None:
+def email_digest(email: str) -> str:
+    """The key of an e-mail in the login locks: keyed, so that the table does not list what people typed."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"login-lock:" + normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_is_on(lock: LoginLock) -> bool:
+    if lock.locked_at is None:
         return False
-    until = _aware(user.locked_until)
+    until = _aware(lock.locked_until)
     return until is None or until > utcnow()
 
 
-def attempt_login(email: str, password: str) -> LoginAttempt:
-    """Check a password, counting consecutive failures per account: at ACCOUNT_LOCK_THRESHOLD the account is
-    locked. A locked account is refused without checking the password, so the answer does not say whether
-    it was right. The caller commits, failures included."""
+def _active_locks() -> sa.ColumnElement[bool]:
+    return sa.and_(LoginLock.locked_at.is_not(None),
+                   sa.or_(LoginLock.locked_until.is_(None), LoginLock.locked_until > utcnow()))
+
+
+def attempt_login(email: str, password: str, address: str) -> LoginAttempt:
+    """Check a password, counting consecutive failures per (e-mail, client address): at ACCOUNT_LOCK_THRESHOLD the
+    pair is locked, whether or not the e-mail has an account. A locked pair is refused without checking the
+    password, so the answer says neither whether it was right nor whether the account exists. The caller commits,
+    failures included."""
+    digest = email_digest(email)
+    lock = db.session.scalar(sa.select(LoginLock).where(LoginLock.email_digest == digest,
+                                                        LoginLock.address == address))
+    if lock is not None and lock.locked_at is not None and not _lock_is_on(lock):
+        db.session.delete(lock)  # the lock has run out: a fresh count
+        db.session.flush()
+        lock = None
+    if lock is not None and lock.locked_at is not None:
+        _hasher().hash(password or "x")
+        return LoginAttempt(None, locked=True)
     user = find_user_by_email(email)
     if user is None:
         _hasher().hash(password or "x")  # same cost whether or not the account exists
-        return LoginAttempt(None)
-    if user.locked_at is not None and not is_locked(user):
-        _clear_lock(user)  # the lock has run out: a fresh count
-    if is_locked(user):
-        _hasher().hash(password or "x")
-        return LoginAttempt(None, locked=True)
-    if verify_password(user, password):
-        if user.failed_logins:
-            user.failed_logins = 0
+    elif verify_password(user, password):
+        if lock is not None:
+            db.session.delete(lock)
         return LoginAttempt(user)
-    return LoginAttempt(None, locked=_count_failure(user))
+    return LoginAttempt(None, locked=_count_failure(digest, address, user))
 
 
-def _count_failure(user: User) -> bool:
-    """One more failed login, counted in SQL (concurrent attempts all count); True when it locks."""
-    count = db.session.scalar(sa.update(User).where(User.id == user.id)
-                              .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins))
-    # After the UPDATE (which waited for any concurrent attempt on this row): a lock another attempt just set.
-    db.session.refresh(user, ["failed_logins", "locked_at", "locked_until"])
+def _count_failure(digest: str, address: str, user: User | None) -> bool:
+    """One more failed login of the pair, counted in SQL (concurrent attempts all count); True when it locks."""
+    now = utcnow()
+    db.session.execute(sa.delete(LoginLock).where(LoginLock.last_failure_at < now - STALE_AFTER,
+                                                  sa.not_(_active_locks()))
+                       .execution_options(synchronize_session=False))
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(LoginLock)
+    count = db.session.scalar(
+        insert.values(email_digest=digest, address=address, failures=1, last_failure_at=now)
+        .on_conflict_do_update(index_elements=["email_digest", "address"],
+                               set_={"failures": LoginLock.failures + 1, "last_failure_at": now})
+        .returning(LoginLock.failures))
     threshold = current_app.config["ACCOUNT_LOCK_THRESHOLD"]
     if not threshold or count < threshold:
         return False
-    if is_locked(user):
-        return True
     minutes = current_app.config["ACCOUNT_LOCK_MINUTES"]
-    user.locked_at = utcnow()
-    user.locked_until = user.locked_at + timedelta(minutes=minutes) if minutes else None
-    audit.record(None, "user.locked", "user", user.id, failed_logins=count,
-                 until=user.locked_until.isoformat() if user.locked_until else None)
+    until = now + timedelta(minutes=minutes) if minutes else None
+    # Only the attempt that sets the lock records it (another one may have set it meanwhile).
+    done = db.session.execute(sa.update(LoginLock).where(LoginLock.email_digest == digest, LoginLock.address == address,
+                                                         LoginLock.locked_at.is_(None))
+                              .values(locked_at=now, locked_until=until).execution_options(synchronize_session=False))
+    if done.rowcount and user is not None:
+        audit.record(None, "user.locked", "user", user.id, failed_logins=count, address=address,
+                     until=until.isoformat() if until else None)
     return True
 
 
-def _clear_lock(user: User) -> None:
-    user.failed_logins = 0
-    user.locked_at = None
-    user.locked_until = None
+def login_locks(user: User) -> list[LoginLock]:
+    """The addresses from which logins with this account's e-mail are locked now."""
+    return list(db.session.scalars(sa.select(LoginLock).where(LoginLock.email_digest == email_digest(user.email),
+                                                              _active_locks()).order_by(LoginLock.locked_at)))
+
+
+def is_locked(user: User) -> bool:
+    """Whether logins with this account's e-mail are locked from some address."""
+    return bool(login_locks(user))
+
+
+def locked_user_ids(users: Iterable[User]) -> set[int]:
+    """Among these users, those whose logins are locked from some address (one query for a page of users)."""
+    ids_by_digest = {email_digest(user.email): user.id for user in users}
+    if not ids_by_digest:
+        return set()
+    digests = db.session.scalars(sa.select(LoginLock.email_digest).where(
+        LoginLock.email_digest.in_(list(ids_by_digest)), _active_locks()))
+    return {ids_by_digest[digest] for digest in digests}
 
 
 def unlock(user: User, by: User | None, reason: str) -> bool:
-    """Lift the lock (administrator, or the password reset that proved the address); True if there was one."""
+    """Lift the locks of the account's e-mail from every address, and forget its failures (an administrator, or
+    the password reset that proved the address); True if there was a lock."""
     was_locked = is_locked(user)
-    _clear_lock(user)
+    db.session.execute(sa.delete(LoginLock).where(LoginLock.email_digest == email_digest(user.email))
+                       .execution_options(synchronize_session=False))
     if was_locked:
         audit.record(by.id if by else user.id, "user.unlocked", "user", user.id, reason=reason)
     return was_locked
@@ -163,13 +209,16 @@ def revoke_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def register_user(email: str, password: str, full_name: str, establishment: Establishment) -> User:
+def register_user(email: str, password: str, full_name: str, establishment: Establishment) -> User | None:
+    """A pending account, or None when the address has one already: nothing is created then, and the caller
+    answers as for a new account (the owner is told by e-mail), so that registering reveals no account."""
+    password_hash = hash_password(password)  # in both cases: the answer takes as long
     if find_user_by_email(email) is not None:
-        raise AccountError("exists")
+        return None
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role="contributor",
         status="pending",
         establishment=establishment,

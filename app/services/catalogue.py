@@ -14,6 +14,7 @@ from slugify import slugify
 from app import vocabulary as v
 from app.extensions import db
 from app.models import Category, Solution, SolutionAttribute
+from app.models._types import parse_id
 from app.models.search import fold
 from app.services import audit
 
@@ -81,8 +82,14 @@ def categories() -> list[Category]:
 
 
 def find_solution(key: str, include_archived: bool) -> Solution | None:
-    column = Solution.id if key.isdigit() else Solution.slug
-    query = sa.select(Solution).where(column == (int(key) if key.isdigit() else key))
+    """The solution of a slug, or of an id when the key is written in digits."""
+    if key.isascii() and key.isdigit():
+        solution_id = parse_id(key)
+        if solution_id is None:
+            return None
+        query = sa.select(Solution).where(Solution.id == solution_id)
+    else:
+        query = sa.select(Solution).where(Solution.slug == key)
     if not include_archived:
         query = query.where(Solution.archived.is_(False))
     return db.session.scalar(query)

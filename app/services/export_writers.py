@@ -2,6 +2,12 @@
 
 CSV cells are made safe for spreadsheets: computed numbers stay numbers (decimal comma), and any text cell that
 a spreadsheet would run as a formula (CSV injection, OWASP) gets a leading apostrophe.
+
+What a spreadsheet may take for a formula is wider than the cell's first character: leading spaces (no-break and
+ideographic ones too), invisible characters (zero-width space, byte order mark: Unicode's format characters) and
+controls can be skipped before it, and full-width signs (＝, ＋, －, ＠, ％) read as the ASCII ones. A cell is
+therefore neutralised when it starts with a tab, CR or LF, or when its first character past all of those, in its
+NFKC form, is one of = + - @ %.
 """
 
 from __future__ import annotations
@@ -9,18 +15,38 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 CHUNK_SIZE = 64 * 1024  # characters of CSV or JSON handed to the server at a time
 MULTI_SEPARATOR = "|"
-# A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell whose first visible character is one of these as a formula.
+FORMULA_SIGNS = frozenset("=+-@%")
+# A cell starting with one of these is neutralised whatever follows (a formula may come on the next line).
+FORMULA_BREAKS = ("\t", "\r", "\n")
+_SKIPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})  # controls, invisible formatting, spaces
+
+
+def starts_a_formula(text: str) -> bool:
+    """Whether a spreadsheet could run the cell as a formula (see the module's docstring)."""
+    if not text:
+        return False
+    first = text[0]
+    if " " < first < "\x7f":  # a visible ASCII character: nearly every cell, decided at once
+        return first in FORMULA_SIGNS
+    if text.startswith(FORMULA_BREAKS):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in _SKIPPED_CATEGORIES:
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA_SIGNS
+    return False
 
 
 def neutralise(text: str) -> str:
     """A text cell that a spreadsheet would run as a formula gets a leading apostrophe and stays text."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if starts_a_formula(text) else text
 
 
 def csv_cell(value: Any) -> Any:

@@ -35,7 +35,7 @@ from app import questionnaire as q
 from app.extensions import db
 from app.models import Category, Establishment, PrivacyFlag, Report, ReportRevision, Solution
 from app.services import export_writers, report_answers
-from app.services.export_writers import FORMULA_PREFIXES, MULTI_SEPARATOR, csv_cell
+from app.services.export_writers import MULTI_SEPARATOR, csv_cell, neutralise
 from app.services.report_privacy import placeholder_answers, readable_answers
 
 BATCH_SIZE = 500  # reports (or solutions) read per query
@@ -217,8 +217,7 @@ def export_cells(answers: dict[str, Any] | None, flags: Iterable[Any] = (), sus_
     # csv_cell of answer_values' texts and lists of texts, without its type checks (most of the time here).
     texts = ["" if value is None else MULTI_SEPARATOR.join(value) if value.__class__ is list else value
              for value in values.values()]
-    return _csv_cells([*("'" + text if text.startswith(FORMULA_PREFIXES) else text for text in texts),
-                       csv_cell(sus_score), csv_cell(nps_rating)])
+    return _csv_cells([*(neutralise(text) for text in texts), csv_cell(sus_score), csv_cell(nps_rating)])
 
 
 def revision_export_cells(revision: ReportRevision, hidden_questions: HiddenQuestions | None = None) -> str:

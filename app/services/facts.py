@@ -37,7 +37,8 @@ def _hours(value: Any) -> float | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return float(number) if 0 <= number <= 1000 else None
+    # NaN cannot be compared (InvalidOperation); an answer stored before the form refused it is no number.
+    return float(number) if number.is_finite() and 0 <= number <= 1000 else None
 
 
 def _quarter(start_date: Any) -> str | None:

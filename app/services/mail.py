@@ -16,6 +16,7 @@ the database.
 from __future__ import annotations
 
 import smtplib
+import unicodedata
 
 from flask import current_app
 from flask_mail import Connection, Message
@@ -55,7 +56,15 @@ def _deliver(messages: list[Message], keep_going: bool = False) -> None:
                 current_app.logger.exception("Mail not sent (%s): %s", ", ".join(message.recipients), message.subject)
 
 
+def header_text(text: str) -> str:
+    """A header's value on one line: each control character (CR, LF…) or line separator made a space. A subject
+    may carry a value typed by someone (a referent's name); with a line break in it, building the message would
+    fail (Flask-Mail refuses what could inject a header), and with it every later mail of that sender."""
+    return "".join(" " if unicodedata.category(char) == "Cc" or char in "\u2028\u2029" else char for char in text)
+
+
 def _message(recipient: str, subject: str, body: str) -> Message:
+    subject = header_text(subject)
     if current_app.config.get("MAIL_SUPPRESS_SEND"):
         current_app.logger.info("Mail to %s — %s\n%s", recipient, subject, body)
     return Message(subject=subject, recipients=[recipient], body=body)

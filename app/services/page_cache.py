@@ -3,7 +3,7 @@
 The statistics pages, the catalogue and the guides cost far more to render (queries, SVG charts, hundreds of
 table cells) than to serve, and they change only when data are published: a report, a guide version, a
 catalogue edit. A view decorated with `@cached_page` renders its page once per (page, query string,
-language, reader) and keeps the page's own blocks (title and content); the next readers get them inside a
+language, audience) and keeps the page's own blocks (title and content); the next readers get them inside a
 freshly rendered layout, so that what is personal (navigation, CSRF tokens, flashed messages) never comes
 from the cache.
 
@@ -11,8 +11,14 @@ Validity: the single row of `page_generation` holds a number that changes in the
 change to what these pages show (`bump`: called when statistics are invalidated, and on every flush that
 touches the catalogue, an establishment or a guide). A worker compares it with the number its pages were
 rendered under, one primary-key read per request, so every worker and every server sees a publication at
-once. Readers who are logged in get pages of their own (the analysts' pages show unsuppressed figures);
-visitors share theirs.
+once.
+
+Audience: a page is kept per audience, never per person. Each view names the permission predicates that decide
+what its blocks show (`@cached_page(audience=[permissions.can_see_unsuppressed_statistics])`: analysts see
+unsuppressed figures); readers for whom those predicates answer alike share the page. The audience is worked out
+from the reader's account at every request, so a role changed by an administrator changes the pages the next
+request gets: no page is kept for a person, hence none outlives their role. A view whose blocks showed something
+of the reader's own (a name, their establishment's drafts) could not share them this way, and must not be cached.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import secrets
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -102,41 +108,53 @@ def _bump_on_watched_changes(session: Session, flush_context, instances) -> None
         bump(session.connection())
 
 
-def _reader() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "visitor"
+Predicate = Callable[[Any], bool]
 
 
-def _key() -> tuple | None:
+def audience_of(user: Any, audience: Sequence[Predicate]) -> tuple[bool, ...]:
+    """What a reader may see of a page: the answers of the predicates that decide its content, nothing of who
+    the reader is."""
+    return tuple(bool(predicate(user)) for predicate in audience)
+
+
+def _key(audience: Sequence[Predicate]) -> tuple | None:
     query = request.query_string.decode("latin-1")
     if len(query) > MAX_QUERY_LENGTH:
         return None
     args = tuple(sorted(request.args.items(multi=True)))
-    return (request.endpoint, request.path, args, str(get_locale()), _reader())
+    return (request.endpoint, request.path, args, str(get_locale()), audience_of(current_user, audience))
 
 
-def cached_page(view: Callable) -> Callable:
-    """Serve the view's page from the worker's pages while the data have not changed."""
+def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callable]:
+    """Serve the view's page from the worker's pages while the data have not changed, one page per audience:
+    `audience` lists every permission predicate the page's blocks depend on ([] when they are the same for
+    everyone)."""
+    audience = tuple(audience)
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any):
-        size = current_app.config.get("PAGE_CACHE_SIZE", 0)
-        key = _key() if size else None
-        if key is None:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            size = current_app.config.get("PAGE_CACHE_SIZE", 0)
+            key = _key(audience) if size else None
+            if key is None:
+                return view(*args, **kwargs)
+            generation = current_generation()
+            with _lock:
+                kept = _pages.get(key)
+                if kept is not None and kept[0] == generation:
+                    _pages.move_to_end(key)
+                    blocks = kept[1]
+                else:
+                    blocks = None
+            if blocks is not None:
+                return render_template("_cached_page.html", cached=blocks)
+            g.page_cache = (key, generation, size)
             return view(*args, **kwargs)
-        generation = current_generation()
-        with _lock:
-            kept = _pages.get(key)
-            if kept is not None and kept[0] == generation:
-                _pages.move_to_end(key)
-                blocks = kept[1]
-            else:
-                blocks = None
-        if blocks is not None:
-            return render_template("_cached_page.html", cached=blocks)
-        g.page_cache = (key, generation, size)
-        return view(*args, **kwargs)
 
-    return wrapper
+        wrapper.page_audience = audience  # type: ignore[attr-defined]  # read by the tests of shared pages
+        return wrapper
+
+    return decorator
 
 
 def page_cache_mark(name: str) -> str:

@@ -13,6 +13,7 @@ from app.models import Category, Solution
 from app.services import stats
 from app.services.page_cache import cached_page, render_page
 from app.stats import bp
+from app.views_common import id_args
 
 SEGMENT_LABELS = {
     "type": (_l("Type d'établissement"), v.ESTABLISHMENT_TYPES),
@@ -58,7 +59,7 @@ def _commit_cache() -> None:
 
 
 @bp.route("/statistics/solutions/<int:solution_id>")
-@cached_page
+@cached_page(audience=[permissions.can_see_unsuppressed_statistics, permissions.can_see_archived_solutions])
 def scorecard(solution_id: int):
     solution = _solution_or_404(solution_id)
     segment = _segment_from_args()
@@ -70,9 +71,9 @@ def scorecard(solution_id: int):
 
 
 @bp.route("/statistics/compare")
-@cached_page
+@cached_page(audience=[permissions.can_see_unsuppressed_statistics])
 def compare():
-    ids = [i for i in request.args.getlist("solutions", type=int) if i][:4]
+    ids = id_args("solutions")[:4]
     solutions = [s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(ids),
                                                                          Solution.archived.is_(False)))]
     solutions.sort(key=lambda s: ids.index(s.id))  # the reader's order: never a ranking
@@ -86,7 +87,7 @@ def compare():
 
 
 @bp.route("/statistics/categories/<slug>")
-@cached_page
+@cached_page(audience=[permissions.can_see_unsuppressed_statistics])
 def category(slug: str):
     category_obj = db.session.scalar(sa.select(Category).where(Category.slug == slug)) or abort(404)
     solutions = db.session.scalars(sa.select(Solution).where(Solution.category_id == category_obj.id,
@@ -100,7 +101,7 @@ def category(slug: str):
 
 
 @bp.route("/observatory")
-@cached_page
+@cached_page(audience=[permissions.can_see_unsuppressed_statistics])
 def observatory():
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     data = stats.observatory(analyst=analyst)

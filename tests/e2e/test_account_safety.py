@@ -1,4 +1,4 @@
-"""Journeys of the account's safety nets: an administrator unlocks an account locked by failed logins, and an
+"""Journeys of the account's safety nets: an administrator unlocks logins locked by failed attempts, and an
 analyst whose session expired while writing a guide sends the text again after logging in."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = "admin@demo.retex-ia.test"
 ANALYST = "analyst@demo.retex-ia.test"
 SECTION_TITLES = {key: str(title) for key, title in SECTIONS}
+LOCKED = "Trop de tentatives de connexion infructueuses avec cette adresse électronique"
 TYPED = "Prévoir deux demi-journées de formation pour l'équipe de nuit,\navant la mise en service."
 
 
@@ -31,21 +32,22 @@ def _fill_login(page, live_server, email: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
-def test_admin_unlocks_an_account_locked_by_failed_logins(page, browser, browser_context_args, live_server, live_app,
-                                                          check_page, login):
+def test_admin_unlocks_logins_locked_by_failed_attempts(page, browser, browser_context_args, live_server, live_app,
+                                                        check_page, login):
     with live_app.app_context():
         email = make_user("contributor").email
         db.session.commit()
         db.session.remove()
     threshold = live_app.config["ACCOUNT_LOCK_THRESHOLD"]
 
-    # The owner mistypes the password until the account locks; then even the right password is refused.
+    # The owner mistypes the password until logins from this address lock; then even the right password is
+    # refused there.
     owner = browser.new_context(**browser_context_args).new_page()
     for _ in range(threshold):
         _fill_login(owner, live_server, email, "not-the-password")
-    expect(owner.get_by_role("alert")).to_contain_text("Ce compte est verrouillé")
+    expect(owner.get_by_role("alert")).to_contain_text(LOCKED)
     _fill_login(owner, live_server, email, PASSWORD)
-    expect(owner.get_by_role("alert")).to_contain_text("Ce compte est verrouillé")
+    expect(owner.get_by_role("alert")).to_contain_text(LOCKED)
     expect(owner).to_have_url(re.compile(r"/login$"))
     check_page(owner, "locked-login")
 
@@ -60,12 +62,12 @@ def test_admin_unlocks_an_account_locked_by_failed_logins(page, browser, browser
     expect(row).to_contain_text("Verrouillé")
     check_page(page, "accounts-locked-badge")
     row.get_by_role("link", name=f"Modifier {email}").click()
-    lock = page.get_by_role("region", name="Compte verrouillé")
+    lock = page.get_by_role("region", name="Connexions verrouillées")
     expect(lock).to_contain_text(f"après {threshold} tentatives de connexion infructueuses")
     check_page(page, "account-locked")
     lock.get_by_role("button", name="Déverrouiller").click()
     expect(page.get_by_role("status")).to_contain_text("est déverrouillé")
-    expect(page.get_by_role("region", name="Compte verrouillé")).to_have_count(0)
+    expect(page.get_by_role("region", name="Connexions verrouillées")).to_have_count(0)
     check_page(page, "account-unlocked")
 
     # The owner logs in with the right password.

@@ -1,7 +1,7 @@
 """statistics releases: what visitors read, protected and frozen when made
 
-Revision ID: 0012_stat_release
-Revises: 0011_password_reset
+Revision ID: 0014_stat_release
+Revises: 0013_formula_cells
 Create Date: 2026-12-03 05:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_stat_release"
-down_revision = "0011_password_reset"
+revision = "0014_stat_release"
+down_revision = "0013_formula_cells"
 branch_labels = None
 depends_on = None
 
