@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Establishment, Report, Solution
-from app.services import exports, stats
+from app.services import exports, releases
 from app.stats.routes import SEGMENT_LABELS
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ DIMENSIONS = ("region", "type", "size_class")
 def _most_deployed(live_app) -> list[dict]:
     """The observatory's "most deployed" solutions, in its order, with name, vendor and establishment count."""
     with live_app.app_context():
-        rows = stats.compute_observatory()["most_deployed"]
+        rows = releases.visitor_observatory()["most_deployed"]  # what visitors read: the current releases
         solutions = {s.id: s for s in db.session.scalars(
             sa.select(Solution).where(Solution.id.in_([row["solution_id"] for row in rows])))}
         result = [{"id": row["solution_id"], "n": row["value"], "name": solutions[row["solution_id"]].name,
@@ -39,18 +39,17 @@ def _most_deployed(live_app) -> list[dict]:
 def _segments(live_app, solution_id: int) -> tuple[dict, dict]:
     """A segment hidden by statistical secrecy and the largest visible one, each with its option's label."""
     with live_app.test_request_context(headers={"Accept-Language": "fr-FR"}):
-        minimum = stats.minimum()
         hidden, visible = None, None
         for dimension in DIMENSIONS:
-            counts = stats.segment_counts(solution_id, dimension)
-            hidden_codes = stats.hidden_segments(solution_id, dimension)
             dim_label, vocabulary = SEGMENT_LABELS[dimension]
-            for code, n in sorted(counts.items()):
+            for code in sorted(vocabulary):
+                card = releases.visitor_scorecard(releases.solution_scope(solution_id), f"{dimension}={code}")
+                n = card["establishments"]["value"]
                 segment = {"dimension": dimension, "code": code, "n": n,
                            "label": f"{dim_label} : {vocabulary[code]}"}
-                if code in hidden_codes:
+                if card["suppressed"]:
                     hidden = hidden or segment
-                elif n >= minimum and (visible is None or n > visible["n"]):
+                elif visible is None or n > visible["n"]:
                     visible = segment
         db.session.remove()
     assert hidden is not None and visible is not None, "the demo data should give both kinds of segment"
