@@ -57,7 +57,8 @@ def generate_draft(guide: Guide, actor: User) -> None:
             section.update(narrative=kept.get("narrative", ""), visible=kept.get("visible", True),
                            position=kept.get("position", section["position"]))
     current = releases.latest(scope)
-    report_ids = sorted((current.state.get("reports") or []) if current else [])
+    # The reports behind the release's figures; none when the release shows nothing (the count is published).
+    report_ids = sorted(current.state.get("reports") or []) if current and not card["suppressed"] else []
     guide.draft = {
         "sections": sections,
         "checklist": checklist(card, stats.minimum()),
