@@ -100,16 +100,30 @@ def audit(visitor: dict[str, dict], exact: dict[str, dict], minimum: int) -> lis
     for dimension, vocabulary in PARTITIONS.items():
         parts = [f"{dimension}={code}" for code in vocabulary if f"{dimension}={code}" in seen]
         hidden = [f"{dimension}={code}" for code in vocabulary if f"{dimension}={code}" not in seen]
-        if hidden:
-            group = f"{dimension}=hidden"
-            units[group] = {f: sum(float(truth_by_view.get(k, {}).get(f) or 0) for k in hidden) for f in families}
+        group = f"{dimension}=hidden"
+        units[group] = {f: sum(float(truth_by_view.get(k, {}).get(f) or 0) for k in hidden) for f in families}
+        # What the segments leave of the whole: establishments without a value, which a reader cannot tell from
+        # the hidden segments (one group with them); negative where segments overlap (several voices).
+        left = {f: units["-"][f] - sum(units[p][f] for p in parts) - units[group][f] for f in families}
+        units[group] = {f: units[group][f] + max(left[f], 0.0) for f in families}
+        if hidden or any(left[f] > 0 for f in families):
             known[group] = dict.fromkeys(families)
             parts.append(group)
-        rest = f"{dimension}=rest"  # establishments without a value: taken as known to the reader
+        else:
+            del units[group]
+        rest = f"{dimension}=rest"
         units[rest] = {f: units["-"][f] - sum(units[p][f] for p in parts) for f in families}
         known[rest] = dict(units[rest])
         sums.append((parts, rest))
     systems = [f"system={code}" for code in SYSTEMS if f"system={code}" in seen]
+    for system in systems:
+        # A system's segment and the whole: those without the system, by difference.
+        others, rest = f"{system}/others", f"{system}/rest"
+        units[others] = {f: max(units["-"][f] - units[system][f], 0.0) for f in families}
+        known[others] = dict.fromkeys(families)
+        units[rest] = {f: units["-"][f] - units[system][f] - units[others][f] for f in families}
+        known[rest] = dict(units[rest])
+        sums.append(([system, others], rest))
     breaches = []
     for family in families:
         group = ["n", family]
@@ -162,11 +176,13 @@ def _audit_group(group: list[str], family: str, units, known, sums, systems, min
         bound = _bound(f)
         if bound in group:
             for u in units:
-                relation([((u, f), 1.0), ((u, bound), -1.0)], False)
+                if value((u, f)) <= value((u, bound)) + 1e-9:  # (a difference of two views may not obey it)
+                    relation([((u, f), 1.0), ((u, bound), -1.0)], False)
     stages = [f for f in group if f.startswith("stage:")]
     if stages:
         for u in units:
-            relation([((u, "n"), 1.0)] + [((u, s), -1.0) for s in stages], True)
+            if abs(value((u, "n")) - sum(value((u, s)) for s in stages)) < 1e-9:
+                relation([((u, "n"), 1.0)] + [((u, s), -1.0) for s in stages], True)
 
     solver = _Solver(len(unknown), equal_rows, equal_rhs, upper_rows, upper_rhs)
 
@@ -191,12 +207,12 @@ def _audit_group(group: list[str], family: str, units, known, sums, systems, min
     base = _base(family)
     wanted: dict[tuple[str, tuple[str, str]], float] = {}
     for cell in unknown:
-        if cell[1] != family or cell[0].endswith("=rest"):
+        if cell[1] != family or cell[0].endswith(("=rest", "/rest")):
             continue
         truth = value(cell)
         if truth < minimum:
             wanted[("cell", cell)] = minimum - 1e-6
-        elif not cell[0].endswith("=hidden"):
+        elif not cell[0].endswith(("=hidden", "/others")):
             wanted[("cell", cell)] = truth + (1 if whole else 1e-6) - 1e-6
         if base and value((cell[0], base)) - truth < minimum:
             wanted[("complement", cell)] = minimum - 1e-6

@@ -75,7 +75,12 @@ def _subjects() -> list[Solution | Category]:
         establishments >= MIN_CATEGORY_ESTABLISHMENTS)
     categories = db.session.scalars(sa.select(Category).where(Category.id.in_(wide))
                                     .order_by(Category.position, Category.id)).all()
-    return [solutions[solution_id] for solution_id in top] + list(categories)
+    # A guide reads its subject's statistics release: only categories whose release visitors can read.
+    from app.services import releases
+
+    readable = [c for c in categories
+                if not releases.visitor_scorecard(releases.category_scope(c.id)).get("suppressed", True)]
+    return [solutions[solution_id] for solution_id in top] + readable
 
 
 def _add_quotes(guide: Guide, analyst: User) -> None:

@@ -78,8 +78,10 @@ def is_due(scope: str) -> bool:
 
 # Building a release -----------------------------------------------------------------------------------
 
-def build(scope: str) -> StatRelease:
-    """Compute, protect and store a new release of the scope (whether or not it is due: callers decide)."""
+def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
+    """Compute, protect and store a new release of the scope (whether or not it is due: callers decide).
+    `keep_figures`: the platform's own figures stay those of its last release (fewer than the minimum of
+    establishments changed), only the observatory is composed anew from the other scopes' releases."""
     minimum = stats.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
@@ -90,10 +92,12 @@ def build(scope: str) -> StatRelease:
     at_release = (last.state.get("at_release") if last else None) or {}
     at_publication = (last.state.get("published") if last else None) or {}
     families = {key: fig.families for key, fig in figures.items()}
-    hidden_views = hide_views(families, now, at_release, at_publication, minimum)
-    protection = protect(families, hidden_views, minimum)
+    forced = _across_solutions(grouped, minimum) if scope.startswith("category:") else set()
+    hidden_views = hide_views(families, now, at_release, at_publication, minimum, forced=forced)
+    protection = protect(families, hidden_views, minimum, segments=scope != ALL)
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
+    kept = _read_views(scope, [TOTAL]) if keep_figures and last else {}
     release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=utcnow(),
                           establishments=len(now.get(TOTAL, {})),
                           state={"at_release": now, "published": published,
@@ -105,8 +109,10 @@ def build(scope: str) -> StatRelease:
     db.session.flush()
     stamp = {"number": release.number, "date": release.created_at.date().isoformat()}
     keys = all_view_keys() if scope != ALL else [TOTAL]
+    if kept:
+        release.state = last.state  # the changes not shown yet stay pending
     for key in keys:
-        card = visitor_card(key, figures, protection, minimum)
+        card = kept.get(key) or visitor_card(key, figures, protection, minimum)
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
@@ -117,6 +123,39 @@ def build(scope: str) -> StatRelease:
 
     page_cache.bump()
     return release
+
+
+def _across_solutions(grouped: dict[str, list], minimum: int) -> set[str]:
+    """A category's views that its solutions' current releases would let a reader take apart.
+
+    A category view is its solutions' same views put together. Take away those a visitor can read and what
+    remains must be no one or at least the minimum: the establishments seen only through hidden solution views,
+    and those counted in several solutions (their category figures are their solutions' figures averaged).
+    """
+    visible: dict[tuple[int, str], bool] = {}
+    solutions = {voice.solution_id for voices in grouped.values() for voice in voices}
+    for solution_id in solutions:
+        cards = dict(db.session.execute(
+            sa.select(StatReleaseView.view, StatReleaseView.card)
+            .join(StatRelease, StatRelease.id == StatReleaseView.release_id)
+            .where(StatRelease.id == sa.select(StatRelease.id).where(StatRelease.scope == solution_scope(solution_id))
+                   .order_by(StatRelease.number.desc()).limit(1).scalar_subquery())).all())
+        for view, card in cards.items():
+            visible[(solution_id, view)] = not card.get("suppressed", True)
+    forced = set()
+    for view, voices in grouped.items():
+        seen_in: dict[int, set[int]] = {}
+        unseen: set[int] = set()
+        for voice in voices:
+            if visible.get((voice.solution_id, view), False):
+                seen_in.setdefault(voice.establishment_id, set()).add(voice.solution_id)
+            else:
+                unseen.add(voice.establishment_id)
+        only_hidden = len(unseen - seen_in.keys())
+        several = sum(1 for solutions_seen in seen_in.values() if len(solutions_seen) > 1)
+        if 0 < only_hidden < minimum or 0 < several < minimum:
+            forced.add(view)
+    return forced
 
 
 def _prune(scope: str) -> None:
@@ -215,8 +254,9 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
         if is_due(scope):
             build(scope)
             made.append(scope)
-    if made or is_due(ALL):
-        build(ALL)
+    platform_due = is_due(ALL)
+    if made or platform_due:
+        build(ALL, keep_figures=not platform_due)
         made.append(ALL)
     return made
 

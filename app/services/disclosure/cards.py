@@ -10,6 +10,9 @@ from app.services import stats
 from app.services.disclosure.figures import CODE_KINDS, SYSTEMS, TOTAL, ViewFigures, compute_view
 from app.services.disclosure.protect import Protection
 
+# Intervals and quartiles are shown on at least this many establishments (means and medians on the minimum).
+INTERVAL_MINIMUM = 10
+
 
 def _empty() -> ViewFigures:
     return compute_view([], with_stop_any=True)
@@ -90,8 +93,18 @@ def _hide(card: dict[str, Any], hidden: set[str]) -> None:
         if f"tn:{unit}" in hidden:
             for cell in cells.values():
                 off(cell)
-    if "stop_any" in card and "stopany" in hidden:
+    if "stop_any" in card and ("stopany" in hidden or "stage:stopped" in hidden):
+        # With one solution, "stopped at least one" is the stopped stage: hidden with it.
         off(card["stop_any"])
+    # A mean's interval gives the spread of its answers: on a few establishments, the answers themselves.
+    for cell in means.values():
+        if (cell["n"] or 0) < INTERVAL_MINIMUM:
+            cell["ci"] = None
+    # Quartiles of three or four values give the values back: below the limit, the median alone.
+    for cells in card["time_saved"].values():
+        if (cells["median"]["n"] or 0) < INTERVAL_MINIMUM:
+            off(cells["q1"])
+            off(cells["q3"])
 
 
 def _adoption(points: list[dict[str, Any]], n: float, minimum: int) -> list[dict[str, Any]]:
@@ -134,6 +147,8 @@ def _integration(figures: dict[str, ViewFigures], protection: Protection) -> lis
                     cell["suppressed"] = True
         else:
             _show_all(row)
+            if (row["effort"]["n"] or 0) < INTERVAL_MINIMUM:
+                row["effort"]["ci"] = None
             if not protection.visible(key, "nm:effort"):
                 row["effort"]["suppressed"] = True
             if not (protection.visible(key, "shn:again") and protection.visible(key, "shk:again")):

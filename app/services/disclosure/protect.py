@@ -42,30 +42,39 @@ def changed(before: dict[str, int] | None, after: dict[str, int]) -> int:
 
 def hide_views(families: dict[str, dict[str, float]], now: dict[str, dict[str, int]],
                at_release: dict[str, dict[str, int]], at_publication: dict[str, dict[str, int]],
-               minimum: int) -> set[str]:
-    """Views hidden whole in this release."""
+               minimum: int, forced: set[str] = frozenset()) -> set[str]:
+    """Views hidden whole in this release (`forced`: hidden for reasons found outside the scope)."""
     def n(key: str) -> float:
         return families.get(key, {}).get("n", 0.0)
 
     keys = [view_key(d, code) for d, vocabulary in PARTITIONS.items() for code in vocabulary]
     keys += [view_key("system", code) for code in SYSTEMS]
-    if n(TOTAL) < minimum:
+    if n(TOTAL) < minimum or TOTAL in forced:
         return {TOTAL, *keys}
-    hidden = set()
+    # The sector is the union of its establishment types: its segments would let a reader subtract types
+    # across two dimensions, so they are never published (the types say it all).
+    hidden = {view_key("sector", code) for code in PARTITIONS["sector"]} | set(forced)
     for key in keys:
         since_shown = changed(at_publication.get(key), now.get(key, {})) if key in at_publication else None
         if n(key) < minimum or (since_shown is not None and 0 < since_shown < minimum):
             hidden.add(key)
+        # A system's segment and the whole tell those *without* the system by difference: a group too.
+        if key.startswith("system=") and 0 < n(TOTAL) - n(key) < minimum:
+            hidden.add(key)
     for dimension, vocabulary in PARTITIONS.items():
         members = [view_key(dimension, code) for code in vocabulary]
+        # Establishments without a value in this dimension are one more hidden group: the hidden segments and
+        # they are what the whole minus the visible segments tells.
+        remainder = view_key(dimension, "")
 
-        def safe(block: list[str]) -> bool:
-            if not block:
+        def safe(block: list[str], remainder: str = remainder, members: list[str] = members) -> bool:
+            # What a reader gets by taking the visible segments from the whole.
+            size = max(n(TOTAL) - sum(n(k) for k in members if k not in block), 0.0)
+            if size == 0:
                 return True
-            size = sum(n(k) for k in block)
-            nonzero = sum(1 for k in block if n(k) > 0)
-            moved = sum(changed(at_release.get(k), now.get(k, {})) for k in block)
-            return (size == 0 or (size >= minimum and nonzero >= 2)) and (moved == 0 or moved >= minimum)
+            members_nonzero = sum(1 for k in block if n(k) > 0) + (n(remainder) > 0)
+            moved = sum(changed(at_release.get(k), now.get(k, {})) for k in [*block, remainder])
+            return size >= minimum and members_nonzero >= 2 and (moved == 0 or moved >= minimum)
 
         while not safe([k for k in members if k in hidden]):
             candidates = sorted((n(k), k) for k in members if k not in hidden)
@@ -78,17 +87,18 @@ def hide_views(families: dict[str, dict[str, float]], now: dict[str, dict[str, i
 class Release:
     """The linked cells of one scope: visible views, one block per dimension, remainders, systems."""
 
-    def __init__(self, families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int):
+    def __init__(self, families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int, *,
+                 segments: bool = True):
         self.minimum = minimum
         self.names = sorted(families.get(TOTAL, {}))
         self.values: dict[Cell, float] = {}
         self.blocks: set[str] = set()
-        self.fixed: set[str] = set()  # remainders: voices without a value in a dimension, taken as known
+        self.fixed: set[str] = set()  # what the parts of a split leave of the whole: 0, or negative if they overlap
         self.hidden_units: set[str] = set()
         self.partitions: list[list[str]] = []
         self.subsets: list[str] = []
         self._unit(TOTAL, families.get(TOTAL, {}))
-        for dimension, vocabulary in PARTITIONS.items():
+        for dimension, vocabulary in (PARTITIONS.items() if segments else ()):
             parts = []
             members = [view_key(dimension, code) for code in vocabulary]
             block = [k for k in members if k in hidden_views]
@@ -96,29 +106,42 @@ class Release:
                 if key not in hidden_views:
                     self._unit(key, families.get(key, {}))
                     parts.append(key)
-            if block:
+            # The block: the hidden segments and the establishments without a value, which no reader can tell
+            # apart (what the whole leaves once the visible segments are taken away).
+            # Its figures are what the whole leaves once the visible segments are taken away.
+            left = {name: max(self.values[(TOTAL, name)] - sum(self.values[(u, name)] for u in parts), 0.0)
+                    for name in self.names}
+            if block or any(left.values()):
                 key = view_key(dimension, BLOCK)
-                self._unit(key, {name: sum(families.get(k, {}).get(name, 0.0) for k in block) for name in self.names})
+                self._unit(key, left)
                 self.blocks.add(key)
                 self.hidden_units.add(key)
                 parts.append(key)
-            # What the segments leave of the whole (establishments without a value) is taken as known to the
-            # reader: the audit must hold even for one who knows it.
-            remainder = view_key(dimension, "")
-            self._unit(remainder, {name: self.values[(TOTAL, name)] - sum(self.values[(u, name)] for u in parts)
-                                   for name in self.names})
-            self.fixed.add(remainder)
-            parts.append(remainder)
-            self.partitions.append(parts)
-        for code in SYSTEMS:
+            self._remainder(view_key(dimension, ""), parts)
+        for code in (SYSTEMS if segments else ()):
             # A hidden system's segment is tied to nothing but the whole (it holds no more than it), so a reader
             # can always take its cells to be 0 or as large as the whole's: it needs no audit, and leaving it out
-            # changes no other cell's interval.
+            # changes no other cell's interval. A visible one splits the whole in two: with the system, and
+            # without it (hidden, a block of its own).
             key = view_key("system", code)
             if key not in hidden_views:
                 self._unit(key, families.get(key, {}))
                 self.subsets.append(key)
-        self.units = [TOTAL] + [u for parts in self.partitions for u in parts] + self.subsets
+                others = view_key("system", code + BLOCK)
+                self._unit(others, {name: max(0.0, self.values[(TOTAL, name)] - self.values[(key, name)])
+                                    for name in self.names})
+                self.blocks.add(others)
+                self.hidden_units.add(others)
+                self._remainder(view_key("system", code + "-"), [key, others])
+        self.units = list(dict.fromkeys([TOTAL] + [u for parts in self.partitions for u in parts] + self.subsets))
+
+    def _remainder(self, key: str, parts: list[str]) -> None:
+        """What the parts leave of the whole, family by family: 0 where they split it exactly, negative where
+        they overlap (a voice-level answer, several voices), which turns the equality into bounds."""
+        self._unit(key, {name: self.values[(TOTAL, name)] - sum(self.values[(u, name)] for u in parts)
+                         for name in self.names})
+        self.fixed.add(key)
+        self.partitions.append([*parts, key])
 
     def _unit(self, key: str, values: dict[str, float]) -> None:
         for name in self.names:
@@ -144,25 +167,29 @@ class Release:
                     for u in self.subsets if self.values[(u, name)] <= total + EPSILON]
             bound = bounded_by(name)
             if bound is not None and bound in names:
-                out += [Relation((((u, name), 1.0), ((u, bound), -1.0)), False) for u in self.units]
+                out += [Relation((((u, name), 1.0), ((u, bound), -1.0)), False) for u in self.units
+                        if self.values[(u, name)] <= self.values[(u, bound)] + EPSILON]
         stages = sorted(n for n in names if n.startswith("stage:"))
         if stages and "n" in names:
-            out += [Relation((((u, "n"), 1.0), *(((u, s), -1.0) for s in stages)), True) for u in self.units]
+            out += [Relation((((u, "n"), 1.0), *(((u, s), -1.0) for s in stages)), True) for u in self.units
+                    if abs(self.values[(u, "n")] - sum(self.values[(u, s)] for s in stages)) < EPSILON]
         return out
 
 
-def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int) -> Protection:
-    """Choose the hidden cells of the visible views and audit the whole release."""
+def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int, *,
+            segments: bool = True) -> Protection:
+    """Choose the hidden cells of the visible views and audit the whole release (`segments`: False for a scope
+    published as a whole only, such as the platform's)."""
     hidden_views = set(hidden_views)
     for _ in range(8):
-        result = _protect_once(families, hidden_views, minimum)
+        result = _protect_once(families, hidden_views, minimum, segments)
         if not result.breaches:
             return result
         grown = set(hidden_views)
         for breach in result.breaches:
             unit = breach.cell[0]
             if unit == TOTAL:
-                return _protect_once(families, {TOTAL} | hidden_views, minimum)
+                return _protect_once(families, {TOTAL} | hidden_views, minimum, segments)
             dimension, _, value = unit.partition("=")
             if value != BLOCK:
                 grown.add(unit)
@@ -176,14 +203,15 @@ def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minim
         hidden_views = grown
     # Whatever still discloses something cannot be mended by hiding more of the scope piecemeal: the scope
     # is then hidden whole in this release (a release never goes out with a disclosure the audit found).
-    return _protect_once(families, {TOTAL} | hidden_views, minimum)
+    return _protect_once(families, {TOTAL} | hidden_views, minimum, segments)
 
 
-def _protect_once(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int) -> Protection:
+def _protect_once(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int,
+                  segments: bool) -> Protection:
     result = Protection(hidden_views=set(hidden_views))
     if TOTAL in hidden_views:
         return result
-    release = Release(families, hidden_views, minimum)
+    release = Release(families, hidden_views, minimum, segments=segments)
     hidden: set[Cell] = {(u, name) for u in release.hidden_units for name in release.names}
     stages = [n for n in release.names if n.startswith("stage:")]
     # Each family is audited with the counts it is tied to: the establishments, its base (the stopped for the
