@@ -60,8 +60,13 @@ def counts(card: dict) -> dict[str, float | None]:
     for name, cell in shares.items():
         visible = shown(cell)
         out[f"asked:{name}"] = (cell["n"] or 0) if visible else None
-        out[f"yes:{name}"] = (round(cell["value"] * cell["n"] * TWELFTHS) / TWELFTHS
-                              if cell["value"] is not None else 0.0) if visible else None
+        if not visible:
+            out[f"yes:{name}"] = None
+        elif "k" in cell:  # the exact count, when the truth is handed over
+            out[f"yes:{name}"] = cell["k"]
+        else:
+            out[f"yes:{name}"] = round(cell["value"] * cell["n"] * TWELFTHS) / TWELFTHS if cell["value"] is not None \
+                else 0.0
     for unit, cells in card["time_saved"].items():
         out[f"timed:{unit}"] = (cells["median"]["n"] or 0) if shown(cells["median"]) else None
     return out
@@ -96,7 +101,8 @@ def audit(visitor: dict[str, dict], exact: dict[str, dict], minimum: int) -> lis
     sums: list[tuple[list[str], str]] = []      # (parts, "eq" | "le")
     for key in seen:
         units[key] = {f: float(truth_by_view[key][f] or 0) for f in families}
-        known[key] = seen[key]
+        # What a visitor sees is the truth (up to rounding): the auditor takes it exact, as a stronger reader.
+        known[key] = {f: (units[key][f] if seen[key][f] is not None else None) for f in families}
     for dimension, vocabulary in PARTITIONS.items():
         parts = [f"{dimension}={code}" for code in vocabulary if f"{dimension}={code}" in seen]
         hidden = [f"{dimension}={code}" for code in vocabulary if f"{dimension}={code}" not in seen]

@@ -44,7 +44,15 @@ def _exact_views(solution_id: int) -> dict[str, dict]:
     from app.services.disclosure.figures import compute_view, load_voices, views_of
 
     grouped = views_of(load_voices(ReportFact.solution_id == solution_id))
-    return {key: stats.analyst_view(compute_view(grouped.get(key, [])).card) for key in all_view_keys()}
+    out = {}
+    for key in all_view_keys():
+        figures = compute_view(grouped.get(key, []))
+        card = stats.analyst_view(figures.card)
+        # Shares are given to three decimals; the auditor is handed the exact count of "yes" behind each.
+        for name, cell in [("again", card["choose_again"]), *((f"gov_{k}", c) for k, c in card["governance"].items())]:
+            cell["k"] = figures.families[f"shk:{name}"]
+        out[key] = card
+    return out
 
 
 def _audit_solutions(app, client, solution_ids, *, api: bool = True) -> tuple[list, int, int]:
