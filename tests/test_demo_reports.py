@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import AuditLog, Establishment, Report, ReportRevision, Solution, User
+from app.questionnaire import applicable_free_texts, check_completeness
 from app.services import accounts
 from app.services.demo import DEMO_PASSWORD, load_demo
 from app.services.demo_reports import load_demo_reports
-from app.services.report_answers import applicable_free_texts, check_completeness, scores
+from app.services.report_answers import scores
 from tests.conftest import empty_all_tables
 from tests.factories import make_establishment, make_solution
 

@@ -361,11 +361,20 @@ def test_json_streams_in_batches_too(analyst, monkeypatch):
     assert len(response.get_json()) == 3
 
 
-@pytest.mark.parametrize("stage", ["exploring", "pilot", "production", "stopped"])
-def test_hidden_questions_are_those_of_the_step_forms(app, stage):
-    from app.services import report_answers
+@pytest.mark.parametrize(("stage", "hidden"), [
+    ("exploring", {"months_to_golive", "stop_reasons", "stop_reasons_text"}),
+    ("pilot", {"stop_reasons", "stop_reasons_text"}),
+    ("production", {"stop_reasons", "stop_reasons_text"}),
+    ("stopped", set()),
+])
+def test_questions_that_do_not_apply_are_empty_in_the_export_and_absent_from_the_forms(app, stage, hidden):
+    from app import questionnaire as q
+    from app.reports.forms import step_form
 
-    answers = complete_answers(stage=stage, stop_reasons=["cost"], stop_reasons_text="Trop cher.")
+    answers = complete_answers(stage=stage, months_to_golive="3", stop_reasons=["cost"],
+                               stop_reasons_text="Trop cher.")
+    assert q.hidden_questions(answers) == hidden
+    values = exports.answer_values(answers)
+    assert {name for name in hidden if values[name] not in (None, [])} == set()
     with app.test_request_context():
-        expected = set().union(*(report_answers.step_form(step, answers).hidden_questions() for step in range(1, 7)))
-        assert exports.HiddenQuestions()(answers) == expected
+        assert set().union(*(step_form(step, answers).hidden_questions() for step in range(1, 7))) == hidden

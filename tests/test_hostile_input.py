@@ -34,7 +34,7 @@ from pypdf import PdfReader
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Establishment, FormStash, Guide, PrivacyFlag, Report, ReportRevision, Solution, User
-from app.services import finess, report_answers
+from app.services import finess
 from app.services import guides as guides_service
 from app.services import reports as report_service
 from app.services.markdown_text import ALLOWED_TAGS
@@ -936,7 +936,7 @@ def test_oversize_input_gets_a_french_error_keeps_the_text_and_never_a_500(site,
             tally(surface, payload, name, "form (refused)")
     assert db.session.get(ReportRevision, revision_id).state == "submitted"
     draft_answers = db.session.get(ReportRevision, draft.working_revision_id).answers
-    assert all(len(draft_answers[name]) <= report_answers.MAX_RAW_SIZE for name in FREE_TEXTS)
+    assert all(len(draft_answers[name]) <= q.MAX_RAW_SIZE for name in FREE_TEXTS)
     assert all(not entry["narrative"] for entry in db.session.get(Guide, guide.id).draft["sections"])
 
     # Search boxes: the query is cut, or refused in French by the API, never a 500.

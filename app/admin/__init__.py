@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from app.admin import routes  # noqa: E402,F401
+from app.admin import routes  # noqa: F401  # the views, registered on bp
+from app.admin.blueprint import bp  # noqa: F401

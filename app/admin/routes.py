@@ -8,7 +8,7 @@ from flask_login import current_user, login_user
 
 from app import permissions
 from app import vocabulary as v
-from app.admin import bp
+from app.admin.blueprint import bp
 from app.admin.forms import ActionForm, EstablishmentForm, SolutionForm, UserForm
 from app.extensions import db
 from app.models import Establishment, Solution, User

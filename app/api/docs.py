@@ -7,7 +7,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
-from app.api import pages, rate_limit
+from app.api.blueprint import pages, rate_limit
 from app.extensions import limiter
 from app.services import stats
 

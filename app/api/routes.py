@@ -16,7 +16,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from app import permissions
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.schemas import (
     CategoryPageSchema,
     GuideArgsSchema,

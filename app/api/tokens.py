@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import permissions
-from app.api import pages
+from app.api.blueprint import pages
 from app.api.forms import NewTokenForm, RevokeTokenForm
 from app.extensions import db
 from app.models import ApiToken

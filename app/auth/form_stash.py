@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.extensions import db
 from app.models import FormStash, User
 from app.models._types import utcnow

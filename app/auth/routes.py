@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, form_stash, timeouts
+from app.auth import form_stash, timeouts
+from app.auth.blueprint import bp
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,

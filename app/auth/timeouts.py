@@ -22,7 +22,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.urls import referrer_path
 
 SEEN_AT = "_seen_at"

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
-
-from app.catalogue import routes  # noqa: E402,F401
+from app.catalogue import routes  # noqa: F401  # the views, registered on bp
+from app.catalogue.blueprint import bp  # noqa: F401

@@ -4,7 +4,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from app import permissions
-from app.catalogue import bp
+from app.catalogue.blueprint import bp
 from app.extensions import db
 from app.services.catalogue import CatalogueFilters, categories, find_solution, search_solutions
 from app.services.page_cache import cached_page, render_page

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("exports", __name__, url_prefix="/exports")
-
-from app.exports import routes  # noqa: E402,F401
+from app.exports import routes  # noqa: F401  # the views, registered on bp
+from app.exports.blueprint import bp  # noqa: F401

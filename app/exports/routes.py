@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Response, abort, render_template, stream_with_context
 
 from app import permissions
-from app.exports import bp
+from app.exports.blueprint import bp
 from app.extensions import db, use_replica
 from app.models import Solution
 from app.services import export_writers, exports, scorecard_export, stats

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("guides", __name__, url_prefix="/guides")
-
-from app.guides import routes  # noqa: E402,F401
+from app.guides import routes  # noqa: F401  # the views, registered on bp
+from app.guides.blueprint import bp  # noqa: F401

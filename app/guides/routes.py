@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import permissions
 from app.extensions import db
-from app.guides import bp
+from app.guides.blueprint import bp
 from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
 from app.models import Category, Guide, GuideVersion, Report, Solution
 from app.services import guides as service

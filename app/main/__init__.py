@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from app.main import routes  # noqa: E402,F401
+from app.main import routes  # noqa: F401  # the views, registered on bp
+from app.main.blueprint import bp  # noqa: F401

@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField
 
 from app.extensions import db, limiter
-from app.main import bp
+from app.main.blueprint import bp
 from app.models import Solution
 from app.services.catalogue import categories
 from app.urls import safe_redirect_target

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-
-from app.moderation import routes  # noqa: E402,F401
+from app.moderation import routes  # noqa: F401  # the views, registered on bp
+from app.moderation.blueprint import bp  # noqa: F401

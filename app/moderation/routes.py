@@ -9,7 +9,7 @@ from app import permissions
 from app import questionnaire as q
 from app.extensions import db
 from app.models import PrivacyFlag, ReportRevision
-from app.moderation import bp
+from app.moderation.blueprint import bp
 from app.reports.forms import ActionForm, ModerationMessageForm
 from app.reports.presenters import answer_rows, flags_as_spans
 from app.services import notifications
@@ -20,12 +20,8 @@ from app.views_common import page_arg
 
 @bp.app_template_filter("question_label")
 def question_label(name: str) -> str:
-    from app.services import report_answers
-
-    for step in q.STEPS:
-        if name in report_answers.field_names(step):
-            return str(report_answers.step_form(step, {})[name].label.text)
-    return name
+    question = q.BY_NAME.get(name)
+    return str(question.label) if question else name
 
 
 @bp.app_template_filter("flag_type_label")

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-from app.reports import routes  # noqa: E402,F401
+from app.reports import routes  # noqa: F401  # the views, registered on bp
+from app.reports.blueprint import bp  # noqa: F401

@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField
-
 from app import questionnaire as q
-from app.services import report_answers
 
 
 @dataclass
@@ -46,31 +42,13 @@ def segments(text: str, spans: list[Span]) -> list[tuple[str, Span | None]]:
     return pieces
 
 
-def _display(field, value: Any) -> str:
-    if isinstance(field, SelectMultipleField):
-        labels = dict((c.value, c.label) for c in field.choices)
-        return ", ".join(str(labels.get(v, v)) for v in (value or [])) or "—"
-    if isinstance(field, (RadioField, SelectField)):
-        labels = dict((str(c.value), c.label) for c in field.choices)
-        return str(labels.get(str(value), value)) if value not in (None, "") else "—"
-    if isinstance(field, BooleanField):
-        return _("Oui") if value else _("Non")
-    return str(value) if value not in (None, "") else "—"
-
-
 def answer_rows(step: int, answers: dict[str, Any], spans_by_field: dict[str, list[Span]] | None = None
                 ) -> list[AnswerRow]:
-    form = report_answers.step_form(step, answers)
-    hidden = form.hidden_questions()
-    rows = []
-    for field in form.answer_fields():
-        if field.name in hidden:
-            continue
-        value = answers.get(field.name)
-        rows.append(AnswerRow(name=field.name, label=str(field.label.text), value=_display(field, value),
-                              free_text=field.name in q.FREE_TEXT_FIELDS,
-                              spans=(spans_by_field or {}).get(field.name, [])))
-    return rows
+    hidden = q.hidden_questions(answers)
+    return [AnswerRow(name=question.name, label=str(question.label),
+                      value=q.display(question, answers.get(question.name)) or "—", free_text=question.free_text,
+                      spans=(spans_by_field or {}).get(question.name, []))
+            for question in q.step_questions(step) if question.name not in hidden]
 
 
 def findings_as_spans(findings: list[tuple[str, Any]]) -> dict[str, list[Span]]:

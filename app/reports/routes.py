@@ -15,13 +15,13 @@ from app import questionnaire as q
 from app.auth import timeouts
 from app.extensions import db, login_manager
 from app.models import Report, Solution, User
-from app.reports import bp
-from app.reports.forms import ActionForm, NewReportForm, SubmitForm
+from app.reports.blueprint import bp
+from app.reports.forms import ActionForm, NewReportForm, SubmitForm, step_form
 from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans, segments
-from app.services import notifications, report_answers
+from app.services import notifications, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
-from app.services.report_privacy import readable_answers
+from app.services.readable import readable_answers
 from app.services.report_queries import establishment_reports, my_reports, timeline
 
 
@@ -103,14 +103,14 @@ def _stash_for_login(report_id: int, step: int) -> None:
     report = db.session.get(Report, report_id)
     if user is None or report is None or step not in q.STEPS or not permissions.can_edit_report(user, report):
         return
-    service.stash(report_id, session[timeouts.BROWSER_KEY], step, report_answers.raw_step_answers(step, request.form))
+    service.stash(report_id, session[timeouts.BROWSER_KEY], step, q.raw_answers(step, request.form))
     db.session.commit()
 
 
 def _step_warnings(step: int, answers: dict):
-    texts = {name: text for name, text in report_answers.applicable_free_texts(answers).items()
+    texts = {name: text for name, text in q.applicable_free_texts(answers).items()
              if q.FREE_TEXT_FIELDS[name] == step}
-    return findings_as_spans(report_answers.scan_texts(texts))
+    return findings_as_spans(report_privacy.scan_texts(texts))
 
 
 @bp.route("/<int:report_id>/continue")
@@ -123,7 +123,7 @@ def resume(report_id: int):
     revision = _editable_revision_or_redirect(report)
     if revision is None:
         return redirect(url_for("reports.view", report_id=report.id))
-    step = report_answers.check_completeness(revision.answers).first_incomplete_step
+    step = q.check_completeness(revision.answers).first_incomplete_step
     if step is None:
         return redirect(url_for("reports.summary", report_id=report.id))
     return redirect(url_for("reports.step", report_id=report.id, step=step))
@@ -147,9 +147,9 @@ def step(report_id: int, step: int):
         flash(_("Ce que vous aviez saisi avant l'expiration de votre session a été restauré."), "success")
 
     if request.method == "POST":
-        service.save_step(revision, step, report_answers.raw_step_answers(step, request.form), current_user)
+        service.save_step(revision, step, q.raw_answers(step, request.form), current_user)
         db.session.commit()
-        form = report_answers.step_form(step, revision.answers, formdata=request.form)
+        form = step_form(step, revision.answers, formdata=request.form)
         navigation = request.form.get("nav", "next")
         if navigation == "prev":
             return redirect(url_for("reports.step", report_id=report.id, step=max(step - 1, 1)))
@@ -161,7 +161,7 @@ def step(report_id: int, step: int):
                       else url_for("reports.summary", report_id=report.id))
             return redirect(target)
     else:
-        form = report_answers.step_form(step, revision.answers)
+        form = step_form(step, revision.answers)
     return render_template("reports/step.html", report=report, revision=revision, form=form, step=step,
                            warnings=_step_warnings(step, revision.answers),
                            hidden=form.hidden_questions())
@@ -181,7 +181,7 @@ def autosave(report_id: int, step: int):
     revision = report.working_revision
     if revision is None or not revision.editable:
         return jsonify(status="locked", message=_("Ce retour n'est plus modifiable.")), 409
-    service.save_step(revision, step, report_answers.raw_step_answers(step, request.form), current_user)
+    service.save_step(revision, step, q.raw_answers(step, request.form), current_user)
     db.session.commit()
     warnings = _step_warnings(step, revision.answers)
     return jsonify(status="saved", saved_at=format_datetime(revision.updated_at, "HH:mm"),
@@ -232,10 +232,10 @@ def summary(report_id: int):
     if revision is None:
         return redirect(url_for("reports.view", report_id=report.id))
     answers = revision.answers or {}
-    warnings = findings_as_spans(report_answers.scan_texts(report_answers.applicable_free_texts(answers)))
+    warnings = findings_as_spans(report_privacy.scan_texts(q.applicable_free_texts(answers)))
     form.submission_key.data = uuid.uuid4().hex
     return render_template("reports/summary.html", report=report, revision=revision, form=form,
-                           completeness=report_answers.check_completeness(answers),
+                           completeness=q.check_completeness(answers),
                            steps={step: answer_rows(step, answers, warnings) for step in q.STEPS},
                            warning_count=sum(len(v) for v in warnings.values()))
 

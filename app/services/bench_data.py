@@ -67,7 +67,7 @@ from app.services.demo_reports import (
     _Planner,
     _SolutionInfo,
 )
-from app.services.exports import HiddenQuestions, export_cells
+from app.services.exports import export_cells
 from app.services.facts import fact_choices, fact_values, invalidate_statistics
 from app.services.report_answers import scores
 
@@ -346,8 +346,7 @@ def _plan_establishment(planner: _Planner, info: _EstablishmentInfo, candidates:
 
 
 def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], ids: dict[str, _Ids],
-              password_hash: str, moderator_id: int | None, result: BenchResult,
-              hidden_questions: HiddenQuestions) -> None:
+              password_hash: str, moderator_id: int | None, result: BenchResult) -> None:
     """Rows of one establishment's contributors, reports and revisions, with their ids."""
     rng, now = planner.rng, planner.now
     for report in planned:
@@ -374,16 +373,15 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
             earlier = planner.answers(report)  # an earlier draw of the same report, replaced by the update
             revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "superseded", earlier,
                                                report.created_at, report.submitted_at, report.decided_at,
-                                               moderator_id, hidden_questions))
+                                               moderator_id))
             created, submitted, decided = second
             revision_rows.append(_revision_row(ids["revision"].take(), report, 2, "published", report.answers,
-                                               created, submitted, decided, moderator_id, hidden_questions))
+                                               created, submitted, decided, moderator_id))
             result.two_revisions += 1
         else:
             decided = report.decided_at
             revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "published", report.answers,
-                                               report.created_at, report.submitted_at, decided, moderator_id,
-                                               hidden_questions))
+                                               report.created_at, report.submitted_at, decided, moderator_id))
         chunk.revisions.extend(revision_rows)
         result.revisions += len(revision_rows)
         chunk.reports.append({
@@ -398,11 +396,10 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
 
 
 def _revision_row(revision_id: int, report: _PlannedReport, number: int, state: str, answers: dict[str, Any],
-                  created: datetime, submitted: datetime, decided: datetime, moderator_id: int | None,
-                  hidden_questions: HiddenQuestions) -> dict[str, Any]:
+                  created: datetime, submitted: datetime, decided: datetime, moderator_id: int | None) -> dict[str, Any]:
     sus, nps = scores(answers)
     # The published revision's export cells, computed here (in the worker): no flags, the texts are fixed.
-    cells = export_cells(answers, (), sus, nps, hidden_questions) if state == "published" else None
+    cells = export_cells(answers, (), sus, nps) if state == "published" else None
     return {"id": revision_id, "report_id": report.report_id, "number": number, "state": state, "answers": answers,
             "sus_score": sus, "nps_rating": nps, "created_by_id": report.author.id, "created_at": created,
             "updated_at": submitted, "submitted_at": submitted, "decided_at": decided,
@@ -416,13 +413,12 @@ def _produce(part: _Part, emit: Callable[[_Chunk], Any]) -> BenchResult:
     ids = {"user": _Ids(part.first_user_id), "report": _Ids(part.first_report_id),
            "revision": _Ids(part.first_revision_id)}
     encoders = _encoders(part.dialect)
-    hidden_questions = HiddenQuestions()
     chunk = _Chunk()
     for (info, candidates), quota in zip(part.sites, part.quotas, strict=True):
         if quota <= 0 or not candidates:
             continue
         planned = _plan_establishment(planner, info, candidates, quota, result)
-        _add_rows(chunk, planner, planned, ids, part.password_hash, part.moderator_id, result, hidden_questions)
+        _add_rows(chunk, planner, planned, ids, part.password_hash, part.moderator_id, result)
         if len(chunk.reports) >= BATCH:
             emit(chunk.encode(encoders))
             chunk = _Chunk()

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models import Establishment, Report, ReportRevision, Solution, User
 from app.models._types import utcnow
 from app.services import accounts, audit
-from app.services.exports import HiddenQuestions, export_cells
+from app.services.exports import export_cells
 from app.services.report_answers import scores
 
 try:
@@ -1021,7 +1021,6 @@ def load_demo_reports(target: int = 3000, seed: int = 2022) -> int:
             report.report_id = report_id
 
     revision_rows = []
-    hidden_questions = HiddenQuestions()
     for r in planned:
         sus, nps = scores(r.answers)
         revision_rows.append({"report_id": r.report_id, "number": 1, "state": "published", "answers": r.answers,
@@ -1029,7 +1028,7 @@ def load_demo_reports(target: int = 3000, seed: int = 2022) -> int:
                               "created_at": r.created_at, "updated_at": r.submitted_at, "submitted_at": r.submitted_at,
                               "decided_at": r.decided_at, "decided_by_id": moderator_id, "moderator_message": None,
                               # no flags: the fictional texts are fixed sentences, never scanned
-                              "export_cells": export_cells(r.answers, (), sus, nps, hidden_questions)})
+                              "export_cells": export_cells(r.answers, (), sus, nps)})
     revision_ids = _insert_returning_ids(ReportRevision, revision_rows)
     links = [{"id": r.report_id, "published_revision_id": revision_id, "updated_at": r.decided_at}
              for r, revision_id in zip(planned, revision_ids, strict=True)]

@@ -34,9 +34,9 @@ from sqlalchemy.orm import aliased, selectinload
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Category, Establishment, PrivacyFlag, Report, ReportRevision, Solution
-from app.services import export_writers, report_answers
+from app.services import export_writers
 from app.services.export_writers import MULTI_SEPARATOR, csv_cell, neutralise
-from app.services.report_privacy import placeholder_answers, readable_answers
+from app.services.readable import placeholder_answers, readable_answers
 
 BATCH_SIZE = 500  # reports (or solutions) read per query
 CELLS_BATCH_SIZE = 5_000  # reports read per query by the CSV export from the stored cells
@@ -61,22 +61,8 @@ def _local_date(moment: datetime | None) -> str | None:
 
 # Published reports ------------------------------------------------------------------------------------
 
-@cache
 def answer_columns() -> tuple[str, ...]:
-    return tuple(name for step in q.STEPS for name in report_answers.field_names(step))
-
-
-@cache
-def _multi_fields() -> frozenset[str]:
-    return frozenset(name for step in q.STEPS for name in report_answers.multi_fields(step))
-
-
-@cache
-def _conditional_steps() -> tuple[int, ...]:
-    """Steps whose form hides some questions depending on other answers (the others never hide any)."""
-    from app.reports.forms import STEP_FORMS, StepForm
-
-    return tuple(step for step, form in STEP_FORMS.items() if form.hidden_questions is not StepForm.hidden_questions)
+    return q.names()
 
 
 def report_columns() -> list[str]:
@@ -111,40 +97,24 @@ def _report_batch(after_id: int, size: int, solution_id: int | None) -> list[sa.
     return list(db.session.execute(query))
 
 
-class HiddenQuestions:
-    """The questions that do not apply to some answers, as the step forms decide. A step form reads the other
-    answers from its `context` only: one form per conditional step is built once and given each report's
-    answers, instead of building forms for every row (which took most of an export's time)."""
-
-    def __init__(self) -> None:
-        self._forms = [report_answers.step_form(step, {}) for step in _conditional_steps()]
-
-    def __call__(self, answers: dict[str, Any]) -> set[str]:
-        hidden: set[str] = set()
-        for form in self._forms:
-            form.context = answers
-            hidden |= form.hidden_questions()
-        return hidden
-
-
 _PLAIN, _FREE_TEXT, _MULTI = 0, 1, 2
 
 
 @cache
 def _answer_kinds() -> tuple[tuple[str, int], ...]:
     """The answer columns, each with how its value is read (built once: export_cells runs per revision)."""
-    multi = _multi_fields()
+    multi = q.multiple_names()
     return tuple((name, _MULTI if name in multi else _FREE_TEXT if name in q.FREE_TEXT_FIELDS else _PLAIN)
                  for name in answer_columns())
 
 
-def answer_values(answers: dict[str, Any], hidden_questions: HiddenQuestions) -> dict[str, Any]:
+def answer_values(answers: dict[str, Any]) -> dict[str, Any]:
     """Every answer as a reader outside the establishment may read it (`answers`: readable_answers, its
     placeholders in place), in the order of answer_columns(): texts, lists of texts for multiple choices;
     questions that do not apply are empty."""
     # Only free texts that apply were scanned for personal data: the others never leave.
-    scanned_texts = report_answers.applicable_free_texts(answers)
-    hidden = hidden_questions(answers)
+    scanned_texts = q.applicable_free_texts(answers)
+    hidden = q.hidden_questions(answers)
     values: dict[str, Any] = {}
     for name, kind in _answer_kinds():
         if kind == _MULTI:
@@ -164,7 +134,7 @@ def answer_values(answers: dict[str, Any], hidden_questions: HiddenQuestions) ->
     return values
 
 
-def _report_row(row: sa.Row, hidden_questions: HiddenQuestions) -> dict[str, Any]:
+def _report_row(row: sa.Row) -> dict[str, Any]:
     revision: ReportRevision = row.ReportRevision
     return {
         "report_id": row.report_id,
@@ -180,7 +150,7 @@ def _report_row(row: sa.Row, hidden_questions: HiddenQuestions) -> dict[str, Any
         "establishment_size_class": row.establishment_size_class,
         "establishment_region": row.establishment_region,
         "establishment_sector": row.establishment_sector,
-        **answer_values(readable_answers(revision), hidden_questions),
+        **answer_values(readable_answers(revision)),
         "sus_score": revision.sus_score,
         "nps_rating": revision.nps_rating,
     }
@@ -189,12 +159,11 @@ def _report_row(row: sa.Row, hidden_questions: HiddenQuestions) -> dict[str, Any
 def published_report_rows(solution_id: int | None = None, batch_size: int | None = None) -> Iterator[dict[str, Any]]:
     """One row per published report (its published revision), in report id order, read batch by batch."""
     size = batch_size or BATCH_SIZE
-    hidden_questions = HiddenQuestions()
     after_id = 0
     while True:
         batch = _report_batch(after_id, size, solution_id)
         for row in batch:
-            yield _report_row(row, hidden_questions)
+            yield _report_row(row)
         # The batch leaves the session (its flags with it, by cascade): the identity map stays small.
         for row in batch:
             db.session.expunge(row.ReportRevision)
@@ -206,28 +175,28 @@ def published_report_rows(solution_id: int | None = None, batch_size: int | None
 # Published reports as CSV, from the stored cells --------------------------------------------------
 
 def export_cells(answers: dict[str, Any] | None, flags: Iterable[Any] = (), sus_score: float | None = None,
-                 nps_rating: int | None = None, hidden_questions: HiddenQuestions | None = None) -> str:
+                 nps_rating: int | None = None) -> str:
     """The cells of a published revision after the report's own columns (answer columns, then scores), as the
     CSV export writes them: csv_cell of each value, CSV-encoded, `;`-separated, without a line end. The one
     computation that every path storing ReportRevision.export_cells goes through. flags: the revision's, as
     objects or rows with field, type, start, end and status (open and rewrite ones put their placeholder)."""
     flags = list(flags)
     readable = placeholder_answers(answers, flags) if flags else (answers or {})
-    values = answer_values(readable, hidden_questions or HiddenQuestions())
+    values = answer_values(readable)
     # csv_cell of answer_values' texts and lists of texts, without its type checks (most of the time here).
     texts = ["" if value is None else MULTI_SEPARATOR.join(value) if value.__class__ is list else value
              for value in values.values()]
     return _csv_cells([*(neutralise(text) for text in texts), csv_cell(sus_score), csv_cell(nps_rating)])
 
 
-def revision_export_cells(revision: ReportRevision, hidden_questions: HiddenQuestions | None = None) -> str:
-    return export_cells(revision.answers, revision.flags, revision.sus_score, revision.nps_rating, hidden_questions)
+def revision_export_cells(revision: ReportRevision) -> str:
+    return export_cells(revision.answers, revision.flags, revision.sus_score, revision.nps_rating)
 
 
-def refresh_export_cells(revision: ReportRevision, hidden_questions: HiddenQuestions | None = None) -> None:
+def refresh_export_cells(revision: ReportRevision) -> None:
     """Store the cells of a published revision (after its publication or a change to its flags or answers);
     any other revision keeps none."""
-    cells = revision_export_cells(revision, hidden_questions) if revision.state == "published" else None
+    cells = revision_export_cells(revision) if revision.state == "published" else None
     if revision.export_cells != cells:
         revision.export_cells = cells
 
@@ -252,13 +221,12 @@ def fill_export_cells(after_id: int = 0, size: int | None = None, refill: bool =
                       PrivacyFlag.end, PrivacyFlag.status)
             .where(PrivacyFlag.revision_id.in_([revision.id for revision in revisions])).order_by(PrivacyFlag.id)):
         flags.setdefault(flag.revision_id, []).append(flag)
-    hidden_questions = HiddenQuestions()
     table = ReportRevision.__table__
     db.session.execute(
         # updated_at kept: the revision did not change, only what is derived from it.
         sa.update(table).where(table.c.id == sa.bindparam("revision_id"))
         .values(export_cells=sa.bindparam("cells"), updated_at=table.c.updated_at),
-        [{"revision_id": id_, "cells": export_cells(answers, flags.get(id_, ()), sus, nps, hidden_questions)}
+        [{"revision_id": id_, "cells": export_cells(answers, flags.get(id_, ()), sus, nps)}
          for id_, answers, sus, nps in revisions])
     return len(revisions), revisions[-1].id
 
@@ -349,7 +317,7 @@ def _lines_query(solution_id: int | None, dialect_name: str, zone_name: str) -> 
     return query
 
 
-def _computed_cells(report_ids: list[int], hidden_questions: HiddenQuestions) -> dict[int, str]:
+def _computed_cells(report_ids: list[int]) -> dict[int, str]:
     """Cells computed now for published reports whose revision has none stored (data older than the column)."""
     cells: dict[int, str] = {}
     for start in range(0, len(report_ids), BATCH_SIZE):
@@ -358,7 +326,7 @@ def _computed_cells(report_ids: list[int], hidden_questions: HiddenQuestions) ->
             .where(Report.id.in_(report_ids[start:start + BATCH_SIZE]))
             .options(selectinload(ReportRevision.flags))).all()
         for revision in revisions:
-            cells[revision.report_id] = revision_export_cells(revision, hidden_questions)
+            cells[revision.report_id] = revision_export_cells(revision)
             db.session.expunge(revision)
     return cells
 
@@ -390,12 +358,10 @@ def published_reports_csv(solution_id: int | None = None) -> Iterator[str]:
     yield "\ufeff" + _csv_cells(report_columns()) + "\r\n"  # alone, before the first query
     query = _lines_query(solution_id, db.session.get_bind().dialect.name, current_app.config["BABEL_DEFAULT_TIMEZONE"])
     solutions, places = _EncodedCells(), _EncodedCells()
-    hidden_questions: HiddenQuestions | None = None
     for rows in _row_batches(query, CELLS_BATCH_SIZE):
         computed: dict[int, str] = {}
         if any(row[10] is None for row in rows):
-            hidden_questions = hidden_questions or HiddenQuestions()
-            computed = _computed_cells([row[0] for row in rows if row[10] is None], hidden_questions)
+            computed = _computed_cells([row[0] for row in rows if row[10] is None])
         text = "".join([f"{row[1]};{solutions[row[2:6]]};{places[row[6:10]]};"
                         f"{computed[row[0]] if row[10] is None else row[10]}\r\n" for row in rows])
         size = export_writers.CHUNK_SIZE

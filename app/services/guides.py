@@ -15,7 +15,7 @@ from app.models._types import utcnow
 from app.services import audit, releases, stats
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.markdown_text import render
-from app.services.report_privacy import readable_answers
+from app.services.readable import readable_answers
 
 QUOTABLE_FIELDS = ("advice", "success_factors", "difficulties_text")
 MAX_NARRATIVE = 20_000

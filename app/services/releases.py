@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Category, ReportFact, Solution, StatRelease, StatReleaseView
 from app.models._types import utcnow
-from app.services import stats
+from app.services import stat_cells
 from app.services.disclosure.cards import hidden_card, visitor_card
 from app.services.disclosure.figures import (
     TOTAL,
@@ -73,7 +73,7 @@ def pending(scope: str) -> int:
 
 
 def is_due(scope: str) -> bool:
-    return pending(scope) >= stats.minimum()
+    return pending(scope) >= stat_cells.minimum()
 
 
 # Building a release -----------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     """Compute, protect and store a new release of the scope (whether or not it is due: callers decide).
     `keep_figures`: the platform's own figures stay those of its last release (fewer than the minimum of
     establishments changed), only the observatory is composed anew from the other scopes' releases."""
-    minimum = stats.minimum()
+    minimum = stat_cells.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
     grouped = views_of(voices) if scope != ALL else {TOTAL: voices}
@@ -176,12 +176,12 @@ def compose_observatory() -> dict[str, Any]:
         scope = category_scope(category_id)
         cards = _read_views(scope, [TOTAL] + [f"region={c}" for c in vocabulary.REGIONS]
                             + [f"type={c}" for c in vocabulary.ESTABLISHMENT_TYPES])
-        card = cards.get(TOTAL) or hidden_card(TOTAL, stats.minimum())
+        card = cards.get(TOTAL) or hidden_card(TOTAL, stat_cells.minimum())
         categories[str(category_id)] = {
             "establishments": card["establishments"], "stop_rate": card.get("stop_any", card["stop_rate"]),
-            "by_region": {c: cards.get(f"region={c}", hidden_card(TOTAL, stats.minimum()))["establishments"]
+            "by_region": {c: cards.get(f"region={c}", hidden_card(TOTAL, stat_cells.minimum()))["establishments"]
                           for c in vocabulary.REGIONS},
-            "by_type": {c: cards.get(f"type={c}", hidden_card(TOTAL, stats.minimum()))["establishments"]
+            "by_type": {c: cards.get(f"type={c}", hidden_card(TOTAL, stat_cells.minimum()))["establishments"]
                         for c in vocabulary.ESTABLISHMENT_TYPES},
             "by_quarter": card["adoption"],
         }
@@ -190,8 +190,8 @@ def compose_observatory() -> dict[str, Any]:
         card = read(solution_scope(solution_id), TOTAL)
         if card and card["establishments"]["value"] is not None:
             deployed.append((-card["establishments"]["value"], solution_id, card["establishments"]))
-    own = total or hidden_card(TOTAL, stats.minimum())
-    return {"min_establishments": stats.minimum(), "establishments": own["establishments"],
+    own = total or hidden_card(TOTAL, stat_cells.minimum())
+    return {"min_establishments": stat_cells.minimum(), "establishments": own["establishments"],
             "stop_rate": own.get("stop_any", own["stop_rate"]), "categories": categories,
             "most_deployed": [{"solution_id": s, **cell} for _, s, cell in sorted(deployed)[:10]]}
 
@@ -218,13 +218,13 @@ def _read_views(scope: str, views: list[str]) -> dict[str, dict[str, Any]]:
 def visitor_scorecard(scope: str, view: str = TOTAL) -> dict[str, Any]:
     """What a visitor reads for a view: its current release, or a card hidden whole."""
     card = read(scope, view) if view in _KNOWN_VIEWS else None
-    return card if card is not None else {**hidden_card(view, stats.minimum()), "release": None}
+    return card if card is not None else {**hidden_card(view, stat_cells.minimum()), "release": None}
 
 
 def visitor_observatory() -> dict[str, Any]:
     data = read(ALL, OBSERVATORY)
     if data is None:
-        return {"min_establishments": stats.minimum(), "establishments": hidden_card(TOTAL, 0)["establishments"],
+        return {"min_establishments": stat_cells.minimum(), "establishments": hidden_card(TOTAL, 0)["establishments"],
                 "stop_rate": hidden_card(TOTAL, 0)["stop_rate"], "categories": {}, "most_deployed": [],
                 "release": None}
     return data

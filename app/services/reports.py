@@ -10,11 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import questionnaire as q
 from app.extensions import db
 from app.models import DraftStash, PrivacyFlag, Report, ReportRevision, Solution, Submission, User
 from app.models._types import utcnow
 from app.models.report import EDITABLE_STATES
-from app.services import audit
+from app.services import audit, report_privacy
 from app.services import report_answers as answers_service
 from app.services.exports import refresh_export_cells
 from app.services.facts import refresh_facts
@@ -94,13 +95,13 @@ def find_submission(key: str) -> Submission | None:
 
 def submit(revision: ReportRevision, key: str, actor: User) -> ReportRevision:
     """Submit a complete revision for moderation. The caller handles a duplicate key (IntegrityError)."""
-    completeness = answers_service.check_completeness(revision.answers or {})
+    completeness = q.check_completeness(revision.answers or {})
     if not completeness.complete:
         raise IncompleteReport(completeness)
     # Scanned before the first write: the scan, and in a fresh worker the loading of its model (seconds), must
     # not hold the write lock (on SQLite every other writer would wait, then fail with "database is locked").
     texts = answers_service.revision_texts(revision)
-    findings = answers_service.scan_texts(texts)
+    findings = report_privacy.scan_texts(texts)
     db.session.add(Submission(key=key, revision_id=revision.id, user_id=actor.id))
     db.session.flush()
     # Conditional update: of two concurrent submissions, only one moves the revision on.
@@ -125,7 +126,7 @@ def _flag_personal_data(revision: ReportRevision, findings: list | None = None) 
     """Replace the revision's flags by a fresh scan (or the `findings` of its current texts); what a moderator
     dismissed stays dismissed."""
     if findings is None:
-        findings = answers_service.scan_texts(answers_service.revision_texts(revision))
+        findings = report_privacy.scan_texts(answers_service.revision_texts(revision))
     dismissed = {(f.field, f.type, _span_text(revision, f)) for f in revision.flags if f.status == "dismissed"}
     revision.flags.clear()
     db.session.flush()

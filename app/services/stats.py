@@ -6,39 +6,33 @@ interval where it applies, and whether it is hidden from readers outside the ana
 
 from __future__ import annotations
 
-import math
 import statistics as pystats
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from scipy.stats import t as student_t
 
 from app.extensions import db
 from app.models import FactChoice, ReportFact
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
-from app.services.secrecy import complementary_suppression, share_is_safe
+from app.services.secrecy import complementary_suppression
+from app.services.stat_cells import (  # noqa: F401  # the cells, read through this module by the pages
+    STAGES,
+    SUS_BENCHMARKS,
+    analyst_view,
+    cell,
+    mean_cell,
+    minimum,
+    public_view,
+    share_cell,
+    suppress_everything,
+    t95,
+)
 
 SEGMENT_DIMENSIONS = ("type", "sector", "size_class", "region", "hosting", "system")
 _SEGMENT_COLUMNS = {"type": ReportFact.establishment_type, "sector": ReportFact.sector,
                     "size_class": ReportFact.size_class, "region": ReportFact.region, "hosting": ReportFact.hosting}
-SUS_BENCHMARKS = {"bottom_15": 51.0, "average": 68.0, "top_10": 80.3}
-STAGES = ("exploring", "pilot", "production", "stopped")
 
-
-
-@lru_cache(maxsize=1024)
-def t95(df: int) -> float:
-    """Student's t quantile for a two-sided 95 % interval, exact for every degree of freedom."""
-    if df <= 0:
-        return math.nan
-    return float(student_t.ppf(0.975, df))
-
-
-def minimum() -> int:
-    return int(current_app.config.get("MIN_ESTABLISHMENTS", 3))
 
 
 @dataclass(frozen=True)
@@ -61,64 +55,6 @@ class Segment:
     @property
     def key(self) -> str:
         return f"{self.dimension}={self.value}"
-
-
-# Cells -----------------------------------------------------------------------------------------------
-
-def cell(value: float | None, n: int, *, ci: tuple[float, float] | None = None, safe: bool | None = None,
-         digits: int = 2) -> dict[str, Any]:
-    """A figure with the establishments it rests on. `safe` defaults to n ≥ the minimum."""
-    minimum_n = minimum()
-    is_safe = (n >= minimum_n) if safe is None else safe
-    return {
-        "value": None if value is None else (round(value) if digits == 0 else round(value, digits)),
-        "n": n,
-        "ci": None if ci is None or any(math.isnan(x) for x in ci) else [round(ci[0], digits), round(ci[1], digits)],
-        "suppressed": not is_safe,
-        "low_n": n < minimum_n,
-    }
-
-
-def mean_cell(n: int, total: float | None, total_sq: float | None, *, scale: float = 1.0, low: float | None = None,
-              high: float | None = None) -> dict[str, Any]:
-    """Mean of establishment-level values with a t-based 95 % interval, clipped to the scale's bounds."""
-    if not n or total is None:
-        return cell(None, 0)
-    mean = total / n
-    if n > 1:
-        variance = max((total_sq - n * mean * mean) / (n - 1), 0.0)
-        half = t95(n - 1) * math.sqrt(variance / n)
-        lower, upper = mean - half, mean + half
-        if low is not None:
-            lower = max(lower, low)
-        if high is not None:
-            upper = min(upper, high)
-        ci = (lower * scale, upper * scale)
-    else:
-        ci = None
-    return cell(mean * scale, n, ci=ci)
-
-
-def share_cell(k: float, n: int) -> dict[str, Any]:
-    if not n:
-        return cell(None, 0)
-    return cell(k / n, n, safe=share_is_safe(k, n, minimum()), digits=3)
-
-
-def public_view(data: Any) -> Any:
-    """Blank every suppressed cell (value, interval and count) for readers outside the analysts."""
-    if isinstance(data, dict):
-        if "suppressed" in data and "value" in data:
-            if data["suppressed"]:
-                # Every figure of the cell goes, including a raw count kept beside a share, and the small-n
-                # flag, which would tell a cell hidden for itself from one hidden to protect another.
-                return {**data, "value": None, "ci": None, "n": None, "low_n": True,
-                        **({"count": None} if "count" in data else {})}
-            return data
-        return {key: public_view(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [public_view(item) for item in data]
-    return data
 
 
 # Queries ----------------------------------------------------------------------------------------------
@@ -320,7 +256,7 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
         "integration": _integration(conditions),
     }
     if n < minimum_n or segment_hidden:
-        card = _suppress_everything(card)
+        card = suppress_everything(card)
     card["suppressed"] = n < minimum_n or segment_hidden
     return card
 
@@ -328,16 +264,6 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
 def _gov(row: dict[str, Any], name: str) -> tuple[float, int]:
     count, total, _ = _triple(row, f"gov_{name}")
     return (total or 0.0), count
-
-
-def _suppress_everything(data: Any) -> Any:
-    if isinstance(data, dict):
-        if "suppressed" in data and "value" in data:
-            return {**data, "suppressed": True}
-        return {key: _suppress_everything(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_suppress_everything(item) for item in data]
-    return data
 
 
 def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool = False) -> dict[str, Any]:
@@ -352,17 +278,6 @@ def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool
     card = cached(f"scorecard:{solution_id}:{segment.key if segment else '-'}", solution_id,
                   lambda: compute_scorecard(solution_id, segment))
     return analyst_view(card)
-
-
-def analyst_view(data: Any) -> Any:
-    """Analysts read every value: a cell they are given is not marked suppressed (its small n stays flagged)."""
-    if isinstance(data, dict):
-        if "suppressed" in data and "value" in data:
-            return {**data, "suppressed": False}
-        return {key: analyst_view(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [analyst_view(item) for item in data]
-    return data
 
 
 # The observatory: AI adoption across the country ------------------------------------------------------

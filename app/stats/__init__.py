@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("stats", __name__)
-
-from app.stats import routes  # noqa: E402,F401
+from app.stats import routes  # noqa: F401  # the views, registered on bp
+from app.stats.blueprint import bp  # noqa: F401

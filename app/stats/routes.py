@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Category, Solution
 from app.services import stats
 from app.services.page_cache import cached_page, render_page
-from app.stats import bp
+from app.stats.blueprint import bp
 from app.views_common import id_args
 
 SEGMENT_LABELS = {

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("team", __name__, url_prefix="/team")
-
-from app.team import routes  # noqa: E402,F401
+from app.team import routes  # noqa: F401  # the views, registered on bp
+from app.team.blueprint import bp  # noqa: F401

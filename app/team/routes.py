@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import User
 from app.services import accounts, audit
 from app.services.mail import send_after_commit, send_mail
-from app.team import bp
+from app.team.blueprint import bp
 from app.team.forms import DecisionForm, InviteForm
 from app.urls import public_url
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from app.services import stats
+from app.services import stat_cells
 from app.services.disclosure.figures import CODE_KINDS, SYSTEMS, TOTAL, ViewFigures, compute_view
 from app.services.disclosure.protect import Protection
 
@@ -23,15 +23,14 @@ def visitor_card(key: str, figures: dict[str, ViewFigures], protection: Protecti
     if key in protection.hidden_views or key not in figures:
         return hidden_card(key, minimum)
     figure = figures[key]
-    card = figure.card  # made for this release alone: changed in place
-    card |= {"min_establishments": minimum, "segment": _segment(key)}
+    # What is hidden is what the protection chose, nothing else.
+    card = stat_cells.analyst_view({**figure.card, "min_establishments": minimum, "segment": _segment(key)})
     hidden = {family for unit, family in protection.hidden_cells if unit == key}
-    _show_all(card)  # what is hidden is what the protection chose, nothing else
     _hide(card, hidden)
     card["adoption"] = _adoption(figure.card["adoption"], figure.families["n"], minimum) if key == TOTAL else []
     card["integration"] = _integration(figures, protection) if key == TOTAL else []
     card["suppressed"] = False
-    return stats.public_view(card)
+    return stat_cells.public_view(card)
 
 
 def hidden_card(key: str, minimum: int) -> dict[str, Any]:
@@ -41,9 +40,9 @@ def hidden_card(key: str, minimum: int) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _hidden_base(minimum: int) -> dict[str, Any]:
-    card = stats._suppress_everything(_empty().card)
+    card = stat_cells.suppress_everything(_empty().card)
     card |= {"min_establishments": minimum, "adoption": [], "integration": [], "suppressed": True}
-    return stats.public_view(card)
+    return stat_cells.public_view(card)
 
 
 def _segment(key: str) -> dict[str, str] | None:
@@ -51,17 +50,6 @@ def _segment(key: str) -> dict[str, str] | None:
         return None
     dimension, _, value = key.partition("=")
     return {"dimension": dimension, "value": value}
-
-
-def _show_all(data: Any) -> None:
-    if isinstance(data, dict):
-        if "suppressed" in data and "value" in data:
-            data["suppressed"] = False
-        for value in data.values():
-            _show_all(value)
-    elif isinstance(data, list):
-        for item in data:
-            _show_all(item)
 
 
 def _hide(card: dict[str, Any], hidden: set[str]) -> None:
@@ -120,7 +108,7 @@ def _adoption(points: list[dict[str, Any]], n: float, minimum: int) -> list[dict
     if not shown:
         return []
     quarters = _quarters(min(shown), max(shown))
-    return [{"quarter": quarter, **stats.cell(shown.get(quarter), int(shown.get(quarter, 0)), digits=0,
+    return [{"quarter": quarter, **stat_cells.cell(shown.get(quarter), int(shown.get(quarter, 0)), digits=0,
                                               safe=quarter in shown)} for quarter in quarters]
 
 
@@ -142,11 +130,9 @@ def _integration(figures: dict[str, ViewFigures], protection: Protection) -> lis
         row = {"system": code, "establishments": dict(card["establishments"]),
                "effort": dict(card["integration_effort"]), "success": dict(card["choose_again"])}
         if key in protection.hidden_views:
-            for cell in row.values():
-                if isinstance(cell, dict):
-                    cell["suppressed"] = True
+            row = stat_cells.suppress_everything(row)
         else:
-            _show_all(row)
+            row = stat_cells.analyst_view(row)
             if (row["effort"]["n"] or 0) < INTERVAL_MINIMUM:
                 row["effort"]["ci"] = None
             if not protection.visible(key, "nm:effort"):

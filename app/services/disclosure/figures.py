@@ -23,7 +23,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import FactChoice, ReportFact
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
-from app.services import stats
+from app.services import stat_cells
 
 TOTAL = "-"
 # Dimensions whose segments split the establishments (each establishment in one segment, or none).
@@ -150,7 +150,7 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
     for voice in voices:
         by_establishment[voice.establishment_id].append(voice)
     n = len(by_establishment)
-    stages = dict.fromkeys(stats.STAGES, 0)
+    stages = dict.fromkeys(stat_cells.STAGES, 0)
     codes: dict[str, dict[str, int]] = {kind: defaultdict(int) for kind in (*CODE_KINDS, "stop_reason")}
     measures: dict[str, list[float]] = defaultdict(list)
     shares: dict[str, list[float]] = defaultdict(list)
@@ -190,16 +190,16 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
     def mean(name: str) -> dict[str, Any]:
         values = measures[name]
         low, high, scale = MEASURES[name]
-        return stats.mean_cell(len(values), sum(values) if values else None, sum(x * x for x in values) if values
+        return stat_cells.mean_cell(len(values), sum(values) if values else None, sum(x * x for x in values) if values
                                else None, scale=scale, low=low, high=high)
 
     def listed(kind: str, vocabulary: dict, denominator: int) -> list[dict[str, Any]]:
         # Every code of the vocabulary, in the vocabulary's order: neither presence nor order depends on the data.
-        return [{"code": code, **stats.share_cell(codes[kind].get(code, 0), denominator),
+        return [{"code": code, **stat_cells.share_cell(codes[kind].get(code, 0), denominator),
                  "count": codes[kind].get(code, 0)} for code in vocabulary]
 
     def share(name: str) -> dict[str, Any]:
-        return stats.share_cell(sum(shares[name]), len(shares[name]))
+        return stat_cells.share_cell(sum(shares[name]), len(shares[name]))
 
     def time_cells(unit: str) -> dict[str, Any]:
         values = saved[unit]
@@ -208,22 +208,23 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
             q1, median, q3 = pystats.quantiles(values, n=4, method="inclusive") if count > 1 else (values[0],) * 3
         else:
             q1 = median = q3 = None
-        return {"median": stats.cell(median, count, digits=1), "q1": stats.cell(q1, count, digits=1),
-                "q3": stats.cell(q3, count, digits=1)}
+        return {"median": stat_cells.cell(median, count, digits=1), "q1": stat_cells.cell(q1, count, digits=1),
+                "q3": stat_cells.cell(q3, count, digits=1)}
 
     cumulative, total = [], 0
     for quarter in sorted(set(first_quarters)):
         total += first_quarters.count(quarter)
-        cumulative.append({"quarter": quarter, **stats.cell(total, total, digits=0)})
+        cumulative.append({"quarter": quarter, **stat_cells.cell(total, total, digits=0)})
     card: dict[str, Any] = {
-        "establishments": stats.cell(n, n, digits=0),
-        "reports": stats.cell(len(voices), n, digits=0),
-        "stages": [{"stage": stage, **stats.cell(stages[stage], stages[stage], digits=0)} for stage in stats.STAGES],
-        "stop_rate": stats.share_cell(stages["stopped"], n),
+        "establishments": stat_cells.cell(n, n, digits=0),
+        "reports": stat_cells.cell(len(voices), n, digits=0),
+        "stages": [{"stage": stage, **stat_cells.cell(stages[stage], stages[stage], digits=0)}
+                   for stage in stat_cells.STAGES],
+        "stop_rate": stat_cells.share_cell(stages["stopped"], n),
         "adoption": cumulative,
         "ratings": {name: mean(f"rating_{name}") for name in RATING_COLUMNS},
         "sus": mean("sus"),
-        "sus_benchmarks": stats.SUS_BENCHMARKS,
+        "sus_benchmarks": stat_cells.SUS_BENCHMARKS,
         "nps": mean("nps"),
         "choose_again": share("again"),
         "months_to_golive": mean("months"),
@@ -245,7 +246,7 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
     families |= {f"tn:{unit}": float(len(saved[unit])) for unit in TIME_UNITS}
     if with_stop_any:
         families["stopany"] = float(stop_any)
-        card["stop_any"] = stats.share_cell(stop_any, n)
+        card["stop_any"] = stat_cells.share_cell(stop_any, n)
     return ViewFigures(card, families)
 
 

@@ -1,4 +1,4 @@
-"""The report questionnaire (PRODUCT §3): its six steps, vocabularies and which answers are free text."""
+"""The questionnaire's vocabularies (PRODUCT §3): steps, answer codes and their labels, free-text answers."""
 
 from __future__ import annotations
 
