@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.models.report import ReportStatus
 
 
 def register(app: Flask) -> None:
@@ -173,7 +174,7 @@ def demo_bench_data_command(report_count: int, establishment_count: int | None, 
     with click.progressbar(length=report_count, label=f"Retours fictifs ({count} établissements)") as bar:
         result = load_bench_data(report_count, count, seed=seed, progress=bar.update)
     loaded = time.monotonic()
-    published = db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.status == "published"))
+    published = db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.status == ReportStatus.PUBLISHED))
     with click.progressbar(length=published, label="Faits des statistiques (tous les retours publiés)") as bar:
         facts = rebuild_facts_bulk(progress=bar.update)
     from app.services import releases

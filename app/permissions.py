@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from flask import abort
 from flask_login import current_user
 
+from app.models.report import ReportStatus
+
 if TYPE_CHECKING:
     from app.models import Report, ReportRevision, User
 
@@ -75,13 +77,13 @@ def can_view_report(user: Any, report: Report) -> bool:
         # Not `status != "draft"`: a draft withdrawn by its author is "withdrawn" without ever being submitted.
         return any(was_submitted(revision) for revision in report.revisions)
     if _is(user, "analyst"):
-        return report.published_revision_id is not None and report.status == "published"
+        return report.published_revision_id is not None and report.status == ReportStatus.PUBLISHED
     return False
 
 
 def can_edit_report(user: Any, report: Report) -> bool:
     """The author edits their own reports; the referent every report of the establishment."""
-    if not is_member_of(user, report) or report.status == "withdrawn":
+    if not is_member_of(user, report) or report.status == ReportStatus.WITHDRAWN:
         return False
     return user.role == "referent" or report.author_id == user.id
 

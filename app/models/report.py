@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,10 +13,59 @@ from app.models.establishment import Establishment
 from app.models.solution import Solution
 from app.models.user import User
 
-# Report status (the report as a whole) and revision state (one version of its answers).
-REPORT_STATUSES = ("draft", "submitted", "changes_requested", "rejected", "published", "withdrawn")
-REVISION_STATES = ("draft", "submitted", "changes_requested", "rejected", "published", "superseded")
-EDITABLE_STATES = ("draft", "changes_requested")
+
+class ReportStatus(StrEnum):
+    """Where a report as a whole stands (its revisions have their own state)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class RevisionState(StrEnum):
+    """Where one version of a report's answers stands."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+S = ReportStatus
+# The lifecycle of a report: for each status, what each event makes of it. The reports service moves a report only
+# through this table (app.services.reports.move) and the README's lifecycle diagram is drawn from it. Once
+# published, a report stays published while its updates are moderated: the published revision stays visible.
+TRANSITIONS: dict[ReportStatus, dict[str, ReportStatus]] = {
+    S.DRAFT: {"submit": S.SUBMITTED, "withdraw": S.WITHDRAWN},
+    S.SUBMITTED: {"publish": S.PUBLISHED, "request_changes": S.CHANGES_REQUESTED, "reject": S.REJECTED,
+                  "withdraw": S.WITHDRAWN},
+    S.CHANGES_REQUESTED: {"submit": S.SUBMITTED, "withdraw": S.WITHDRAWN},
+    S.REJECTED: {"withdraw": S.WITHDRAWN},
+    S.PUBLISHED: {"update": S.PUBLISHED, "submit": S.PUBLISHED, "publish": S.PUBLISHED,
+                  "request_changes": S.PUBLISHED, "reject": S.PUBLISHED, "withdraw": S.WITHDRAWN},
+    S.WITHDRAWN: {},
+}
+
+
+def lifecycle_diagram() -> str:
+    """TRANSITIONS as a Mermaid state diagram (the README shows it; a test keeps the two equal)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {S.DRAFT}"]
+    for status, events in TRANSITIONS.items():
+        targets: dict[ReportStatus, list[str]] = {}
+        for event, target in events.items():
+            targets.setdefault(target, []).append(event)
+        lines += [f"    {status} --> {target}: {', '.join(names)}" for target, names in targets.items()]
+    return "\n".join(lines)
+
+
+REPORT_STATUSES = tuple(ReportStatus)
+REVISION_STATES = tuple(RevisionState)
+EDITABLE_STATES = (RevisionState.DRAFT, RevisionState.CHANGES_REQUESTED)
 
 
 class Report(db.Model):

@@ -44,6 +44,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, User
 from app.models._types import utcnow
+from app.models.report import ReportStatus, RevisionState
 from app.models.search import fold
 from app.services import accounts, audit, releases
 from app.services.demo import (
@@ -371,22 +372,22 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
             second = _second_revision(planner, report, successor_created.get(id(report), latest))
         if second is not None:
             earlier = planner.answers(report)  # an earlier draw of the same report, replaced by the update
-            revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "superseded", earlier,
+            revision_rows.append(_revision_row(ids["revision"].take(), report, 1, RevisionState.SUPERSEDED, earlier,
                                                report.created_at, report.submitted_at, report.decided_at,
                                                moderator_id))
             created, submitted, decided = second
-            revision_rows.append(_revision_row(ids["revision"].take(), report, 2, "published", report.answers,
+            revision_rows.append(_revision_row(ids["revision"].take(), report, 2, RevisionState.PUBLISHED, report.answers,
                                                created, submitted, decided, moderator_id))
             result.two_revisions += 1
         else:
             decided = report.decided_at
-            revision_rows.append(_revision_row(ids["revision"].take(), report, 1, "published", report.answers,
+            revision_rows.append(_revision_row(ids["revision"].take(), report, 1, RevisionState.PUBLISHED, report.answers,
                                                report.created_at, report.submitted_at, decided, moderator_id))
         chunk.revisions.extend(revision_rows)
         result.revisions += len(revision_rows)
         chunk.reports.append({
             "id": report.report_id, "establishment_id": report.establishment.id, "solution_id": report.solution.id,
-            "author_id": report.author.id, "status": "published",
+            "author_id": report.author.id, "status": ReportStatus.PUBLISHED,
             "previous_report_id": report.previous.report_id if report.previous is not None else None,
             "creation_key": None, "working_revision_id": None, "published_revision_id": None,  # see _write
             "created_at": report.created_at, "updated_at": decided, "first_published_at": report.decided_at,
@@ -399,7 +400,7 @@ def _revision_row(revision_id: int, report: _PlannedReport, number: int, state: 
                   created: datetime, submitted: datetime, decided: datetime, moderator_id: int | None) -> dict[str, Any]:
     sus, nps = scores(answers)
     # The published revision's export cells, computed here (in the worker): no flags, the texts are fixed.
-    cells = export_cells(answers, (), sus, nps) if state == "published" else None
+    cells = export_cells(answers, (), sus, nps) if state == RevisionState.PUBLISHED else None
     return {"id": revision_id, "report_id": report.report_id, "number": number, "state": state, "answers": answers,
             "sus_score": sus, "nps_rating": nps, "created_by_id": report.author.id, "created_at": created,
             "updated_at": submitted, "submitted_at": submitted, "decided_at": decided,
@@ -480,7 +481,7 @@ def _write(chunk: _Chunk, encoders: dict[str, _Encoder]) -> None:
     db.session.execute(
         sa.update(Report)
         .where(Report.id.between(*chunk.report_ids), ReportRevision.id.between(*chunk.revision_ids),
-               ReportRevision.report_id == Report.id, ReportRevision.state == "published")
+               ReportRevision.report_id == Report.id, ReportRevision.state == RevisionState.PUBLISHED)
         .values(published_revision_id=ReportRevision.id, updated_at=Report.updated_at)  # not onupdate's now
         .execution_options(synchronize_session=False))
 
@@ -576,7 +577,7 @@ def load_bench_data(reports: int, establishments: int | None = None, seed: int =
 def _establishment_ranges(size: int) -> list[tuple[int, int, int]]:
     """(first id, last id, reports) ranges of establishments holding about `size` published reports each."""
     counts = db.session.execute(sa.select(Report.establishment_id, sa.func.count())
-                                .where(Report.status == "published")
+                                .where(Report.status == ReportStatus.PUBLISHED)
                                 .group_by(Report.establishment_id).order_by(Report.establishment_id)).all()
     ranges: list[tuple[int, int, int]] = []
     first, total = None, 0
@@ -678,7 +679,7 @@ def _voices_of_range(first: int, last: int) -> list[tuple]:
                             partition_by=(Report.establishment_id, Report.solution_id, Report.author_id),
                             order_by=(ReportRevision.decided_at.desc(), Report.id.desc())).label("rank"))
               .join(ReportRevision, ReportRevision.id == Report.published_revision_id)
-              .where(Report.status == "published", Report.establishment_id.between(first, last))
+              .where(Report.status == ReportStatus.PUBLISHED, Report.establishment_id.between(first, last))
               .subquery())
     return [tuple(row) for row in db.session.execute(
         sa.select(ranked.c.report_id, ranked.c.revision_id, ranked.c.establishment_id, ranked.c.solution_id,

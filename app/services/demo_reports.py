@@ -26,6 +26,7 @@ from app import questionnaire as q
 from app.extensions import db
 from app.models import Establishment, Report, ReportRevision, Solution, User
 from app.models._types import utcnow
+from app.models.report import ReportStatus, RevisionState
 from app.services import accounts, audit
 from app.services.exports import export_cells
 from app.services.report_answers import scores
@@ -882,7 +883,8 @@ def _published_fictional_count() -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Report.id)).join(Solution, Solution.id == Report.solution_id)
         .join(Establishment, Establishment.id == Report.establishment_id)
-        .where(Report.status == "published", Solution.is_fictional.is_(True), Establishment.is_fictional.is_(True))
+        .where(Report.status == ReportStatus.PUBLISHED, Solution.is_fictional.is_(True),
+               Establishment.is_fictional.is_(True))
     ) or 0
 
 
@@ -1013,7 +1015,7 @@ def load_demo_reports(target: int = 3000, seed: int = 2022) -> int:
     for depth in sorted({r.depth for r in planned}):
         wave = [r for r in planned if r.depth == depth]
         rows = [{"establishment_id": r.establishment.id, "solution_id": r.solution.id, "author_id": r.author.id,
-                 "status": "published", "previous_report_id": r.previous.report_id if r.previous else None,
+                 "status": ReportStatus.PUBLISHED, "previous_report_id": r.previous.report_id if r.previous else None,
                  "creation_key": None, "working_revision_id": None, "published_revision_id": None,
                  "created_at": r.created_at, "updated_at": r.decided_at, "first_published_at": r.decided_at,
                  "withdrawn_at": None} for r in wave]
@@ -1023,7 +1025,7 @@ def load_demo_reports(target: int = 3000, seed: int = 2022) -> int:
     revision_rows = []
     for r in planned:
         sus, nps = scores(r.answers)
-        revision_rows.append({"report_id": r.report_id, "number": 1, "state": "published", "answers": r.answers,
+        revision_rows.append({"report_id": r.report_id, "number": 1, "state": RevisionState.PUBLISHED, "answers": r.answers,
                               "sus_score": sus, "nps_rating": nps, "created_by_id": r.author.id,
                               "created_at": r.created_at, "updated_at": r.submitted_at, "submitted_at": r.submitted_at,
                               "decided_at": r.decided_at, "decided_by_id": moderator_id, "moderator_message": None,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Category, Establishment, PrivacyFlag, Report, ReportRevision, Solution
+from app.models.report import ReportStatus, RevisionState
 from app.services import export_writers
 from app.services.export_writers import MULTI_SEPARATOR, csv_cell, neutralise
 from app.services.readable import placeholder_answers, readable_answers
@@ -86,8 +87,8 @@ def _report_batch(after_id: int, size: int, solution_id: int | None) -> list[sa.
         .join(Category, Category.id == Solution.category_id)
         .join(Establishment, Establishment.id == Report.establishment_id)
         # Only a published earlier report is named: analysts never learn of a withdrawn or unpublished one.
-        .outerjoin(previous, sa.and_(previous.id == Report.previous_report_id, previous.status == "published"))
-        .where(Report.status == "published", Report.id > after_id)
+        .outerjoin(previous, sa.and_(previous.id == Report.previous_report_id, previous.status == ReportStatus.PUBLISHED))
+        .where(Report.status == ReportStatus.PUBLISHED, Report.id > after_id)
         .order_by(Report.id)
         .limit(size)
         .options(selectinload(ReportRevision.flags))
@@ -196,7 +197,7 @@ def revision_export_cells(revision: ReportRevision) -> str:
 def refresh_export_cells(revision: ReportRevision) -> None:
     """Store the cells of a published revision (after its publication or a change to its flags or answers);
     any other revision keeps none."""
-    cells = revision_export_cells(revision) if revision.state == "published" else None
+    cells = revision_export_cells(revision) if revision.state == RevisionState.PUBLISHED else None
     if revision.export_cells != cells:
         revision.export_cells = cells
 
@@ -208,7 +209,7 @@ def fill_export_cells(after_id: int = 0, size: int | None = None, refill: bool =
     commits between calls (`flask exports backfill`)."""
     size = size or BATCH_SIZE
     query = (sa.select(ReportRevision.id, ReportRevision.answers, ReportRevision.sus_score, ReportRevision.nps_rating)
-             .where(ReportRevision.state == "published", ReportRevision.id > after_id)
+             .where(ReportRevision.state == RevisionState.PUBLISHED, ReportRevision.id > after_id)
              .order_by(ReportRevision.id).limit(size))
     if not refill:
         query = query.where(ReportRevision.export_cells.is_(None))
@@ -295,7 +296,8 @@ def _lines_query(solution_id: int | None, dialect_name: str, zone_name: str) -> 
     previous = aliased(Report)
     # A lookup per row rather than a join: without statistics (just after a bulk load), PostgreSQL would
     # compare every report with every published one.
-    follow_up_of = (sa.select(previous.id).where(previous.id == Report.previous_report_id, previous.status == "published")
+    follow_up_of = (sa.select(previous.id)
+                    .where(previous.id == Report.previous_report_id, previous.status == ReportStatus.PUBLISHED)
                     .scalar_subquery())
     head = _number_cell(Report.id)
     for cell in (_number_cell(ReportRevision.number), _local_date_cell(ReportRevision.decided_at, dialect_name, zone_name),
@@ -309,7 +311,7 @@ def _lines_query(solution_id: int | None, dialect_name: str, zone_name: str) -> 
         .join(Solution, Solution.id == Report.solution_id)
         .join(Category, Category.id == Solution.category_id)
         .join(Establishment, Establishment.id == Report.establishment_id)
-        .where(Report.status == "published")
+        .where(Report.status == ReportStatus.PUBLISHED)
         .order_by(Report.id)
     )
     if solution_id is not None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, StatCache
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
+from app.models.report import ReportStatus
 from app.services import releases
 
 _CHOICE_FIELDS = {"system": "integrated_systems", "prerequisite_met": "prerequisites_met",
@@ -96,7 +97,7 @@ def _voices(pairs: set[tuple[int, int]] | None = None, establishments: tuple[int
         condition = Report.establishment_id.between(*establishments)
     rows = db.session.execute(
         sa.select(Report, ReportRevision).join(ReportRevision, ReportRevision.id == Report.published_revision_id)
-        .where(Report.status == "published", condition)
+        .where(Report.status == ReportStatus.PUBLISHED, condition)
         .order_by(Report.establishment_id, Report.solution_id, ReportRevision.decided_at.desc(), Report.id.desc())
     ).all()
     latest: dict[tuple[int, int, int | None], tuple[Report, ReportRevision]] = {}
@@ -145,7 +146,7 @@ def rebuild_facts(batch: int = 2000) -> int:
     """Recompute every fact (after a bulk load or a recognizer/vocabulary change). Returns the count."""
     db.session.execute(sa.delete(FactChoice))
     db.session.execute(sa.delete(ReportFact))
-    ids = db.session.scalars(sa.select(Report.establishment_id).where(Report.status == "published")
+    ids = db.session.scalars(sa.select(Report.establishment_id).where(Report.status == ReportStatus.PUBLISHED)
                              .distinct().order_by(Report.establishment_id)).all()
     total = 0
     step = max(1, batch // 20)  # about twenty reports per establishment in a batch

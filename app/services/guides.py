@@ -12,6 +12,7 @@ from slugify import slugify
 from app.extensions import db
 from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solution, User
 from app.models._types import utcnow
+from app.models.report import ReportStatus
 from app.services import audit, releases, stats
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.markdown_text import render
@@ -133,7 +134,7 @@ def add_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
         raise GuideError(_("Ce texte ne fait pas partie des retours publiés de ce guide."))
     report = db.session.get(Report, report_id)
     revision = report.published_revision if report else None
-    if revision is None or report.status != "published":
+    if revision is None or report.status != ReportStatus.PUBLISHED:
         raise GuideError(_("Ce texte ne fait pas partie des retours publiés de ce guide."))
     if _flagged(revision.id, field):
         raise GuideError(_("Ce texte contient une donnée personnelle possible non traitée : il ne peut pas être cité."))
@@ -191,7 +192,7 @@ def new_reports_since(guide: Guide) -> int:
     version = guide.latest_version
     if version is None or version.data_as_of is None:
         return 0
-    query = sa.select(sa.func.count()).select_from(Report).where(Report.status == "published",
+    query = sa.select(sa.func.count()).select_from(Report).where(Report.status == ReportStatus.PUBLISHED,
                                                                  Report.first_published_at > version.data_as_of)
     if guide.solution_id is not None:
         query = query.where(Report.solution_id == guide.solution_id)

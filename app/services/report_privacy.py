@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import PrivacyFlag, ReportRevision, Solution
+from app.models.report import RevisionState
 from app.services import privacy, report_answers
 from app.services.exports import refresh_export_cells
 
@@ -28,7 +29,7 @@ def rescan_all() -> list[tuple[ReportRevision, list[PrivacyFlag]]]:
     """Add the findings that no flag covers yet to every submitted or published revision."""
     results = []
     revisions = db.session.scalars(sa.select(ReportRevision).where(
-        ReportRevision.state.in_(("submitted", "published"))).order_by(ReportRevision.id))
+        ReportRevision.state.in_((RevisionState.SUBMITTED, RevisionState.PUBLISHED))).order_by(ReportRevision.id))
     for revision in revisions:
         known = {(f.field, f.start, f.end) for f in revision.flags}
         added = []

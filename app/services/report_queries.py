@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import PrivacyFlag, Report, ReportRevision, User
+from app.models.report import ReportStatus, RevisionState
 
 
 def my_reports(user: User) -> list[Report]:
@@ -28,7 +29,7 @@ def timeline(establishment_id: int, solution_id: int) -> list[Report]:
     """Every report of an establishment on a solution, oldest first, with their published answers."""
     return list(db.session.scalars(
         sa.select(Report).where(Report.establishment_id == establishment_id, Report.solution_id == solution_id,
-                                Report.status != "draft")
+                                Report.status != ReportStatus.DRAFT)
         .options(selectinload(Report.published_revision), selectinload(Report.working_revision))
         .order_by(Report.created_at, Report.id)))
 
@@ -41,8 +42,8 @@ def moderation_queue(only_flagged: bool = False, newest_first: bool = False) -> 
              .options(selectinload(ReportRevision.report)))
     if only_flagged:
         # Published versions too: a re-scan with better recognizers can flag them after publication.
-        query = query.where(ReportRevision.state.in_(("submitted", "published")), open_flags > 0)
+        query = query.where(ReportRevision.state.in_((RevisionState.SUBMITTED, RevisionState.PUBLISHED)), open_flags > 0)
     else:
-        query = query.where(ReportRevision.state == "submitted")
+        query = query.where(ReportRevision.state == RevisionState.SUBMITTED)
     order = ReportRevision.submitted_at.desc() if newest_first else ReportRevision.submitted_at.asc()
     return query.order_by(order, ReportRevision.id)

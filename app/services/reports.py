@@ -14,7 +14,7 @@ from app import questionnaire as q
 from app.extensions import db
 from app.models import DraftStash, PrivacyFlag, Report, ReportRevision, Solution, Submission, User
 from app.models._types import utcnow
-from app.models.report import EDITABLE_STATES
+from app.models.report import EDITABLE_STATES, TRANSITIONS, ReportStatus, RevisionState
 from app.services import audit, report_privacy
 from app.services import report_answers as answers_service
 from app.services.exports import refresh_export_cells
@@ -31,6 +31,15 @@ class IncompleteReport(ReportError):
         self.completeness = completeness
 
 
+def move(report: Report, event: str) -> None:
+    """Move a report through its lifecycle (app.models.report.TRANSITIONS); an event its status does not
+    allow is refused."""
+    target = TRANSITIONS[ReportStatus(report.status)].get(event)
+    if target is None:
+        raise ReportError(_("Cette action n'est pas possible pour un retour dans cet état."))
+    report.status = target
+
+
 def _record(actor: User | None, action: str, report: Report, revision: ReportRevision | None = None, **detail):
     if revision is not None:
         detail["revision"] = revision.number
@@ -41,7 +50,7 @@ def _record(actor: User | None, action: str, report: Report, revision: ReportRev
 
 def latest_published_report(establishment_id: int, solution_id: int, exclude_id: int | None = None) -> Report | None:
     query = (sa.select(Report).where(Report.establishment_id == establishment_id, Report.solution_id == solution_id,
-                                     Report.status == "published")
+                                     Report.status == ReportStatus.PUBLISHED)
              .order_by(Report.first_published_at.desc(), Report.id.desc()).limit(1))
     if exclude_id is not None:
         query = query.where(Report.id != exclude_id)
@@ -63,11 +72,11 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
             return existing, False
     previous = latest_published_report(author.establishment_id, solution.id)
     report = Report(establishment_id=author.establishment_id, solution_id=solution.id, author_id=author.id,
-                    status="draft", creation_key=creation_key or None,
+                    status=ReportStatus.DRAFT, creation_key=creation_key or None,
                     previous_report_id=previous.id if previous else None)
     db.session.add(report)
     db.session.flush()
-    revision = ReportRevision(report_id=report.id, number=1, state="draft", answers={}, created_by_id=author.id)
+    revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers={}, created_by_id=author.id)
     db.session.add(revision)
     db.session.flush()
     report.working_revision = revision
@@ -107,15 +116,14 @@ def submit(revision: ReportRevision, key: str, actor: User) -> ReportRevision:
     # Conditional update: of two concurrent submissions, only one moves the revision on.
     moved = db.session.execute(
         sa.update(ReportRevision).where(ReportRevision.id == revision.id, ReportRevision.state.in_(EDITABLE_STATES))
-        .values(state="submitted", submitted_at=utcnow(), moderator_message=None)
+        .values(state=RevisionState.SUBMITTED, submitted_at=utcnow(), moderator_message=None)
         .execution_options(synchronize_session=False)).rowcount
     if moved != 1:
         raise ReportError(_("Ce retour a déjà été envoyé."))
     db.session.refresh(revision)
     revision.sus_score, revision.nps_rating = answers_service.scores(revision.answers)
     report = revision.report
-    if report.published_revision is None:
-        report.status = "submitted"
+    move(report, "submit")
     # Texts saved from another tab in the meantime are scanned again.
     _flag_personal_data(revision, findings if answers_service.revision_texts(revision) == texts else None)
     _record(actor, "report.submitted", report, revision, flags=len(revision.open_flags))
@@ -143,7 +151,7 @@ def _span_text(revision: ReportRevision, flag: PrivacyFlag) -> str:
 # Moderation -----------------------------------------------------------------------------------------
 
 def _require_submitted(revision: ReportRevision) -> None:
-    if revision.state != "submitted":
+    if revision.state != RevisionState.SUBMITTED:
         raise ReportError(_("Cette version n'attend pas de modération."))
 
 
@@ -154,14 +162,14 @@ def publish(revision: ReportRevision, moderator: User) -> None:
                             "ou demandez une réécriture avant de publier."))
     report = revision.report
     if report.published_revision is not None:
-        report.published_revision.state = "superseded"
+        report.published_revision.state = RevisionState.SUPERSEDED
         refresh_export_cells(report.published_revision)
     now = utcnow()
-    revision.state, revision.decided_at, revision.decided_by_id = "published", now, moderator.id
+    revision.state, revision.decided_at, revision.decided_by_id = RevisionState.PUBLISHED, now, moderator.id
     refresh_export_cells(revision)
     report.published_revision = revision
     report.working_revision = None
-    report.status = "published"
+    move(report, "publish")
     report.first_published_at = report.first_published_at or now
     db.session.flush()
     refresh_facts({(report.establishment_id, report.solution_id)})
@@ -170,30 +178,28 @@ def publish(revision: ReportRevision, moderator: User) -> None:
 
 def request_changes(revision: ReportRevision, moderator: User, message: str) -> None:
     _require_submitted(revision)
-    revision.state, revision.decided_at, revision.decided_by_id = "changes_requested", utcnow(), moderator.id
+    revision.state, revision.decided_at, revision.decided_by_id = RevisionState.CHANGES_REQUESTED, utcnow(), moderator.id
     revision.moderator_message = message.strip()
     for flag in revision.open_flags:
         flag.status, flag.resolved_by_id, flag.resolved_at = "rewrite", moderator.id, utcnow()
-    if revision.report.published_revision is None:
-        revision.report.status = "changes_requested"
+    move(revision.report, "request_changes")
     _record(moderator, "report.changes_requested", revision.report, revision)
 
 
 def reject(revision: ReportRevision, moderator: User, reason: str) -> None:
     _require_submitted(revision)
-    revision.state, revision.decided_at, revision.decided_by_id = "rejected", utcnow(), moderator.id
+    revision.state, revision.decided_at, revision.decided_by_id = RevisionState.REJECTED, utcnow(), moderator.id
     revision.moderator_message = reason.strip()
     report = revision.report
-    if report.published_revision is None:
-        report.status = "rejected"
-    else:
+    if report.published_revision is not None:
         report.working_revision = None  # the rejected update is dropped; the published version stays
+    move(report, "reject")
     _record(moderator, "report.rejected", report, revision)
 
 
 def _require_flaggable(revision: ReportRevision) -> None:
     # A published revision can get new flags from a re-scan: they are masked or dismissed in place.
-    if revision.state not in ("submitted", "published"):
+    if revision.state not in (RevisionState.SUBMITTED, RevisionState.PUBLISHED):
         raise ReportError(_("Cette version n'attend pas de modération."))
 
 
@@ -233,12 +239,12 @@ def dismiss_flag(flag: PrivacyFlag, moderator: User) -> None:
 
 def start_update(report: Report, actor: User) -> ReportRevision:
     """A new revision of a published report, to be moderated again; the published one stays visible."""
-    if report.status != "published" or report.published_revision is None:
+    if report.status != ReportStatus.PUBLISHED or report.published_revision is None:
         raise ReportError(_("Seul un retour publié peut être mis à jour."))
-    if report.working_revision is not None and report.working_revision.state != "rejected":
+    if report.working_revision is not None and report.working_revision.state != RevisionState.REJECTED:
         return report.working_revision
     number = max(r.number for r in report.revisions) + 1
-    revision = ReportRevision(report_id=report.id, number=number, state="draft", created_by_id=actor.id,
+    revision = ReportRevision(report_id=report.id, number=number, state=RevisionState.DRAFT, created_by_id=actor.id,
                               answers=dict(report.published_revision.answers or {}))
     db.session.add(revision)
     db.session.flush()
@@ -248,12 +254,14 @@ def start_update(report: Report, actor: User) -> ReportRevision:
 
 
 def withdraw(report: Report, actor: User) -> None:
-    if report.status == "withdrawn":
+    if report.status == ReportStatus.WITHDRAWN:
         raise ReportError(_("Ce retour est déjà retiré."))
-    was_published = report.status == "published"
-    report.status, report.withdrawn_at = "withdrawn", utcnow()
-    if report.working_revision is not None and report.working_revision.state in EDITABLE_STATES + ("submitted",):
-        report.working_revision.state = "rejected"
+    was_published = report.status == ReportStatus.PUBLISHED
+    move(report, "withdraw")
+    report.withdrawn_at = utcnow()
+    if report.working_revision is not None and report.working_revision.state in (*EDITABLE_STATES,
+                                                                                 RevisionState.SUBMITTED):
+        report.working_revision.state = RevisionState.REJECTED
         report.working_revision.moderator_message = _("Retiré par l'établissement.")
     if was_published:
         db.session.flush()
