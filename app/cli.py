@@ -140,8 +140,8 @@ def _refuse_in_production() -> None:
 @click.option("--no-reports", is_flag=True, help="Load no fictional reports.")
 def demo_load_command(if_empty: bool, report_target: int | None, no_reports: bool) -> None:
     """Load the fictional demonstration data (idempotent)."""
+    from app.demo.loader import DEMO_PASSWORD, demo_logins, load_demo
     from app.models import Establishment
-    from app.services.demo import DEMO_PASSWORD, demo_logins, load_demo
 
     _refuse_in_production()
     if if_empty and db.session.scalar(sa.select(Establishment.id).limit(1)) is not None:
@@ -165,8 +165,9 @@ def demo_bench_data_command(report_count: int, establishment_count: int | None, 
     """Bulk-load fictional published reports for scale tests (additive: each run adds N more)."""
     import time
 
+    from app.demo.bench import default_establishments, load_bench_data
+    from app.demo.bench_facts import rebuild_facts_bulk
     from app.models import Report
-    from app.services.bench_data import default_establishments, load_bench_data, rebuild_facts_bulk
 
     _refuse_in_production()
     count = establishment_count or default_establishments(report_count)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/export_memory.py [--sizes 2000 20000] [--output FILE]
 
 For each size N, in a scratch SQLite database: one process loads the demonstration catalogue and N
-published reports (app.services.demo_reports.load_demo_reports, topped up by a bulk copy of its reports
+published reports (app.demo.reports.load_demo_reports, topped up by a bulk copy of its reports
 when the demo cannot reach N; one report in twenty gets an open privacy flag, so that placeholders are
 exercised), then a fresh process logs in as the demo analyst and reads /exports/reports.csv through the
 Flask test client, chunk by chunk, without keeping it. That process reports its resident memory before
@@ -110,8 +110,8 @@ def refill_export_cells() -> None:
 def generate(url: str, size: int) -> dict:
     from flask_migrate import upgrade
 
+    from app.demo.loader import load_demo
     from app.extensions import db
-    from app.services.demo import load_demo
 
     started = time.perf_counter()
     app = make_app(url)
@@ -121,7 +121,7 @@ def generate(url: str, size: int) -> dict:
         db.session.commit()
         source = "copies"
         try:
-            from app.services.demo_reports import load_demo_reports
+            from app.demo.reports import load_demo_reports
         except ImportError:
             load_demo_reports = None
         if load_demo_reports is not None:
@@ -148,7 +148,7 @@ def current_rss_kib() -> int:
 
 
 def stream(url: str) -> dict:
-    from app.services.demo import DEMO_PASSWORD
+    from app.demo.loader import DEMO_PASSWORD
 
     app = make_app(url)
     client = app.test_client()

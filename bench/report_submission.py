@@ -44,9 +44,9 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.demo.loader import DEMO_PASSWORD, load_demo
     from app.extensions import db
     from app.services import privacy
-    from app.services.demo import DEMO_PASSWORD, load_demo
     from tests.factories import COMPLETE_STEPS
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='retex-bench-')}/bench.db"

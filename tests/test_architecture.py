@@ -112,3 +112,11 @@ def test_the_questionnaire_and_the_models_import_no_service_and_no_web_module():
                  if module.startswith(("app.questionnaire", "app.models"))
                  for target in targets if target.startswith("app.services") or _is_web(target)}
     assert offenders == set()
+
+
+def test_only_the_cli_imports_the_demonstration_data():
+    graph = import_graph()
+    offenders = {(module, target) for module, targets in graph.items()
+                 if module != "app.cli" and not module.startswith("app.demo")
+                 for target in targets if target.startswith("app.demo")}
+    assert offenders == set()

@@ -16,11 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.demo.loader import load_demo
 from app.extensions import db
 from app.models import Guide, GuideVersion, Report, User
 from app.services import backup
 from app.services import reports as report_service
-from app.services.demo import load_demo
 from tests.conftest import _postgres_database, backend
 from tests.factories import make_report, make_user
 

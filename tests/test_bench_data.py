@@ -1,4 +1,4 @@
-"""Bulk fictional data for scale tests: `flask demo bench-data` (app.services.bench_data)."""
+"""Bulk fictional data for scale tests: `flask demo bench-data` (app.demo.bench)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from app import create_app
 from app import vocabulary as v
+from app.demo import bench, bench_facts, bench_rows
 from app.extensions import db
 from app.models import AuditLog, Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, User
 from app.models.search import fold
-from app.services import bench_data, stats
+from app.services import stats
 from app.services.facts import rebuild_facts
 from app.services.finess import finess_error
 from tests.conftest import empty_all_tables
@@ -199,12 +200,12 @@ def _restart_sequences() -> None:
 
 
 def test_worker_processes_write_the_same_data(app, monkeypatch):
-    monkeypatch.setattr(bench_data, "utcnow", lambda: datetime(2026, 6, 1, 12, tzinfo=UTC))
+    monkeypatch.setattr(bench, "utcnow", lambda: datetime(2026, 6, 1, 12, tzinfo=UTC))
     snapshots = []
     for parallel in (False, True):
         _restart_sequences()  # both runs must get the same ids from the database too
-        bench_data.load_bench_data(300, 8, seed=5, parallel=parallel)
-        bench_data.rebuild_facts_bulk(parallel=parallel)
+        bench.load_bench_data(300, 8, seed=5, parallel=parallel)
+        bench_facts.rebuild_facts_bulk(parallel=parallel)
         db.session.commit()
         snapshots.append(_snapshot())
         db.session.remove()
@@ -216,9 +217,9 @@ def test_worker_processes_write_the_same_data(app, monkeypatch):
 
 
 def test_quotas_sum_to_the_total_and_respect_caps():
-    assert bench_data._quotas(10, [1, 1, 1], [100, 100, 100]) in ([4, 3, 3], [3, 4, 3], [3, 3, 4])
-    quotas = bench_data._quotas(100, [10, 1, 1], [20, 100, 100])
+    assert bench_rows._quotas(10, [1, 1, 1], [100, 100, 100]) in ([4, 3, 3], [3, 4, 3], [3, 3, 4])
+    quotas = bench_rows._quotas(100, [10, 1, 1], [20, 100, 100])
     assert sum(quotas) == 100 and quotas[0] == 20
-    quotas = bench_data._quotas(1000, [1, 2], [10, 10])  # more than the caps hold: scaled up together
+    quotas = bench_rows._quotas(1000, [1, 2], [10, 10])  # more than the caps hold: scaled up together
     assert sum(quotas) == 1000 and quotas == [500, 500]
-    assert bench_data._quotas(5, [1, 1], [0, 10]) == [0, 5]
+    assert bench_rows._quotas(5, [1, 1], [0, 10]) == [0, 5]

@@ -1,14 +1,15 @@
-"""Demonstration guides (app.services.demo_guides), loaded by load_demo after the fictional reports."""
+"""Demonstration guides (app.demo.guides), loaded by load_demo after the fictional reports."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.demo.guides import TOP_SOLUTIONS
+from app.demo.loader import load_demo
+from app.demo.mix import DEMO_DOMAIN
 from app.extensions import db
 from app.models import Guide, GuideVersion, User
 from app.services import guides
-from app.services.demo import DEMO_DOMAIN, load_demo
-from app.services.demo_guides import TOP_SOLUTIONS
 
 
 def test_the_demo_publishes_guides_once(app, client):

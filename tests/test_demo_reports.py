@@ -1,4 +1,4 @@
-"""Fictional published reports of the demonstration data (app.services.demo_reports)."""
+"""Fictional published reports of the demonstration data (app.demo.reports)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.demo.loader import DEMO_PASSWORD, load_demo
+from app.demo.reports import load_demo_reports
 from app.extensions import db
 from app.models import AuditLog, Establishment, Report, ReportRevision, Solution, User
 from app.questionnaire import applicable_free_texts, check_completeness
 from app.services import accounts
-from app.services.demo import DEMO_PASSWORD, load_demo
-from app.services.demo_reports import load_demo_reports
 from app.services.report_answers import scores
 from tests.conftest import empty_all_tables
 from tests.factories import make_establishment, make_solution

@@ -240,7 +240,7 @@ def test_dump_query_gives_the_rows_of_the_export(analyst, varied):
 
 
 def test_bench_data_rows_hold_the_computed_cells(app):
-    from app.services.bench_data import load_bench_data
+    from app.demo.bench import load_bench_data
 
     load_bench_data(60, 4, seed=3, parallel=False)
     db.session.commit()

@@ -16,10 +16,10 @@ import pytest
 
 from app import questionnaire as q
 from app import vocabulary as v
+from app.demo.loader import load_demo
 from app.extensions import db
 from app.models import Solution
 from app.services import releases, stats
-from app.services.demo import load_demo
 from app.services.disclosure.figures import all_view_keys
 from tests.factories import complete_answers, make_establishment, make_report, make_solution, make_user
 from tests.secrecy_auditor import audit

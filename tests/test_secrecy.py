@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from app.demo.loader import load_demo
 from app.extensions import db
 from app.services import stats
-from app.services.demo import load_demo
 from tests.factories import text
 
 

@@ -51,7 +51,7 @@ def live_app(tmp_path_factory):
     """An application on its own SQLite file, upgraded with the migrations and filled with the demo data."""
     from flask_migrate import upgrade
 
-    from app.services.demo import load_demo
+    from app.demo.loader import load_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'retex-e2e.db'}"
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "LOGIN_RATE_LIMIT": "1000 per minute"})

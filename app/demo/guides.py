@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.demo.mix import DEMO_DOMAIN
 from app.extensions import db
 from app.models import Category, Guide, ReportFact, Solution, User
 from app.services import guides as service
 
-DEMO_DOMAIN = "demo.retex-ia.test"  # same as app.services.demo (not imported: demo imports this module)
 ANALYST_EMAIL = f"analyst@{DEMO_DOMAIN}"
 TOP_SOLUTIONS = 5
 MIN_CATEGORY_ESTABLISHMENTS = 10

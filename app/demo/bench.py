@@ -1,7 +1,7 @@
 """Bulk fictional data for scale tests: `flask demo bench-data --reports N [--establishments M] [--seed S]`.
 
 Adds N published reports across M new fictional establishments, on the fictional demonstration catalogue,
-shaped like the demonstration reports (app.services.demo_reports, whose planner writes each series of
+shaped like the demonstration reports (app.demo.planner, whose _Planner writes each series of
 reports of an establishment on a solution, with its answers): about 14 % of the reports are follow-ups of
 an earlier report of the same establishment and solution, about 10 % of the (establishment, solution)
 pairs have a second contributor writing in parallel, and about 5 % of the reports have two revisions (an
@@ -19,13 +19,13 @@ meanwhile). The establishments are shared between PARTS parts, each with its own
 PARALLEL_FROM reports, each part is planned in a worker process (the answers are most of the work) which
 also converts its rows with the dialect's own bind processors, so that this process only runs the
 executemany; the data are the same either way. No ORM object per row, no privacy scan (the free texts are
-the demonstration's fixed sentences), one audit entry. The caller then runs `rebuild_facts_bulk`, a bulk
-version of app.services.facts.rebuild_facts that gives the same facts, so that the statistics see the data.
+the demonstration's fixed sentences), one audit entry. The caller then runs `rebuild_facts_bulk`
+(app.demo.bench_facts), a bulk version of app.services.facts.rebuild_facts that gives the same facts, so
+that the statistics see the data. The rows' encoding and the new establishments: app.demo.bench_rows.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing
 import os
@@ -34,30 +34,31 @@ import random
 import secrets
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from app import vocabulary as v
-from app.extensions import db
-from app.models import Establishment, FactChoice, Report, ReportFact, ReportRevision, Solution, User
-from app.models._types import utcnow
-from app.models.report import ReportStatus, RevisionState
-from app.models.search import fold
-from app.services import accounts, audit, releases
-from app.services.demo import (
-    _TOWN_END,
-    _TOWN_START,
-    _TYPE_NAMES,
-    _TYPE_SIZES,
-    _TYPE_WEIGHTS,
-    DEMO_DOMAIN,
-    _fictional_finess,
-    load_demo,
+from app.demo.bench_rows import (
+    BATCH,
+    PARALLEL_FROM,
+    Progress,
+    _analyze,
+    _Chunk,
+    _Encoder,
+    _encoders,
+    _establishment_rows,
+    _execute_many,
+    _Ids,
+    _insert,
+    _Part,
+    _quotas,
+    _sync_sequences,
 )
-from app.services.demo_reports import (
+from app.demo.loader import load_demo
+from app.demo.mix import (
+    DEMO_DOMAIN,
     DEPLOYMENTS,
     MATURITY,
     MULTI_CONTRIBUTOR_RATE,
@@ -65,23 +66,23 @@ from app.services.demo_reports import (
     _Contributor,
     _EstablishmentInfo,
     _PlannedReport,
-    _Planner,
-    _SolutionInfo,
 )
+from app.demo.planner import _Planner
+from app.extensions import db
+from app.models import Establishment, Report, ReportRevision, Solution, User
+from app.models._types import utcnow
+from app.models.report import ReportStatus, RevisionState
+from app.services import accounts, audit
 from app.services.exports import export_cells
-from app.services.facts import fact_choices, fact_values, invalidate_statistics
 from app.services.report_answers import scores
 
-BATCH = 10_000  # rows per executemany, and reports per chunk held in memory
 BENCH_EMAIL = "bench-contributor-{id}@" + DEMO_DOMAIN
 PARALLEL_RATE = MULTI_CONTRIBUTOR_RATE  # of the (establishment, solution) pairs: a second contributor
 TWO_REVISIONS_RATE = 0.05  # of the reports: an earlier revision, superseded, then the published one
 SERIES_REPORTS = 1.25  # reports in one series planned by _Planner.plan_pair (measured: about 1.27)
 REPORTS_PER_CONTRIBUTOR = 10
 PARTS = 2  # shares of the establishments, each with its own random generator
-PARALLEL_FROM = 20_000  # reports from which the parts are planned in worker processes
 SQLITE_CACHE_KIB = 512 * 1024  # page cache of this connection during the load (SQLite's default: 2 MB)
-Progress = Callable[[int], Any]
 
 
 def default_establishments(reports: int) -> int:
@@ -110,184 +111,6 @@ class BenchResult:
         return {"follow_ups": self.follow_ups / max(1, self.reports),
                 "multi_contributor_pairs": self.multi_contributor_pairs / max(1, self.pairs),
                 "two_revisions": self.two_revisions / max(1, self.reports)}
-
-
-class _Ids:
-    """Consecutive ids, assigned here rather than by the database."""
-
-    def __init__(self, first: int) -> None:
-        self.first = self.next = first
-
-    @classmethod
-    def after_max(cls, model) -> _Ids:
-        return cls((db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1)
-
-    def take(self) -> int:
-        self.next += 1
-        return self.next - 1
-
-
-class _Encoder:
-    """A table's INSERT as a DB-API executemany: rows (dictionaries with every column) become tuples
-    converted by the dialect's own bind processors, as a Core insert would convert them, JSON included
-    (serialised as SQLAlchemy does, with the dialect's serializer). Converting is the costly part of an
-    insert: it can run in a worker process, leaving the executemany to the one holding the transaction."""
-
-    def __init__(self, table: sa.Table, dialect: sa.Dialect) -> None:
-        self.names = [column.name for column in table.columns]
-        serializer = getattr(dialect, "_json_serializer", None) or json.dumps
-        self.processors = [serializer if isinstance(column.type, sa.JSON)
-                           else column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns]
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        quote = dialect.identifier_preparer.quote
-        columns = ", ".join(quote(name) for name in self.names)
-        marks = ", ".join([mark] * len(self.names))
-        self.statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608  # model names, values bound
-        self.copy_statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
-
-    def encode(self, rows: list[dict[str, Any]]) -> list[tuple]:
-        pairs = list(zip(self.names, self.processors, strict=True))
-        return [tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-                for row in rows]
-
-
-def _encoders(dialect: sa.Dialect) -> dict[str, _Encoder]:
-    return {model.__tablename__: _Encoder(model.__table__, dialect)
-            for model in (User, Report, ReportRevision, ReportFact, FactChoice)}
-
-
-def _execute_many(encoder: _Encoder, rows: list[tuple]) -> None:
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # COPY, in the session's transaction: two to five times faster than an executemany in pipeline mode.
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor, cursor.copy(encoder.copy_statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    for start in range(0, len(rows), BATCH):
-        connection.exec_driver_sql(encoder.statement, rows[start:start + BATCH])
-
-
-@dataclass
-class _Chunk:
-    """Rows of about BATCH reports, as dictionaries while they are built, then encoded (table → tuples)."""
-
-    users: list[dict[str, Any]] = field(default_factory=list)
-    reports: list[dict[str, Any]] = field(default_factory=list)
-    revisions: list[dict[str, Any]] = field(default_factory=list)
-    encoded: dict[str, list[tuple]] = field(default_factory=dict)
-    report_count: int = 0
-    report_ids: tuple[int, int] = (0, 0)
-    revision_ids: tuple[int, int] = (0, 0)
-
-    def encode(self, encoders: dict[str, _Encoder]) -> _Chunk:
-        encoded = _Chunk(report_count=len(self.reports), report_ids=(self.reports[0]["id"], self.reports[-1]["id"]),
-                         revision_ids=(self.revisions[0]["id"], self.revisions[-1]["id"]))
-        encoded.encoded = {"user_account": encoders["user_account"].encode(self.users),
-                           "report": encoders["report"].encode(self.reports),
-                           "report_revision": encoders["report_revision"].encode(self.revisions)}
-        return encoded
-
-
-@dataclass
-class _Part:
-    """A share of the new establishments, planned without the database (in a worker process or in turn),
-    with its own random generator and its own blocks of ids (the gaps between blocks are harmless)."""
-
-    seed: str
-    now: datetime
-    sites: list[tuple[_EstablishmentInfo, list[_SolutionInfo]]]
-    quotas: list[int]
-    first_user_id: int
-    first_report_id: int
-    first_revision_id: int
-    password_hash: str
-    moderator_id: int | None
-    dialect: sa.Dialect
-
-
-def _insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(table), rows[start:start + BATCH])
-
-
-def _analyze(*models) -> None:
-    """PostgreSQL has no statistics on rows loaded in bulk until autovacuum comes by: meanwhile it would plan
-    queries on these tables as if they were nearly empty (nested loops over a million reports)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))  # (our table names)
-
-
-def _sync_sequences(*models) -> None:
-    """After explicit ids, PostgreSQL's sequences must move past them."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        table = model.__table__
-        highest = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 1)).scalar_subquery()
-        db.session.execute(sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(table.name, "id"), highest)))
-
-
-# ---------------------------------------------------------------------------------------- establishments
-
-
-def _establishment_rows(count: int, rng: random.Random, ids: _Ids, now: datetime) -> list[dict[str, Any]]:
-    """`count` fictional establishments, every region and every type, names saying they are fictional."""
-    used = set(db.session.scalars(sa.select(Establishment.finess)))
-    regions, types = list(v.REGIONS), list(_TYPE_WEIGHTS)
-    weighted = [t for t, w in _TYPE_WEIGHTS.items() for _ in range(w)]
-    rows = []
-    for index in range(count):
-        establishment_id = ids.take()
-        region = regions[index % len(regions)]
-        type_code = types[index % len(types)] if index < 2 * len(types) else rng.choice(weighted)
-        town = rng.choice(_TOWN_START) + rng.choice(_TOWN_END)
-        name = (_TYPE_NAMES[type_code].format(town=town).replace(" de " + town, " d'" + town)
-                if town[0] in "AEIOUÉÈ" else _TYPE_NAMES[type_code].format(town=town))
-        name += f" (fictif, banc d'essai n° {establishment_id})"
-        finess = _fictional_finess(rng, region, used)
-        legal = {"chu": "public", "ch": "public", "psychiatric": "public", "clcc": "private_non_profit",
-                 "clinic_mco": "private_for_profit"}.get(type_code) or rng.choice(list(v.LEGAL_STATUSES))
-        rows.append({
-            "id": establishment_id, "finess": finess, "name": name, "legal_status": legal, "type": type_code,
-            "sector": "medico_social" if type_code in v.MEDICO_SOCIAL_TYPES else "health", "region": region,
-            "department": finess[:2] if not finess.startswith("97") else "97" + finess[3], "city": town,
-            "size_class": rng.choice(_TYPE_SIZES[type_code]),
-            "ght": f"GHT fictif {v.REGIONS[region]} {1 + index % 3}" if legal == "public" else None,
-            "search_text": fold(name, town), "finess_category": None, "finess_category_label": None,
-            "is_fictional": True, "created_at": now, "updated_at": now,
-        })
-    return rows
-
-
-def _quotas(total: int, weights: list[float], caps: list[float]) -> list[int]:
-    """`total` split in proportion to the weights, none above its cap (caps scaled up when too small),
-    in integers summing to `total`."""
-    if not weights:
-        return []
-    scale = max(1.0, total / max(1e-9, sum(caps)))
-    caps = [c * scale for c in caps]
-    shares = [0.0] * len(weights)
-    free, remaining = set(range(len(weights))), float(total)
-    while free and remaining > 1e-9:
-        weight = sum(weights[i] for i in free)
-        full = [i for i in free if remaining * weights[i] / weight >= caps[i]]
-        if not full:
-            for i in free:
-                shares[i] = remaining * weights[i] / weight
-            break
-        for i in full:
-            shares[i] = caps[i]
-            remaining -= caps[i]
-            free.discard(i)
-    quotas = [int(s) for s in shares]
-    order = sorted(range(len(shares)), key=lambda i: shares[i] - quotas[i], reverse=True)
-    for i in order[:total - sum(quotas)]:
-        quotas[i] += 1
-    return quotas
 
 
 # ---------------------------------------------------------------------------------------- reports
@@ -569,125 +392,3 @@ def load_bench_data(reports: int, establishments: int | None = None, seed: int =
                  first_report_id=first_report_id, last_report_id=report_id - 1)
     db.session.flush()
     return result
-
-
-# ---------------------------------------------------------------------------------------- facts
-
-
-def _establishment_ranges(size: int) -> list[tuple[int, int, int]]:
-    """(first id, last id, reports) ranges of establishments holding about `size` published reports each."""
-    counts = db.session.execute(sa.select(Report.establishment_id, sa.func.count())
-                                .where(Report.status == ReportStatus.PUBLISHED)
-                                .group_by(Report.establishment_id).order_by(Report.establishment_id)).all()
-    ranges: list[tuple[int, int, int]] = []
-    first, total = None, 0
-    for establishment_id, count in counts:
-        if first is None:
-            first = establishment_id
-        total += count
-        if total >= size:
-            ranges.append((first, establishment_id, total))
-            first, total = None, 0
-    if first is not None:
-        ranges.append((first, counts[-1][0], total))
-    return ranges
-
-
-_fact_encoders: dict[str, _Encoder] = {}
-
-
-def _init_fact_worker(dialect: sa.Dialect) -> None:
-    _fact_encoders.update(_encoders(dialect))
-
-
-def _fact_rows(voices: list[tuple], first_id: int) -> tuple[list[tuple], list[tuple], int]:
-    """Encoded rows of the facts of these voices (answers as JSON text) and of their choices."""
-    facts, choices = [], []
-    fact_id = first_id
-    for (report_id, revision_id, establishment_id, solution_id, category_id, decided_at, first_published_at,
-         type_code, sector, size_class, region, sus_score, answers_text) in voices:
-        answers = (json.loads(answers_text) if answers_text is not None else None) or {}
-        facts.append({"id": fact_id, "report_id": report_id, "revision_id": revision_id,
-                      "establishment_id": establishment_id, "solution_id": solution_id, "category_id": category_id,
-                      "published_at": decided_at or first_published_at, "establishment_type": type_code,
-                      "sector": sector, "size_class": size_class, "region": region, "sus_score": sus_score,
-                      **fact_values(answers)})
-        choices.extend((fact_id, kind, code) for kind, code in fact_choices(answers))
-        fact_id += 1
-    return _fact_encoders["report_fact"].encode(facts), choices, len(facts)
-
-
-def rebuild_facts_bulk(progress: Progress | None = None, batch: int = BATCH, parallel: bool | None = None) -> int:
-    """Same facts as app.services.facts.rebuild_facts, in bulk: the voices (latest published report of each
-    author of an establishment on a solution) are picked by a window function over the same ordering, the
-    typed columns come from the same fact_values/fact_choices, and the rows go in by executemany, a range
-    of establishments at a time. parallel: decode the answers and compute the rows in two worker processes
-    (default: from PARALLEL_FROM published reports, on a machine with several cores) while this one reads
-    and inserts. Returns the number of facts; progress gets the number of reports read."""
-    db.session.execute(sa.delete(FactChoice))
-    db.session.execute(sa.delete(ReportFact))
-    dialect = db.session.get_bind().dialect
-    ranges = _establishment_ranges(batch)
-    if parallel is None:
-        parallel = (sum(r[2] for r in ranges) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
-                    and "fork" in multiprocessing.get_all_start_methods())
-    next_id = _Ids.after_max(ReportFact).first
-    total = 0
-
-    def insert(rows: tuple[list[tuple], list[tuple], int], reports: int) -> None:
-        nonlocal total
-        facts, choices, count = rows
-        _execute_many(_fact_encoders["report_fact"], facts)
-        _execute_many(_fact_encoders["report_fact_choice"], choices)
-        total += count
-        if progress is not None:
-            progress(reports)
-
-    # Forked like the planning workers of load_bench_data: they never touch the database.
-    pool = multiprocessing.get_context("fork").Pool(2, _init_fact_worker, (dialect,)) if parallel else None
-    _init_fact_worker(dialect)
-    try:
-        pending = []
-        for first, last, reports in ranges:
-            voices = _voices_of_range(first, last)
-            if pool is None:
-                insert(_fact_rows(voices, next_id), reports)
-            else:
-                pending.append((pool.apply_async(_fact_rows, (voices, next_id)), reports))
-                while len(pending) > 2:
-                    result, count = pending.pop(0)
-                    insert(result.get(), count)
-            next_id += len(voices)
-        for result, count in pending:
-            insert(result.get(), count)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-    _sync_sequences(ReportFact)
-    invalidate_statistics(None)
-    releases.mark_changed(None)
-    db.session.flush()
-    return total
-
-
-def _voices_of_range(first: int, last: int) -> list[tuple]:
-    """The voices of a range of establishments, with what their facts copy, answers as JSON text."""
-    ranked = (sa.select(Report.id.label("report_id"), Report.establishment_id, Report.solution_id,
-                        Report.first_published_at, ReportRevision.id.label("revision_id"),
-                        sa.func.row_number().over(
-                            partition_by=(Report.establishment_id, Report.solution_id, Report.author_id),
-                            order_by=(ReportRevision.decided_at.desc(), Report.id.desc())).label("rank"))
-              .join(ReportRevision, ReportRevision.id == Report.published_revision_id)
-              .where(Report.status == ReportStatus.PUBLISHED, Report.establishment_id.between(first, last))
-              .subquery())
-    return [tuple(row) for row in db.session.execute(
-        sa.select(ranked.c.report_id, ranked.c.revision_id, ranked.c.establishment_id, ranked.c.solution_id,
-                  Solution.category_id, ReportRevision.decided_at, ranked.c.first_published_at,
-                  Establishment.type, Establishment.sector, Establishment.size_class, Establishment.region,
-                  ReportRevision.sus_score, sa.cast(ReportRevision.answers, sa.Text))
-        .select_from(ranked)
-        .join(ReportRevision, ReportRevision.id == ranked.c.revision_id)
-        .join(Establishment, Establishment.id == ranked.c.establishment_id)
-        .join(Solution, Solution.id == ranked.c.solution_id)
-        .where(ranked.c.rank == 1))]

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import vocabulary as v
+from app.demo.mix import DEMO_DOMAIN
 from app.extensions import db
 from app.models import Category, Establishment, Solution, User
 from app.services import accounts, catalogue
 from app.services.categories import ensure_categories
 from app.services.finess import luhn_key
 
-DEMO_DOMAIN = "demo.retex-ia.test"
 DEMO_PASSWORD = "demo-retex-ia"  # noqa: S105 (published demo password, refused in production)
 DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin")
 
@@ -257,9 +257,9 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
                             status="pending", establishment_id=home.id))
         created["users"] += 1
     db.session.flush()
-    # --- fictional published reports (app.services.demo_reports) ---
+    # --- fictional published reports (app.demo.reports) ---
     if with_reports:
-        from app.services.demo_reports import load_demo_reports
+        from app.demo.reports import load_demo_reports
 
         target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
         created["reports"] = load_demo_reports(target)
@@ -268,8 +268,8 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
     from app.services import releases
 
     created["statistics releases"] = len(releases.update_now())
-    # --- demonstration guides (app.services.demo_guides) ---
-    from app.services.demo_guides import load_demo_guides
+    # --- demonstration guides (app.demo.guides) ---
+    from app.demo.guides import load_demo_guides
 
     created["guides"] = load_demo_guides()
     # --- end of demonstration guides ---
