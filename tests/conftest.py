@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services import page_cache
 
 POSTGRES_ADMIN_URL = os.environ.get("RETEX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -107,17 +107,41 @@ class _ReadInContext:
             self._context.run(self._iterable.close)
 
 
-@pytest.fixture
-def app(database_url: str):
+def _test_app(database_url: str):
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "retex.test",
                                  "PUBLIC_URL": "http://retex.test"})
     app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str):
+    """One application for the tests of a session: building one (its routes, its API description) costs more
+    than most tests. Each test gets it back with its configuration as it was and empty tables."""
+    app = _test_app(database_url)
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
-        empty_all_tables()
-        page_cache.clear()  # the worker's kept pages belong to the data just removed
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, database_url: str, shared_app):
+    """The application, in an app context. A test marked `own_app` (one that adds routes, say) gets its own."""
+    own = request.node.get_closest_marker("own_app") is not None
+    app = _test_app(database_url) if own else shared_app
+    config = app.config.copy()
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+            page_cache.clear()  # the worker's kept pages belong to the data just removed
+            limiter.reset()  # rate-limit counters start afresh, as in a new application
+            if own:
+                db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
 
 
 @pytest.fixture

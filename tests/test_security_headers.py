@@ -132,6 +132,7 @@ def test_the_pdf_guide_is_not_framed_and_not_sniffed(client):
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
 
 
+@pytest.mark.own_app
 def test_error_pages_get_the_headers(app, client):
     @app.route("/boom-for-test")
     def boom():
