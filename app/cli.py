@@ -40,11 +40,15 @@ stats_cli = AppGroup("stats", help="Statistics releases (what visitors read).")
 def stats_release_command() -> None:
     """Make every release that is due: a scope whose reports changed in at least MIN_ESTABLISHMENTS
     establishments since its last release (run it from a scheduler, or after a bulk load)."""
-    from app.services import releases
+    from app.services import releases, stats
 
     made = releases.update_now()
     db.session.commit()
     click.echo(f"Publications statistiques : {len(made)} ({', '.join(made) or 'aucune n’était due'}).")
+    if current_app.config.get("WARM_ANALYST_VIEWS", True):
+        warmed = stats.warm_analyst_views(None)
+        db.session.commit()
+        click.echo(f"Chiffres des analystes calculés : {warmed}.")
 
 
 @users_cli.command("create-admin")

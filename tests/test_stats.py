@@ -118,6 +118,21 @@ def test_publication_refreshes_the_facts_and_the_cached_scorecard(three_establis
     assert (before["establishments"]["value"], after["establishments"]["value"]) == (3, 4)
 
 
+def test_the_job_after_a_publication_computes_the_analysts_figures_it_dropped(app):
+    from app.models import StatCache
+
+    app.config["WARM_ANALYST_VIEWS"] = True
+    solution, other = make_solution(), make_solution()
+    for _ in range(3):
+        make_report(make_user("contributor", make_establishment()), solution, "published")
+    db.session.commit()  # the job runs after this commit (in the committing thread, in the tests)
+    keys = set(db.session.scalars(sa.select(StatCache.key)))
+    assert {f"scorecard:{solution.id}:-", "observatory"} <= keys
+    assert f"scorecard:{other.id}:-" not in keys  # no publication there: nothing was dropped
+    kept = db.session.scalar(sa.select(StatCache.payload).where(StatCache.key == f"scorecard:{solution.id}:-"))
+    assert kept == stats.compute_scorecard(solution.id)
+
+
 def test_withdrawal_removes_the_voice(three_establishments):
     from app.models import Report
     from app.services import reports as service

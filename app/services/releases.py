@@ -12,9 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Category, ReportFact, Solution, StatRelease, StatReleaseView
@@ -272,29 +269,6 @@ def update_now() -> list[str]:
     return update(None)
 
 
-def run_after_commit(solution_ids: set[int] | None) -> None:
-    """Make the releases due after a publication, outside the request that committed it."""
-    app = current_app._get_current_object()
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                update(solution_ids)
-                db.session.commit()
-            except Exception:  # noqa: BLE001 - a failed release leaves the previous one in place; logged
-                db.session.rollback()
-                app.logger.exception("Statistics release failed (solutions %s)", solution_ids)
-            finally:
-                db.session.remove()
-
-    if app.config.get("RELEASES_INLINE"):
-        work()
-        return
-    import threading
-
-    threading.Thread(target=work, name="statistics-release", daemon=True).start()
-
-
 DUE = "statistics_release_solutions"
 
 
@@ -304,19 +278,6 @@ def mark_changed(solution_ids: set[int] | None) -> None:
     due |= solution_ids if solution_ids is not None else {-1}
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction() or DUE not in session.info:
-        return
-    due = session.info.pop(DUE)
-    run_after_commit(None if -1 in due else due)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(DUE, None)
-
-
 __all__ = ["ALL", "OBSERVATORY", "build", "category_scope", "compose_observatory", "is_due", "latest",
-           "pending", "read", "run_after_commit", "solution_scope", "update", "visitor_observatory",
+           "pending", "read", "solution_scope", "update", "visitor_observatory",
            "visitor_scorecard"]

@@ -280,6 +280,20 @@ def scorecard(solution_id: int, segment: Segment | None = None, *, analyst: bool
     return analyst_view(card)
 
 
+def warm_analyst_views(solution_ids: set[int] | None) -> int:
+    """Compute the analysts' figures a publication dropped (each solution's scorecard, the observatory) outside
+    any request, so that an analyst's first page after it reads them computed. Returns how many were computed;
+    the caller commits."""
+    from app.models import Solution
+
+    if solution_ids is None:
+        solution_ids = set(db.session.scalars(sa.select(Solution.id).where(Solution.archived.is_(False))))
+    for solution_id in sorted(solution_ids):
+        scorecard(solution_id, analyst=True)
+    observatory(analyst=True)
+    return len(solution_ids) + 1
+
+
 # The observatory: AI adoption across the country ------------------------------------------------------
 
 def _partition_rows(rows: list[tuple[Any, Any, int]], columns: Any) -> dict[Any, dict[Any, dict[str, Any]]]:

@@ -1,0 +1,55 @@
+"""What follows a commit that changed published figures, outside the request that made it: the statistics
+releases that became due (what visitors read), then the analysts' figures that the change dropped, computed
+again so that no reader's first page after a publication pays for the computation."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.services import releases, stats
+
+
+def after_publication(solution_ids: set[int] | None) -> None:
+    """The due releases of these solutions (None: all), then the analysts' figures; the caller commits."""
+    releases.update(solution_ids)
+    db.session.commit()
+    if current_app.config.get("WARM_ANALYST_VIEWS", True):
+        stats.warm_analyst_views(solution_ids)
+
+
+def run_after_commit(solution_ids: set[int] | None) -> None:
+    app = current_app._get_current_object()
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                after_publication(solution_ids)
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - a failed release leaves the previous one in place; logged
+                db.session.rollback()
+                app.logger.exception("Statistics release failed (solutions %s)", solution_ids)
+            finally:
+                db.session.remove()
+
+    if app.config.get("RELEASES_INLINE"):
+        work()
+        return
+    threading.Thread(target=work, name="statistics-release", daemon=True).start()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction() or releases.DUE not in session.info:
+        return
+    due = session.info.pop(releases.DUE)
+    run_after_commit(None if -1 in due else due)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(releases.DUE, None)
