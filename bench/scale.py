@@ -13,7 +13,9 @@ dropped here, or the empty database of the URL given), in one run:
    measures, with one sequential keep-alive client: p50/p95 of `/healthz` (the floor), the catalogue, a
    scorecard without and with a segment, the comparison, the observatory, the API scorecard, a guide
    page, a guide PDF (stored once per version), and a report submission (with the patient-data scan); the
-   first request of each page after the load (cold caches) is reported apart;
+   first request of each page after the load (cold caches) is reported apart; then, with the server still
+   running, publishes a few hundred more reports, makes the releases they make due (`flask stats release`,
+   which also computes the analysts' figures again) and times the first request of each page after it;
 3. times the hand-written SQL of one scorecard aggregate through the database driver (the statistics'
    floor), and a guide PDF generation in-process (WeasyPrint);
 4. runs wrk against `/healthz`, the catalogue and a scorecard (throughput);
@@ -61,6 +63,8 @@ FLOOR_RATIO = 4.0  # a read page's p50 against /healthz's, at every size
 THROUGHPUT_SHARE = 0.35  # catalogue and scorecard requests/s against /healthz's
 EXPORT_RATIO = 3.0  # the CSV export against the database's own dump
 EXPORT_MEMORY_MB = 250
+RELEASE_REPORTS = 300  # reports published while the server runs, to measure the first requests after a release
+ANALYST_FIRST_MS = 1000  # an analyst's first request after a publication (their figures are computed then)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -391,6 +395,14 @@ def measure_size(database: Database, setup: dict, args, scratch: Path, export: b
         timings = time_pages(targets, args.requests)
         result["healthz"] = timings.pop("/healthz")
         result["pages"] = timings
+        # A publication while the server runs (every worker warm): the releases it makes due, then the first
+        # request of each page, which the release made stale in every worker.
+        print(f"  {RELEASE_REPORTS} reports published while the server runs, then the releases", flush=True)
+        flask(database, "demo", "bench-data", "--reports", str(RELEASE_REPORTS))
+        started = time.perf_counter()
+        result["new_release_output"] = flask(database, "stats", "release").strip()
+        result["new_release_seconds"] = time.perf_counter() - started
+        result["after_release"] = {label: timed_get(*targets[label]) * 1000 for label, _, _ in PAGES}
         contributor = Client(server.port)
         contributor.login("contributor@demo.retex-ia.test", "demo-retex-ia")
         result["submission"] = time_submissions(contributor, ids, args.submissions)
@@ -494,6 +506,15 @@ def checks_for(results: dict[int, dict]) -> list[Check]:
         worst = max(results[size]["pages"][label].p50 / results[size]["healthz"].p50 for size in sizes)
         checks.append(Check(f"{label}: p50 / `/healthz` p50 (worst size)", f"{worst:.2f}",
                             f"≤ {FLOOR_RATIO}", worst <= FLOOR_RATIO))
+    for label, _, _ in PAGES:
+        if label.startswith("API"):  # with an analyst's token: the analysts' figures, computed after the release
+            worst = max(results[size]["after_release"][label] for size in sizes)
+            checks.append(Check(f"{label} (analyst): first request after a release (worst size)", f"{worst:.0f} ms",
+                                f"< {ANALYST_FIRST_MS} ms", worst < ANALYST_FIRST_MS))
+            continue
+        worst = max(results[size]["after_release"][label] / results[size]["healthz"].p50 for size in sizes)
+        checks.append(Check(f"{label}: first request after a release / `/healthz` p50 (worst size)", f"{worst:.2f}",
+                            f"≤ {FLOOR_RATIO}", worst <= FLOOR_RATIO))
     for label in ("catalogue", "scorecard"):
         worst = min(results[size]["throughput"][label] / results[size]["throughput"]["/healthz"] for size in sizes)
         checks.append(Check(f"{label}: requests/s / `/healthz` requests/s (worst size)", f"{worst:.0%}",
@@ -532,6 +553,10 @@ def table(database: Database, results: dict[int, dict], loads: dict) -> tuple[li
     row("hand-written SQL of the scorecard aggregate p50 / p95 (ms)", lambda r: latency(r["sql_floor"]))
     for label, _, _ in PAGES:
         row(f"{label}: first request after the load (ms)", lambda r, label=label: f"{r['pages'][label].cold:.0f}")
+    row(f"statistics releases after {RELEASE_REPORTS} more reports, server running (s)",
+        lambda r: f"{r['new_release_seconds']:.0f}")
+    for label, _, _ in PAGES:
+        row(f"{label}: first request after that release (ms)", lambda r, label=label: f"{r['after_release'][label]:.0f}")
     for label in ("/healthz", "catalogue", "scorecard"):
         row(f"{label} throughput (requests/s)", lambda r, label=label: f"{r['throughput'][label]:.0f}")
     large = results[sizes[-1]]
