@@ -120,3 +120,26 @@ def test_only_the_cli_imports_the_demonstration_data():
                  if module != "app.cli" and not module.startswith("app.demo")
                  for target in targets if target.startswith("app.demo")}
     assert offenders == set()
+
+
+# What each inner layer may import (README, "Where things are"); a module is held to its longest matching prefix.
+LAYERS = {
+    "app.models": ("app.models", "app.extensions"),
+    "app.questionnaire": ("app.questionnaire", "app.vocabulary"),
+    "app.vocabulary": (),
+    "app.permissions": ("app.models", "app.extensions"),
+    "app.services": ("app.services", "app.models", "app.questionnaire", "app.vocabulary", "app.permissions",
+                     "app.extensions", "app.urls"),
+    "app.services.disclosure": ("app.services.disclosure", "app.services.stat_cells", "app.models",
+                                "app.questionnaire", "app.vocabulary", "app.extensions"),
+}
+
+
+def test_each_layer_imports_only_what_the_readme_map_allows():
+    offenders = set()
+    for module, targets in import_graph().items():
+        layer = max((prefix for prefix in LAYERS if module == prefix or module.startswith(prefix + ".")),
+                    key=len, default=None)
+        if layer is not None:
+            offenders |= {(module, target) for target in targets if not target.startswith(LAYERS[layer])}
+    assert offenders == set()
