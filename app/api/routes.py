@@ -234,10 +234,6 @@ def guide_item(guide: Guide, detail: bool = False) -> dict[str, Any]:
     return item
 
 
-def _published_guides() -> sa.Select:
-    return sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
-
-
 @bp.route("/guides")
 @bp.arguments(GuideArgsSchema, location="query", error_status_code=400)
 @bp.response(200, GuidePageSchema)
@@ -248,15 +244,10 @@ def list_guides(args: dict[str, Any]):
     Guides ayant au moins une version publiée, par ordre alphabétique, avec leurs versions (pages et PDF) ;
     filtre par catégorie (slug) : guides de la catégorie et de ses solutions.
     """
-    query = (_published_guides().outerjoin(Solution, Solution.id == Guide.solution_id)
-             .options(orm.selectinload(Guide.solution), orm.selectinload(Guide.category),
-                      orm.selectinload(Guide.versions).load_only(GuideVersion.number, GuideVersion.title,
-                                                                 GuideVersion.published_at,
-                                                                 GuideVersion.report_count))
-             .order_by(Guide.title, Guide.id))
-    if args.get("category"):
-        category_id = sa.select(Category.id).where(Category.slug == args["category"]).scalar_subquery()
-        query = query.where(sa.or_(Guide.category_id == category_id, Solution.category_id == category_id))
+    query = guides.published_guides(args.get("category")).options(
+        orm.selectinload(Guide.solution), orm.selectinload(Guide.category),
+        orm.selectinload(Guide.versions).load_only(GuideVersion.number, GuideVersion.title, GuideVersion.published_at,
+                                                   GuideVersion.report_count))
     pagination = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False, count=True)
     return _page(pagination, [guide_item(guide) for guide in pagination.items])
 
@@ -270,8 +261,7 @@ def get_guide(slug: str):
     Le guide, ses versions publiées et, pour la dernière version, ses sections visibles : chiffres (cellules
     sous le secret statistique, telles que publiées) et phrases qui les énoncent.
     """
-    guide = (db.session.scalar(_published_guides().where(Guide.slug == slug)) if GUIDE_SLUG.fullmatch(slug)
-             else None)
+    guide = guides.published_guide(slug) if GUIDE_SLUG.fullmatch(slug) else None
     if guide is None:
         abort(404, message=_("Guide introuvable (identifiant inconnu ou guide jamais publié)."))
     return guide_item(guide, detail=True)

@@ -17,10 +17,7 @@ from app.services.page_cache import cached_page, cached_response, render_page
 
 
 def _published_guide_or_404(slug: str) -> Guide:
-    guide = db.session.scalar(sa.select(Guide).where(Guide.slug == slug))
-    if guide is None or guide.latest_version is None:
-        abort(404)
-    return guide
+    return service.published_guide(slug) or abort(404)
 
 
 def _version_or_404(guide: Guide, number: int) -> GuideVersion:
@@ -33,11 +30,8 @@ def _version_or_404(guide: Guide, number: int) -> GuideVersion:
 @cached_page(audience=[])
 def index():
     slug = request.args.get("category", "")
-    query = (sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
-             .outerjoin(Solution, Solution.id == Guide.solution_id).order_by(Guide.title))
     category = db.session.scalar(sa.select(Category).where(Category.slug == slug)) if slug else None
-    if category is not None:
-        query = query.where(sa.or_(Guide.category_id == category.id, Solution.category_id == category.id))
+    query = service.published_guides(category.slug if category is not None else None)
     categories = db.session.scalars(sa.select(Category).order_by(Category.position)).all()
     return render_page("guides/index.html", guides=db.session.scalars(query).all(), categories=categories,
                            category=category)

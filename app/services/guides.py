@@ -26,6 +26,21 @@ class GuideError(Exception):
     """A rule refused the operation; the message is for the analyst."""
 
 
+def published_guides(category_slug: str | None = None) -> sa.Select:
+    """Guides with at least one published version, in title order; with a category, the category's guides and
+    those of its solutions. Pages and the API read the same query."""
+    query = (sa.select(Guide).where(Guide.id.in_(sa.select(GuideVersion.guide_id)))
+             .outerjoin(Solution, Solution.id == Guide.solution_id).order_by(Guide.title, Guide.id))
+    if category_slug:
+        category_id = sa.select(Category.id).where(Category.slug == category_slug).scalar_subquery()
+        query = query.where(sa.or_(Guide.category_id == category_id, Solution.category_id == category_id))
+    return query
+
+
+def published_guide(slug: str) -> Guide | None:
+    return db.session.scalar(sa.select(Guide).where(Guide.slug == slug, Guide.id.in_(sa.select(GuideVersion.guide_id))))
+
+
 def create_guide(actor: User, solution: Solution | None = None, category: Category | None = None) -> Guide:
     if (solution is None) == (category is None):
         raise GuideError(_("Un guide porte sur une solution ou sur une catégorie."))
