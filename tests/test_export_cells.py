@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Report, ReportRevision
-from app.services import export_writers, exports
+from app.services import export_csv, export_writers, exports
 from app.services import reports as service
 from app.services.report_privacy import rescan_all
 from tests.factories import PASSWORD, complete_answers, make_establishment, make_report, make_solution, make_user
@@ -170,7 +170,7 @@ def test_a_rescan_repairs_stale_cells(app):
 
 def test_reports_without_stored_cells_are_computed_then_backfilled(analyst, varied, runner, monkeypatch):
     expected = per_row_csv()
-    monkeypatch.setattr(exports, "CELLS_BATCH_SIZE", 4)
+    monkeypatch.setattr(export_csv, "CELLS_BATCH_SIZE", 4)
     for missing in (ReportRevision.id % 3 == 0, sa.true()):  # some rows of a batch, then every row
         db.session.execute(sa.update(ReportRevision).where(missing).values(export_cells=None))
         db.session.commit()
@@ -201,17 +201,17 @@ def test_csv_reads_stored_cells_in_batches_of_plain_rows(analyst, monkeypatch):
     moderator = make_user("moderator")
     ids = [make_report(solution=solution, state="published", moderator=moderator).id for _ in range(5)]
     db.session.commit()
-    monkeypatch.setattr(exports, "CELLS_BATCH_SIZE", 2)
+    monkeypatch.setattr(export_csv, "CELLS_BATCH_SIZE", 2)
     monkeypatch.setattr(export_writers, "CHUNK_SIZE", 100)
     batches = []
-    read = exports._row_batches
+    read = export_csv._row_batches
 
     def counting_batches(query, size):
         for rows in read(query, size):
             batches.append(len(rows))
             yield rows
 
-    monkeypatch.setattr(exports, "_row_batches", counting_batches)
+    monkeypatch.setattr(export_csv, "_row_batches", counting_batches)
     response = analyst.get("/exports/reports.csv")
     assert batches == []  # nothing is read before the body is
     with count_queries() as statements:
@@ -227,7 +227,7 @@ def test_csv_reads_stored_cells_in_batches_of_plain_rows(analyst, monkeypatch):
 def test_dump_query_gives_the_rows_of_the_export(analyst, varied):
     body = exported(analyst)
     lines = body[1:].split("\r\n")[1:-1]
-    dumped = db.session.execute(sa.text(exports.dump_query(db.engine.dialect.name))).all()
+    dumped = db.session.execute(sa.text(export_csv.dump_query(db.engine.dialect.name))).all()
     cells = [revision.export_cells for revision in db.session.scalars(
         sa.select(ReportRevision).join(Report, Report.published_revision_id == ReportRevision.id)
         .where(Report.status == "published").order_by(Report.id))]
@@ -256,7 +256,7 @@ def test_local_dates_written_by_the_database_are_those_of_python(app):
                                                                   (7, 14), (10, 26), (10, 27), (10, 25), (10, 31))
                for hour in (0, 1, 2, 21, 22, 23) for minute, second, micro in ((0, 0, 0), (59, 59, 999_999))]
     value = sa.bindparam("moment", type_=sa.DateTime(timezone=True))
-    cell = exports._local_date_cell(value, db.engine.dialect.name, "Europe/Paris")
+    cell = export_csv._local_date_cell(value, db.engine.dialect.name, "Europe/Paris")
     for moment in moments:
         assert db.session.scalar(sa.select(cell), {"moment": moment}) == exports._local_date(moment), moment
     assert db.session.scalar(sa.select(cell), {"moment": None}) == ""

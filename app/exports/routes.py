@@ -12,7 +12,7 @@ from app import permissions
 from app.exports.blueprint import bp
 from app.extensions import db, use_replica
 from app.models import Solution
-from app.services import export_writers, exports, scorecard_export, stats
+from app.services import export_csv, export_writers, exports, scorecard_export, stats
 from app.views_common import id_arg
 
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
@@ -64,7 +64,7 @@ def reports(fmt: str):
     solution_id = _solution_arg()
     name = "reports" if solution_id is None else f"reports-solution-{solution_id}"
     if fmt == "csv":  # from the cells stored with each published revision: the big download, streamed fast
-        return _stream(name, fmt, exports.published_reports_csv(solution_id))
+        return _stream(name, fmt, export_csv.published_reports_csv(solution_id))
     return _stream(name, fmt, export_writers.json_text(exports.published_report_rows(solution_id)))
 
 
