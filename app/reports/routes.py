@@ -21,8 +21,7 @@ from app.reports.presenters import answer_rows, findings_as_spans, flags_as_span
 from app.services import notifications, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
-from app.services.readable import readable_answers
-from app.services.report_queries import establishment_reports, my_reports, timeline
+from app.services.report_queries import establishment_reports, my_reports, reading, timeline
 
 
 @bp.before_request
@@ -243,27 +242,12 @@ def summary(report_id: int):
 @bp.route("/<int:report_id>")
 def view(report_id: int):
     report = _report_or_404(report_id)
-    member = permissions.is_member_of(current_user, report)
-    staff_or_member = member or permissions.can_moderate(current_user)
-    # Analysts read only the published version; members may look at any revision, moderators at the submitted ones.
-    readable = report.revisions if member else [r for r in report.revisions if permissions.was_submitted(r)]
-    revisions = readable if permissions.can_see_revision_history(current_user, report) else []
-    number = request.args.get("revision", type=int)
-    if number and staff_or_member:
-        shown = next((r for r in readable if r.number == number), None) or abort(404)
-    elif staff_or_member:
-        shown = next((r for r in (report.working_revision, report.published_revision) if r in readable),
-                     None) or readable[-1]
-    else:
-        shown = report.published_revision
-    if staff_or_member:
-        answers, spans = shown.answers or {}, flags_as_spans(shown.flags)
-    else:
-        answers, spans = readable_answers(shown), {}
-    return render_template("reports/view.html", report=report, shown=shown, revisions=revisions, member=member,
-                           steps={step: answer_rows(step, answers, spans) for step in q.STEPS},
-                           action_form=ActionForm(), show_identity=staff_or_member or bool(
-                               (shown.answers or {}).get("contact_ok")))
+    shown = reading(current_user, report, request.args.get("revision", type=int)) or abort(404)
+    spans = flags_as_spans(shown.shown.flags) if shown.raw else {}
+    return render_template("reports/view.html", report=report, shown=shown.shown, revisions=shown.revisions,
+                           member=permissions.is_member_of(current_user, report),
+                           steps={step: answer_rows(step, shown.answers, spans) for step in q.STEPS},
+                           action_form=ActionForm(), show_identity=shown.show_identity)
 
 
 @bp.route("/<int:report_id>/update", methods=["POST"])
