@@ -43,6 +43,18 @@ def can_approve_user(actor: Any, target: User) -> bool:
     return can_manage_team(actor) and target.establishment_id == actor.establishment_id
 
 
+def approver_of(target: User) -> Any:
+    """can_approve_user as a condition on User, to find the approvers of `target` (a pending account):
+    active administrators, and the active referents of its establishment."""
+    from sqlalchemy import and_, or_
+
+    from app.models import User
+
+    return and_(User.status == "active",
+                or_(User.role == "admin", and_(User.role == "referent", User.establishment_id.is_not(None),
+                                               User.establishment_id == target.establishment_id)))
+
+
 def can_edit_catalogue(user: Any) -> bool:
     return is_admin(user)
 

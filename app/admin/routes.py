@@ -12,9 +12,8 @@ from app.admin.blueprint import bp
 from app.admin.forms import ActionForm, EstablishmentForm, SolutionForm, UserForm
 from app.extensions import db
 from app.models import Establishment, Solution, User
-from app.services import accounts, catalogue, establishments
+from app.services import accounts, catalogue, establishments, notifications
 from app.services.catalogue import CatalogueFilters
-from app.team.routes import notify_decision
 from app.views_common import page_arg
 
 
@@ -89,7 +88,7 @@ def approve_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit() and permissions.can_approve_user(current_user, user):
         accounts.approve_user(user, current_user)
-        notify_decision(user, approved=True)
+        notifications.account_decision(user, approved=True)
         db.session.commit()
         flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
     return redirect(url_for("admin.users", status="pending"))

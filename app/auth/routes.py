@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -22,8 +21,8 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.security import no_store, rotate_csrf_token
-from app.services import accounts, audit
-from app.services.mail import send_after_commit, send_mail
+from app.services import accounts, audit, notifications
+from app.services.mail import send_mail
 from app.urls import public_url, safe_redirect_target
 
 
@@ -157,33 +156,6 @@ def logout():
     return redirect(url_for("main.index"))
 
 
-def _notify_approvers(user: User) -> None:
-    approvers = db.session.scalars(sa.select(User).where(
-        User.status == "active",
-        sa.or_(User.role == "admin",
-               sa.and_(User.role == "referent", User.establishment_id == user.establishment_id)))).all()
-    for approver in approvers:
-        link = (public_url("admin.users", status="pending") if approver.role == "admin"
-                else public_url("team.members"))
-        send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
-                          _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
-                            "Validez ou refusez la demande ici : %(link)s",
-                            name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
-
-
-def _tell_owner_of_registration(email: str) -> None:
-    """Someone registered with an address that has an account: its owner is told, the page says nothing."""
-    owner = accounts.find_user_by_email(email)
-    audit.record(None, "user.registration_attempted", "user", owner.id)
-    send_after_commit(owner.email, _("Retex IA : demande de compte avec votre adresse"),
-                      _("Quelqu'un vient de demander un compte Retex IA avec votre adresse électronique, qui a déjà "
-                        "un compte. Si c'était vous, connectez-vous : %(login)s\n"
-                        "Si vous avez oublié votre mot de passe, choisissez-en un nouveau : %(forgot)s\n\n"
-                        "Si ce n'était pas vous, ignorez ce message : rien n'a été modifié.",
-                        login=url_for("auth.login", _external=True),
-                        forgot=url_for("auth.forgot_password", _external=True)))
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"], deduct_when=_answered_registration)
 @limiter.limit(_registration_email_limit, key_func=_registration_email_key, methods=["POST"],
@@ -200,9 +172,11 @@ def register():
         else:
             user = accounts.register_user(form.email.data, form.password.data, form.full_name.data, establishment)
             if user is None:
-                _tell_owner_of_registration(form.email.data)
+                owner = accounts.find_user_by_email(form.email.data)
+                audit.record(None, "user.registration_attempted", "user", owner.id)
+                notifications.owner_of_registered_address(owner)
             else:
-                _notify_approvers(user)
+                notifications.approvers_of_registration(user)
             db.session.commit()
             session["registered_at"] = establishment.name
             return redirect(url_for("auth.registered"))

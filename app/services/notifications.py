@@ -1,10 +1,11 @@
-"""Emails about reports (written to the log in development)."""
+"""Emails about reports and accounts (written to the log in development)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import permissions
 from app.extensions import db
 from app.models import Report, ReportRevision, User
 from app.services.mail import send_after_commit
@@ -38,3 +39,38 @@ def author_of_decision(report: Report, revision: ReportRevision) -> None:
     }[revision.state]
     send_after_commit(report.author.email, subject, body % {"solution": report.solution.name, "link": link,
                                                             "message": revision.moderator_message or ""})
+
+
+# Accounts ---------------------------------------------------------------------------------------------
+
+def approvers_of_registration(user: User) -> None:
+    """Tell everyone who may approve this account request (permissions.can_approve_user) that it waits."""
+    approvers = db.session.scalars(sa.select(User).where(permissions.approver_of(user))).all()
+    for approver in approvers:
+        link = (public_url("admin.users", status="pending") if approver.role == "admin"
+                else public_url("team.members"))
+        send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
+                          _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
+                            "Validez ou refusez la demande ici : %(link)s",
+                            name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
+
+
+def owner_of_registered_address(owner: User) -> None:
+    """Someone asked for an account with an address that has one: its owner is told (the page says nothing)."""
+    send_after_commit(owner.email, _("Retex IA : demande de compte avec votre adresse"),
+                      _("Quelqu'un vient de demander un compte Retex IA avec votre adresse électronique, qui a déjà "
+                        "un compte. Si c'était vous, connectez-vous : %(login)s\n"
+                        "Si vous avez oublié votre mot de passe, choisissez-en un nouveau : %(forgot)s\n\n"
+                        "Si ce n'était pas vous, ignorez ce message : rien n'a été modifié.",
+                        login=public_url("auth.login"), forgot=public_url("auth.forgot_password")))
+
+
+def account_decision(user: User, approved: bool) -> None:
+    if approved:
+        send_after_commit(user.email, _("Retex IA : votre compte est activé"),
+                          _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
+                            link=public_url("auth.login")))
+    else:
+        send_after_commit(user.email, _("Retex IA : demande de compte refusée"),
+                          _("Votre demande de compte Retex IA n'a pas été acceptée. "
+                            "Rapprochez-vous du référent numérique de votre établissement."))

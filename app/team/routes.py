@@ -8,8 +8,8 @@ from flask_login import current_user
 from app import permissions
 from app.extensions import db
 from app.models import User
-from app.services import accounts, audit
-from app.services.mail import send_after_commit, send_mail
+from app.services import accounts, audit, notifications
+from app.services.mail import send_mail
 from app.team.blueprint import bp
 from app.team.forms import DecisionForm, InviteForm
 from app.urls import public_url
@@ -32,24 +32,13 @@ def _pending_user_or_404(user_id: int) -> User:
     return user
 
 
-def notify_decision(user: User, approved: bool) -> None:
-    if approved:
-        send_after_commit(user.email, _("Retex IA : votre compte est activé"),
-                          _("Votre compte Retex IA est activé. Connectez-vous : %(link)s",
-                            link=public_url("auth.login")))
-    else:
-        send_after_commit(user.email, _("Retex IA : demande de compte refusée"),
-                          _("Votre demande de compte Retex IA n'a pas été acceptée. "
-                            "Rapprochez-vous du référent numérique de votre établissement."))
-
-
 @bp.route("/<int:user_id>/approve", methods=["POST"])
 @permissions.require(permissions.can_manage_team)
 def approve(user_id: int):
     user = _pending_user_or_404(user_id)
     if DecisionForm().validate_on_submit():
         accounts.approve_user(user, current_user)
-        notify_decision(user, approved=True)
+        notifications.account_decision(user, approved=True)
         db.session.commit()
         flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
     return redirect(url_for("team.members"))
@@ -61,7 +50,7 @@ def reject(user_id: int):
     user = _pending_user_or_404(user_id)
     if DecisionForm().validate_on_submit():
         accounts.reject_user(user, current_user)
-        notify_decision(user, approved=False)
+        notifications.account_decision(user, approved=False)
         db.session.commit()
         flash(_("La demande de %(name)s est refusée.", name=user.full_name or user.email), "info")
     return redirect(url_for("team.members"))
