@@ -65,14 +65,16 @@ def edit_user(user_id: int):
         establishment = accounts.find_establishment_by_finess(form.finess.data) if form.finess.data else None
         if form.finess.data and establishment is None:
             form.finess.errors.append(_("Aucun établissement n'est enregistré sous ce numéro FINESS."))
-        elif user.id == current_user.id and (form.role.data != "admin" or form.status.data != "active"):
-            form.role.errors.append(_("Vous ne pouvez pas retirer vos propres droits d'administrateur : "
-                                      "demandez-le à un autre administrateur."))
         else:
             try:
                 accounts.update_user(user, form.role.data, form.status.data, establishment, current_user)
-            except accounts.AccountError:
-                form.finess.errors.append(_("Un contributeur ou un référent doit être rattaché à un établissement."))
+            except accounts.AccountError as error:
+                if str(error) == "own_rights":
+                    form.role.errors.append(_("Vous ne pouvez pas retirer vos propres droits d'administrateur : "
+                                              "demandez-le à un autre administrateur."))
+                else:
+                    form.finess.errors.append(_("Un contributeur ou un référent doit être rattaché à un "
+                                                "établissement."))
             else:
                 if user.id == current_user.id:
                     login_user(user)

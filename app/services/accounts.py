@@ -352,11 +352,15 @@ def accept_invitation(invitation: Invitation, password: str, full_name: str) -> 
 
 
 def update_user(user: User, role: str, status: str, establishment: Establishment | None, by: User) -> None:
-    """Admin edit of a user's role, status and establishment. Staff roles belong to no establishment."""
+    """Admin edit of a user's role, status and establishment. Staff roles belong to no establishment; an
+    administrator cannot change their own role or status."""
     from app.vocabulary import ESTABLISHMENT_ROLES
 
     if role in ESTABLISHMENT_ROLES and establishment is None:
         raise AccountError("establishment_required")
+    if user.id == by.id and (role != "admin" or status != "active"):
+        # An administrator never removes their own rights: another one must, so that one always remains.
+        raise AccountError("own_rights")
     was_active = user.status == "active"
     changes = {}
     if user.role != role:
