@@ -1,4 +1,4 @@
-"""A corpus of hostile inputs, each named and filed under a category (tests/test_hostile_input.py sends them).
+"""A corpus of hostile inputs, each named and filed under a category (tests/test_hostile_*.py send them).
 
 Every payload but the oversize ones is at most 63 characters long, so that two of them, one per line, fit the
 shortest free-text limit they go through (128 characters, an establishment's city), and keeps a visible character

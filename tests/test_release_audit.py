@@ -21,9 +21,9 @@ from app.extensions import db
 from app.models import Solution
 from app.services import releases, stats
 from app.services.disclosure.figures import all_view_keys
+from tests.api_helpers import bearer, token_for
 from tests.factories import complete_answers, make_establishment, make_report, make_solution, make_user
 from tests.secrecy_auditor import audit
-from tests.test_api import bearer, token_for
 from tests.test_secrecy import cells as _cells
 
 
