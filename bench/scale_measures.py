@@ -298,8 +298,8 @@ def wrk(port: int, path: str, seconds: int, headers: dict[str, str] | None = Non
 
 
 def database_dump_seconds(database: Database, scratch: Path) -> tuple[float, int]:
-    """The database's own CSV dump of the export's rows (app.services.exports.dump_query)."""
-    from app.services.exports import dump_query
+    """The database's own CSV dump of the export's rows (app.services.export_csv.dump_query)."""
+    from app.services.export_csv import dump_query
 
     sql = dump_query(database.kind)
     target = scratch / "dump.csv"

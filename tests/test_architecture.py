@@ -143,3 +143,11 @@ def test_each_layer_imports_only_what_the_readme_map_allows():
         if layer is not None:
             offenders |= {(module, target) for target in targets if not target.startswith(LAYERS[layer])}
     assert offenders == set()
+
+
+def test_no_module_is_over_400_lines_outside_the_migrations():
+    root = APP.parent
+    modules = [*APP.rglob("*.py"), *(root / "tests").rglob("*.py"), *(root / "bench").glob("*.py"), root / "config.py"]
+    long = {str(path.relative_to(root)): count for path in modules
+            if (count := len(path.read_text().splitlines())) > 400}
+    assert long == {}

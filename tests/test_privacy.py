@@ -15,7 +15,7 @@ import pytest
 
 from app import create_app
 from app.cli_privacy import privacy_cli
-from app.services import privacy
+from app.services import privacy, privacy_finders
 from app.services.privacy import PLACEHOLDERS, TYPE_LABELS, Finding, mask, resolve_overlaps, scan
 from tests.fixtures.privacy_sentences import CLEAN_SENTENCES, SENTENCES_WITH_DATA
 from tests.privacy_fixtures import fixture_engine  # noqa: F401  (fixture)
@@ -159,7 +159,7 @@ def test_concurrent_first_calls_build_the_engine_once(monkeypatch):
 
 def test_the_registry_holds_only_our_french_recognizers(engine):
     names = sorted(recognizer.name for recognizer in engine.registry.recognizers)
-    assert names == sorted(["FrenchPersonRecognizer", "EmailRecognizer", *privacy.FINDERS])
+    assert names == sorted(["FrenchPersonRecognizer", "EmailRecognizer", *privacy_finders.FINDERS])
     assert engine.supported_languages == ["fr"]
 
 

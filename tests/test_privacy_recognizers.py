@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import privacy
+from app.services import privacy_finders
 from app.services.privacy import scan
 from tests.privacy_fixtures import fixture_engine  # noqa: F401  (fixture)
 
@@ -28,7 +28,7 @@ def scanned(text: str) -> list[tuple[str, str]]:
 ])
 def test_a_nir_with_a_valid_key_is_found_in_any_spacing(number):
     text = f"Le numéro {number} apparaissait dans le compte rendu."
-    assert found(privacy.find_social_security_numbers, text) == [("NIR", number)]
+    assert found(privacy_finders.find_social_security_numbers, text) == [("NIR", number)]
 
 
 @pytest.mark.parametrize("text", [
@@ -38,12 +38,12 @@ def test_a_nir_with_a_valid_key_is_found_in_any_spacing(number):
     "Le numéro 1 84 12 2C 012 033 94 est mal formé.",
 ])
 def test_a_number_without_a_valid_nir_key_is_not_a_nir(text):
-    assert found(privacy.find_social_security_numbers, text) == []
+    assert found(privacy_finders.find_social_security_numbers, text) == []
 
 
 def test_a_nir_with_a_wrong_key_still_counts_after_its_label():
     text = "NIR : 1 84 12 75 108 123 48 (recopié à la main)."
-    assert found(privacy.find_social_security_numbers, text) == [("NIR", "1 84 12 75 108 123 48")]
+    assert found(privacy_finders.find_social_security_numbers, text) == [("NIR", "1 84 12 75 108 123 48")]
 
 
 @pytest.mark.parametrize(("text", "number"), [
@@ -53,7 +53,7 @@ def test_a_nir_with_a_wrong_key_still_counts_after_its_label():
     ("INS-NIR 1 85 02 2A 004 017 17", "1 85 02 2A 004 017 17"),
 ])
 def test_a_number_after_ins_is_typed_ins(text, number):
-    assert found(privacy.find_social_security_numbers, text) == [("INS", number)]
+    assert found(privacy_finders.find_social_security_numbers, text) == [("INS", number)]
     assert scanned(text) == [("INS", number)]
 
 
@@ -66,7 +66,7 @@ def test_a_number_after_ins_is_typed_ins(text, number):
     ("RPPS 10003456787 (clé fausse mais étiquetée)", "10003456787"),
 ])
 def test_rpps_numbers_are_found(text, number):
-    assert found(privacy.find_rpps_numbers, text) == [("RPPS", number)]
+    assert found(privacy_finders.find_rpps_numbers, text) == [("RPPS", number)]
 
 
 @pytest.mark.parametrize("text", [
@@ -76,7 +76,7 @@ def test_rpps_numbers_are_found(text, number):
     "Soit 100 9876 5430 images, sans mention RPPS avant.",
 ])
 def test_other_eleven_digit_numbers_are_not_rpps(text):
-    assert found(privacy.find_rpps_numbers, text) == []
+    assert found(privacy_finders.find_rpps_numbers, text) == []
 
 
 # ---------------------------------------------------------------- phones
@@ -94,7 +94,7 @@ def test_other_eleven_digit_numbers_are_not_rpps(text):
 ])
 def test_phone_numbers_are_found_in_every_notation(number):
     text = f"Rappeler la famille au {number} demain."
-    assert found(privacy.find_phone_numbers, text) == [("PHONE", number)]
+    assert found(privacy_finders.find_phone_numbers, text) == [("PHONE", number)]
 
 
 @pytest.mark.parametrize("text", [
@@ -107,7 +107,7 @@ def test_phone_numbers_are_found_in_every_notation(number):
     "06 12 34 56 est incomplet.",
 ])
 def test_other_numbers_are_not_phones(text):
-    assert found(privacy.find_phone_numbers, text) == []
+    assert found(privacy_finders.find_phone_numbers, text) == []
 
 
 # ---------------------------------------------------------------- emails
@@ -135,7 +135,7 @@ def test_an_email_is_not_also_a_person():
     ("Naissance : 28/02/1939", "28/02/1939"),
 ])
 def test_dates_in_a_birth_context_are_found(text, date):
-    assert found(privacy.find_birth_dates, text) == [("BIRTH_DATE", date)]
+    assert found(privacy_finders.find_birth_dates, text) == [("BIRTH_DATE", date)]
 
 
 @pytest.mark.parametrize("text", [
@@ -144,7 +144,7 @@ def test_dates_in_a_birth_context_are_found(text, date):
     "La naissance du projet date du 12 mars 2021.",
 ])
 def test_other_dates_are_not_birth_dates(text):
-    assert found(privacy.find_birth_dates, text) == []
+    assert found(privacy_finders.find_birth_dates, text) == []
 
 
 # ---------------------------------------------------------------- postal addresses
@@ -160,7 +160,7 @@ def test_other_dates_are_not_birth_dates(text):
 ])
 def test_postal_addresses_are_found(address):
     text = f"Domicile : {address}. Le patient vit seul."
-    assert found(privacy.find_addresses, text) == [("ADDRESS", address)]
+    assert found(privacy_finders.find_addresses, text) == [("ADDRESS", address)]
 
 
 @pytest.mark.parametrize("text", [
@@ -169,7 +169,7 @@ def test_postal_addresses_are_found(address):
     "Le CHU de Lyon est situé rue Garibaldi.",  # no number: a landmark, not a home
 ])
 def test_other_texts_are_not_addresses(text):
-    assert found(privacy.find_addresses, text) == []
+    assert found(privacy_finders.find_addresses, text) == []
 
 
 def test_an_address_wins_over_the_person_inside_its_street_name():
@@ -187,7 +187,7 @@ def test_an_address_wins_over_the_person_inside_its_street_name():
     ("Mr Smith, Mlle Petit et Monsieur Jean-Marc Roy", ["Smith", "Petit", "Jean-Marc Roy"]),
 ])
 def test_names_after_a_title_are_found(text, names):
-    assert [name for _kind, name in found(privacy.find_titled_names, text)] == names
+    assert [name for _kind, name in found(privacy_finders.find_titled_names, text)] == names
 
 
 @pytest.mark.parametrize("text", [
@@ -197,7 +197,7 @@ def test_names_after_a_title_are_found(text, names):
     "Le docteur de garde a validé le protocole.",
 ])
 def test_a_title_without_a_name_finds_nobody(text):
-    assert found(privacy.find_titled_names, text) == []
+    assert found(privacy_finders.find_titled_names, text) == []
 
 
 @pytest.mark.parametrize("text", [
