@@ -390,18 +390,3 @@ def test_admin_emails_about_a_new_request_point_to_the_admin_list(client, no_csr
 def _without_token(page: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]+"', "", page)
 
-
-def test_the_approvers_told_of_a_request_are_exactly_those_who_may_approve_it(app):
-    from app import permissions
-
-    home, other = make_establishment(), make_establishment()
-    pending = make_user("contributor", home, status="pending")
-    people = [make_user(role, establishment, status=status)
-              for role in ("referent", "contributor", "moderator", "analyst", "admin")
-              for establishment in (home, other, None) if establishment is not None or role not in ("referent",)
-              for status in ("active", "pending", "disabled")]
-    db.session.flush()
-    told = set(db.session.scalars(sa.select(User.id).where(permissions.approver_of(pending))))
-    allowed = {person.id for person in [*people, pending] if permissions.can_approve_user(person, pending)}
-    assert told == allowed
-    assert told  # the world has approvers: an empty agreement would prove nothing

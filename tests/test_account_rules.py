@@ -1,0 +1,35 @@
+"""Account rules held by the services and permissions, not by the views: who approves a registration, and an
+administrator's own rights."""
+
+import pytest
+import sqlalchemy as sa
+
+from app import permissions
+from app.extensions import db
+from app.models import User
+from app.services import accounts
+from tests.factories import make_establishment, make_user
+
+
+def test_the_approvers_told_of_a_request_are_exactly_those_who_may_approve_it(app):
+    home, other = make_establishment(), make_establishment()
+    pending = make_user("contributor", home, status="pending")
+    people = [make_user(role, establishment, status=status)
+              for role in ("referent", "contributor", "moderator", "analyst", "admin")
+              for establishment in (home, other, None) if establishment is not None or role not in ("referent",)
+              for status in ("active", "pending", "disabled")]
+    db.session.flush()
+    told = set(db.session.scalars(sa.select(User.id).where(permissions.approver_of(pending))))
+    allowed = {person.id for person in [*people, pending] if permissions.can_approve_user(person, pending)}
+    assert told == allowed
+    assert told  # the world has approvers: an empty agreement would prove nothing
+
+
+def test_an_administrator_cannot_remove_their_own_rights_whatever_the_caller(app):
+    admin, other_admin = make_user("admin"), make_user("admin")
+    for role, status in (("analyst", "active"), ("admin", "disabled")):
+        with pytest.raises(accounts.AccountError, match="own_rights"):
+            accounts.update_user(admin, role, status, None, admin)
+        assert (admin.role, admin.status) == ("admin", "active")
+    accounts.update_user(admin, "analyst", "active", None, other_admin)  # another administrator may
+    assert admin.role == "analyst"
