@@ -179,26 +179,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    from app import permissions, questionnaire, vocabulary
+    from app import templating
 
-    @app.template_filter("vocab_label")
-    def vocab_label(code: str, vocabulary_name: str) -> str:
-        return vocabulary.label(getattr(vocabulary, vocabulary_name), code)
-
-    # Globals rather than context: macros imported without context see them too.
-    from app.services import page_cache
-
-    app.jinja_env.globals.update(perm=permissions, vocab=vocabulary, vocab_q=questionnaire,
-                                 page_cache_mark=page_cache.page_cache_mark)
-
-    @app.context_processor
-    def inject_globals() -> dict[str, Any]:
-        from flask_babel import get_locale
-
-        return {
-            "current_locale": str(get_locale()),
-            "demo_banner": app.config["DEMO_BANNER"],
-        }
+    templating.register(app)
 
 
 def register_commands(app: Flask) -> None:

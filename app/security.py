@@ -118,6 +118,5 @@ def hide_server_banner() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(add_security_headers)
     hide_server_banner()

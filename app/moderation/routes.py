@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import permissions
@@ -16,28 +15,6 @@ from app.services import notifications
 from app.services import reports as service
 from app.services.report_queries import moderation_queue
 from app.views_common import page_arg
-
-
-@bp.app_template_filter("question_label")
-def question_label(name: str) -> str:
-    question = q.BY_NAME.get(name)
-    return str(question.label) if question else name
-
-
-@bp.app_template_filter("flag_type_label")
-def flag_type_label(code: str) -> str:
-    from app.services.privacy import TYPE_LABELS
-
-    return str(TYPE_LABELS.get(code, code))
-
-
-@bp.app_template_filter("flag_status_label")
-def flag_status_label(code: str) -> str:
-    return str(FLAG_STATUSES.get(code, code))
-
-
-FLAG_STATUSES = {"open": _l("À traiter"), "masked": _l("Masqué"), "dismissed": _l("Écarté"),
-                 "rewrite": _l("Réécriture demandée")}
 
 
 @bp.before_request

@@ -17,7 +17,7 @@ from app.extensions import db, login_manager
 from app.models import Report, Solution, User
 from app.reports.blueprint import bp
 from app.reports.forms import ActionForm, NewReportForm, SubmitForm, step_form
-from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans, segments
+from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans
 from app.services import notifications, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
@@ -28,11 +28,6 @@ from app.services.report_queries import establishment_reports, my_reports, readi
 def browser_key() -> None:
     # Identifies this browser, so that text typed after the login expired can be given back after login.
     session.setdefault(timeouts.BROWSER_KEY, secrets.token_urlsafe(16))
-
-
-@bp.app_template_global()
-def highlight(text: str, spans):
-    return segments(text or "", spans or [])
 
 
 def _report_or_404(report_id: int, predicate=permissions.can_view_report) -> Report:

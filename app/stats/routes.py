@@ -25,22 +25,6 @@ SEGMENT_LABELS = {
 }
 
 
-@bp.app_template_filter("rating_row")
-def rating_row(item, cells):
-    code, label = item
-    return str(label), cells.get(code, stats.cell(None, 0))
-
-
-@bp.app_template_filter("stage_row")
-def stage_row(row):
-    return str(q.STAGES.get(row["stage"], row["stage"])), row
-
-
-@bp.app_template_filter("choice_row")
-def choice_row(row, vocabulary):
-    return str(vocabulary.get(row["code"], row["code"])), row
-
-
 def _segment_from_args() -> stats.Segment | None:
     dimension, _, value = (request.args.get("segment") or "").partition(":")
     return stats.Segment.parse(dimension, value)
