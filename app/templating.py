@@ -9,9 +9,9 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app import permissions, questionnaire, security, vocabulary
+from app import page_cache, permissions, questionnaire, security, vocabulary
 from app.reports.presenters import segments
-from app.services import page_cache, stat_cells
+from app.services import stat_cells
 from app.services.privacy import TYPE_LABELS
 
 FLAG_STATUSES = {"open": _l("À traiter"), "masked": _l("Masqué"), "dismissed": _l("Écarté"),

@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import create_app
+from app import create_app, page_cache
 from app.extensions import db, limiter
-from app.services import page_cache
 
 POSTGRES_ADMIN_URL = os.environ.get("RETEX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

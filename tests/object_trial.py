@@ -6,8 +6,8 @@ import functools
 
 import sqlalchemy as sa
 
+from app import page_cache
 from app.extensions import db
-from app.services import page_cache
 from tests.factories import PASSWORD
 from tests.object_world import ROLES, build_world
 

@@ -5,8 +5,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app import page_cache
 from app.extensions import db
-from app.services import guides, page_cache
+from app.services import guides, page_generation
 from app.services.facts import invalidate_statistics
 from tests.factories import PASSWORD, make_establishment, make_report, make_solution, make_user, text
 from tests.test_query_counts import count_queries
@@ -221,19 +222,19 @@ def test_catalogue_and_guide_edits_change_the_kept_pages(client, solution):
 
 def test_statistics_invalidated_in_bulk_make_pages_stale(client, solution):
     publish_voices(solution, 3)
-    before = page_cache.current_generation()
+    before = page_generation.current_generation()
     client.get("/observatory")
     invalidate_statistics(None)
     db.session.commit()
-    assert page_cache.current_generation() != before
+    assert page_generation.current_generation() != before
 
 
 def test_the_generation_row_comes_back_after_the_tables_are_emptied(app, solution):
     db.session.execute(sa.text("DELETE FROM page_generation"))
-    assert page_cache.current_generation() == 0
-    page_cache.bump()
+    assert page_generation.current_generation() == 0
+    page_generation.bump()
     db.session.commit()
-    assert page_cache.current_generation() not in (0, 1)
+    assert page_generation.current_generation() not in (0, 1)
 
 
 def test_the_number_of_kept_pages_is_bounded(app, client, solution):
@@ -280,13 +281,13 @@ def test_a_stored_guide_pdf_is_kept_with_its_headers_and_changes_nothing_else(cl
     db.session.commit()
     rendered = []
     monkeypatch.setattr(guide_pdf, "render_pdf", lambda version: rendered.append(version.id) or b"%PDF-1.7 v1")
-    generation = page_cache.current_generation()
+    generation = page_generation.current_generation()
     url = f"/guides/{guide.slug}/versions/1.pdf"
 
     first = client.get(url)
     assert first.status_code == 200 and first.data == b"%PDF-1.7 v1"
     # Storing the PDF at its first reading is no change to any page.
-    assert page_cache.current_generation() == generation
+    assert page_generation.current_generation() == generation
     with count_queries() as queries:
         second = client.get(url)
     assert len(queries) == 1, queries

@@ -270,7 +270,7 @@ def _calls_to_csp_nonce(node) -> bool:
 
 
 def test_the_nonce_is_written_only_outside_the_cached_blocks(app):
-    from app.services.page_cache import BLOCKS
+    from app.page_cache import BLOCKS
 
     cached_templates = set(re.findall(r'render_page\(\s*"([^"]+)"', "\n".join(
         path.read_text() for path in (ROOT / "app").rglob("*.py"))))

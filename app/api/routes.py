@@ -32,9 +32,9 @@ from app.api.schemas import (
 )
 from app.extensions import db, use_replica
 from app.models import Category, Guide, GuideVersion, Solution
+from app.page_cache import cached_response
 from app.services import api_tokens, guides, stats
 from app.services.catalogue import CatalogueFilters, search_solutions
-from app.services.page_cache import cached_response
 from app.urls import public_url
 
 # Fields whose content comes from the vendor and is not checked by the platform.

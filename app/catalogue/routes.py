@@ -6,8 +6,8 @@ from flask_login import current_user
 from app import permissions
 from app.catalogue.blueprint import bp
 from app.extensions import db
+from app.page_cache import cached_page, render_page
 from app.services.catalogue import CatalogueFilters, categories, find_solution, search_solutions
-from app.services.page_cache import cached_page, render_page
 from app.views_common import page_arg
 
 

@@ -11,9 +11,9 @@ from app.extensions import db
 from app.guides.blueprint import bp
 from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
 from app.models import Category, Guide, GuideVersion, Report, Solution
+from app.page_cache import cached_page, cached_response, render_page
 from app.services import guides as service
 from app.services.markdown_text import render
-from app.services.page_cache import cached_page, cached_response, render_page
 
 
 def _published_guide_or_404(slug: str) -> Guide:

@@ -164,9 +164,9 @@ def rebuild_facts(batch: int = 2000) -> int:
 def invalidate_statistics(solution_ids: set[int] | None) -> None:
     """Drop cached statistics: those of the given solutions and every cross-solution view, and the rendered
     pages that show them."""
-    from app.services import page_cache
+    from app.services import page_generation
 
-    page_cache.bump()
+    page_generation.bump()
     if solution_ids is None:
         db.session.execute(sa.delete(StatCache))
     else:

@@ -116,9 +116,9 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
         db.session.add(StatReleaseView(release_id=release.id, view=OBSERVATORY,
                                        card={**compose_observatory(), "release": stamp}))
     _prune(scope)
-    from app.services import page_cache
+    from app.services import page_generation
 
-    page_cache.bump()
+    page_generation.bump()
     return release
 
 

@@ -10,8 +10,8 @@ from app import questionnaire as q
 from app import vocabulary as v
 from app.extensions import db
 from app.models import Category, Solution
+from app.page_cache import cached_page, render_page
 from app.services import stats
-from app.services.page_cache import cached_page, render_page
 from app.stats.blueprint import bp
 from app.views_common import id_args
 

@@ -7,11 +7,11 @@ language, audience) and keeps the page's own blocks (title and content); the nex
 freshly rendered layout, so that what is personal (navigation, CSRF tokens, flashed messages) never comes
 from the cache.
 
-Validity: the single row of `page_generation` holds a number that changes in the same transaction as any
-change to what these pages show (`bump`: called when statistics are invalidated, and on every flush that
-touches the catalogue, an establishment or a guide). A worker compares it with the number its pages were
-rendered under, one primary-key read per request, so every worker and every server sees a publication at
-once.
+Validity: the single row of `page_generation` (app.services.page_generation) holds a number that changes in
+the same transaction as any change to what these pages show (`bump`: called when statistics are invalidated
+or released, and on every flush that touches the catalogue, an establishment or a guide). A worker compares
+it with the number its pages were rendered under, one primary-key read per request, so every worker and every
+server sees a publication at once.
 
 Audience: a page is kept per audience, never per person. Each view names the permission predicates that decide
 what its blocks show (`@cached_page(audience=[permissions.can_see_unsuppressed_statistics])`: analysts see
@@ -31,25 +31,16 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.models import Category, Establishment, Guide, GuideVersion, PageGeneration, Solution, SolutionAttribute
+from app.services.page_generation import current_generation
 
 BLOCKS = ("title", "content")
 MAX_QUERY_LENGTH = 400  # longer query strings are rendered without the cache
 MAX_KEPT_BODY = 4 * 1024 * 1024  # larger answers (a very long guide's PDF) are served without the cache
-# Columns whose change alters no page: the PDF a version keeps once it is first produced.
-UNWATCHED_COLUMNS = {GuideVersion: frozenset({"pdf", "pdf_generated_at"})}
-# Changes to these rows change what the cached pages show (facts and statistics bump through
-# app.services.facts.invalidate_statistics).
-WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
 
 _lock = threading.Lock()
 # key -> (generation, what is kept, its size in memory, in bytes); _size["bytes"] is the sum of the sizes.
@@ -78,34 +69,6 @@ def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
     while _pages and (len(_pages) > max_entries or _size["bytes"] > max_bytes):
         _, (_, _, dropped) = _pages.popitem(last=False)
         _size["bytes"] -= dropped
-
-
-def current_generation() -> int:
-    return db.session.scalar(sa.select(PageGeneration.value).where(PageGeneration.id == 1)) or 0
-
-
-def bump(connection: sa.Connection | None = None) -> None:
-    """Make every kept page stale, in the caller's transaction."""
-    execute = connection.execute if connection is not None else db.session.execute
-    done = execute(sa.update(PageGeneration).where(PageGeneration.id == 1)
-                   .values(value=PageGeneration.value + 1))
-    if done.rowcount == 0:  # the row was removed (tables emptied): start again from a number never used
-        execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(62)))
-
-
-def _changes_pages(obj: object) -> bool:
-    unwatched = UNWATCHED_COLUMNS.get(type(obj))
-    if unwatched is None:
-        return True
-    state = sa.inspect(obj)
-    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in unwatched)
-
-
-@event.listens_for(Session, "before_flush")
-def _bump_on_watched_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
-    if any(isinstance(obj, WATCHED) for obj in (*session.new, *session.deleted)) or any(
-            isinstance(obj, WATCHED) and _changes_pages(obj) for obj in session.dirty):
-        bump(session.connection())
 
 
 Predicate = Callable[[Any], bool]
