@@ -3,11 +3,11 @@
 Answers for a logged-in user (or an API token) and pages showing a secret (a reset or invitation link's page)
 are never stored by a browser or a proxy (`Cache-Control: no-store`): a shared workstation's back button or disk
 cache would otherwise show them to the next person. Public pages keep their caching; the app's own page cache
-(app.services.page_cache) works on the server and is not concerned.
+(app.page_cache) works on the server and is not concerned.
 
 Pages may only run the scripts and styles served from our own origin, or carrying the nonce of the request.
 The nonce is written by the layout (templates/base.html) only, never inside a page's `title` or `content`
-blocks: those blocks are kept by app.services.page_cache and served again to other readers, whose
+blocks: those blocks are kept by app.page_cache and served again to other readers, whose
 requests have other nonces.
 """
 

@@ -88,7 +88,7 @@ class StatCache(db.Model):
 
 class PageGeneration(db.Model):
     """One row whose value changes whenever published data change: rendered read pages kept by the workers
-    (app.services.page_cache) are valid for one value only."""
+    (app.page_cache) are valid for one value only."""
 
     __tablename__ = "page_generation"
 
