@@ -77,34 +77,33 @@ def publish(revision_id: int):
     return redirect(url_for("moderation.review", revision_id=revision.id))
 
 
-@bp.route("/revisions/<int:revision_id>/request-changes", methods=["POST"])
-def request_changes(revision_id: int):
+def _message_decision(revision_id: int, kind: str, decide, done: tuple[str, str], missing: str):
+    """Send a submitted revision back (changes, or a refusal) with the moderator's message to its author."""
     revision = _submitted_revision(revision_id)
-    form = ModerationMessageForm(prefix="changes")
+    form = ModerationMessageForm(prefix=kind)
     if form.validate_on_submit():
-        if _decide(revision, service.request_changes, form.message.data):
-            flash(_("Modifications demandées à l'auteur."), "success")
+        if _decide(revision, decide, form.message.data):
+            flash(*done)
             return redirect(url_for("moderation.queue"))
     elif form.message.data:
-        return _review_page(revision, changes_form=form)  # refused (too long): shown again with its error
+        # Refused (too long, say): the page again, the text and its error in place.
+        return _review_page(revision, **{f"{kind}_form": form})
     else:
-        flash(_("Écrivez à l'auteur ce qu'il doit modifier."), "error")
+        flash(missing, "error")
     return redirect(url_for("moderation.review", revision_id=revision.id))
+
+
+@bp.route("/revisions/<int:revision_id>/request-changes", methods=["POST"])
+def request_changes(revision_id: int):
+    return _message_decision(revision_id, "changes", service.request_changes,
+                             (_("Modifications demandées à l'auteur."), "success"),
+                             _("Écrivez à l'auteur ce qu'il doit modifier."))
 
 
 @bp.route("/revisions/<int:revision_id>/reject", methods=["POST"])
 def reject(revision_id: int):
-    revision = _submitted_revision(revision_id)
-    form = ModerationMessageForm(prefix="reject")
-    if form.validate_on_submit():
-        if _decide(revision, service.reject, form.message.data):
-            flash(_("Retour refusé."), "info")
-            return redirect(url_for("moderation.queue"))
-    elif form.message.data:
-        return _review_page(revision, reject_form=form)
-    else:
-        flash(_("Indiquez la raison du refus : elle sera transmise à l'auteur."), "error")
-    return redirect(url_for("moderation.review", revision_id=revision.id))
+    return _message_decision(revision_id, "reject", service.reject, (_("Retour refusé."), "info"),
+                             _("Indiquez la raison du refus : elle sera transmise à l'auteur."))
 
 
 def _flag_action(flag_id: int, action, message: str):

@@ -32,28 +32,31 @@ def _pending_user_or_404(user_id: int) -> User:
     return user
 
 
+def _decide(user_id: int, approved: bool):
+    """Approve or refuse a pending account of the referent's establishment, and tell its owner."""
+    user = _pending_user_or_404(user_id)
+    if DecisionForm().validate_on_submit():
+        (accounts.approve_user if approved else accounts.reject_user)(user, current_user)
+        notifications.account_decision(user, approved=approved)
+        db.session.commit()
+        name = user.full_name or user.email
+        if approved:
+            flash(_("Le compte de %(name)s est activé.", name=name), "success")
+        else:
+            flash(_("La demande de %(name)s est refusée.", name=name), "info")
+    return redirect(url_for("team.members"))
+
+
 @bp.route("/<int:user_id>/approve", methods=["POST"])
 @permissions.require(permissions.can_manage_team)
 def approve(user_id: int):
-    user = _pending_user_or_404(user_id)
-    if DecisionForm().validate_on_submit():
-        accounts.approve_user(user, current_user)
-        notifications.account_decision(user, approved=True)
-        db.session.commit()
-        flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
-    return redirect(url_for("team.members"))
+    return _decide(user_id, approved=True)
 
 
 @bp.route("/<int:user_id>/reject", methods=["POST"])
 @permissions.require(permissions.can_manage_team)
 def reject(user_id: int):
-    user = _pending_user_or_404(user_id)
-    if DecisionForm().validate_on_submit():
-        accounts.reject_user(user, current_user)
-        notifications.account_decision(user, approved=False)
-        db.session.commit()
-        flash(_("La demande de %(name)s est refusée.", name=user.full_name or user.email), "info")
-    return redirect(url_for("team.members"))
+    return _decide(user_id, approved=False)
 
 
 @bp.route("/invite", methods=["POST"])
