@@ -7,7 +7,7 @@ export FLASK_APP := app:create_app
 export RETEX_ENV ?= development
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: bench bench-reports check-bench-tools check-pdf-libraries run test setup venv translations db demo lint test-lanes test-sqlite test-postgresql test-e2e check-chromium check-postgresql extract-messages clean
+.PHONY: bench bench-reports check-bench-tools check-pdf-libraries run test setup venv translations db demo lint test-lanes test-sqlite test-postgresql test-e2e pass-sqlite pass-postgresql pass-e2e check-chromium check-postgresql extract-messages clean
 
 run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -70,19 +70,24 @@ check-chromium:
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider --durations=10
 
 test-lanes: setup
-	@set -o pipefail; ($(MAKE) --no-print-directory -k test-sqlite test-e2e 2>&1 | sed -u 's/^/[sqlite, browser] /') & first=$$!; \
-	($(MAKE) --no-print-directory test-postgresql 2>&1 | sed -u 's/^/[postgresql] /') & second=$$!; \
+	@set -o pipefail; ($(MAKE) --no-print-directory -k pass-sqlite pass-e2e 2>&1 | sed -u 's/^/[sqlite, browser] /') & first=$$!; \
+	($(MAKE) --no-print-directory pass-postgresql 2>&1 | sed -u 's/^/[postgresql] /') & second=$$!; \
 	wait $$first; a=$$?; wait $$second; b=$$?; \
 	echo "SQLite and browser tests: $$( [ $$a -eq 0 ] && echo passed || echo FAILED ); PostgreSQL: $$( [ $$b -eq 0 ] && echo passed || echo FAILED )"; \
 	[ $$a -eq 0 ] && [ $$b -eq 0 ]
 
-test-sqlite: setup
+test-sqlite: setup pass-sqlite
+test-postgresql: setup pass-postgresql
+test-e2e: setup pass-e2e
+
+# The passes themselves, without the set-up (the lanes run it once, before they start).
+pass-sqlite:
 	RETEX_TEST_REDIS_URL=redis://127.0.0.1:6379/12 $(PYTEST) tests --ignore=tests/e2e
 
-test-postgresql: setup
-	RETEX_TEST_DB=postgresql RETEX_TEST_REDIS_URL=redis://127.0.0.1:6379/13 $(PYTEST) tests --ignore=tests/e2e
+pass-postgresql:
+	RETEX_TEST_DB=postgresql RETEX_TEST_REDIS_URL=redis://127.0.0.1:6379/14 $(PYTEST) tests --ignore=tests/e2e
 
-test-e2e: setup
+pass-e2e:
 	$(PYTEST) tests/e2e
 
 bench: setup check-bench-tools ## Scale benchmark: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)

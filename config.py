@@ -176,7 +176,7 @@ class TestingConfig(Config):
     ALLOW_TEST_EMAIL_DOMAINS = True
     DEMO_REPORTS = 300  # enough for every page to show figures, cheap enough for the suite
     RELEASES_INLINE = True
-    WARM_ANALYST_VIEWS = False  # tests/test_release_audit.py turns it on where it is checked
+    WARM_ANALYST_VIEWS = False  # tests/test_stats.py turns it on where it is checked
 
 
 class ProductionConfig(Config):

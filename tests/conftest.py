@@ -129,6 +129,9 @@ def app(request, database_url: str, shared_app):
     own = request.node.get_closest_marker("own_app") is not None
     app = _test_app(database_url) if own else shared_app
     config = app.config.copy()
+    # The rate limiter is one object whose storage the last application built replaces (tests build their own,
+    # production-like ones): the shared application gets its own in-memory storage back.
+    limiter.init_app(app)
     with app.app_context():
         try:
             yield app

@@ -159,8 +159,8 @@ def test_counts_differing_from_the_manifest_fail_the_restore(app, runner, tmp_pa
     assert "diffèrent du manifeste (report : 1 au lieu de 2)" in result.output
 
 
-def test_default_output_is_a_timestamped_file_under_instance_backups(app, runner, tmp_path):
-    app.instance_path = str(tmp_path)
+def test_default_output_is_a_timestamped_file_under_instance_backups(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # the session's application: given back after
 
     result = runner.invoke(args=["backup", "create"])
 

@@ -116,9 +116,10 @@ def _check_start_date(text: str, _answers: Answers):
 
 
 def _check_prerequisites(_value: Any, answers: Answers):
-    both = set(codes_of(answers.get("prerequisites_missing"))) & set(codes_of(answers.get("prerequisites_met")))
+    both = (set(codes_of(answers.get("prerequisites_missing"))) & set(codes_of(answers.get("prerequisites_met")))
+            & set(v.PREREQUISITES))  # a code outside the vocabulary has its own error
     if both:
-        labels = ", ".join(str(v.PREREQUISITES[code]) for code in sorted(both) if code in v.PREREQUISITES)
+        labels = ", ".join(str(v.PREREQUISITES[code]) for code in sorted(both))
         return _l("Un prérequis ne peut pas être à la fois réuni et manquant : %(items)s.", items=labels)
     return None
 

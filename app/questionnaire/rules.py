@@ -38,7 +38,7 @@ def _choice_errors(question: Question, answers: Answers) -> list[str]:
     errors = []
     invalid = sorted({code for code in codes if code not in (question.vocabulary or {})})
     if invalid:
-        errors.append(str(_l("« %(value)s » n'est pas un choix valide pour ce champ.", value=", ".join(invalid))))
+        errors.append(str(_l("« %(value)s » n'est pas un choix valide pour ce champ.", value=", ".join(invalid))))
     if question.check and (message := question.check(codes, answers)):
         errors.append(str(message))
     if not errors and not codes and question.needed and question.needed[0](answers):

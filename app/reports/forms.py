@@ -31,10 +31,11 @@ _choose = InputRequired(message=_l("Choisissez une réponse."))
 
 
 class _Marks:
-    """Marks a generated field as required for its rendering (the asterisk, `required`); the questionnaire's
-    rules (`app.questionnaire.rules`) do the validating."""
+    """What a generated field's rendering says of its question (`required` and its asterisk, `maxlength`, `min`,
+    `max`); the questionnaire's rules (`app.questionnaire.rules`) do the validating."""
 
-    field_flags = {"required": True}
+    def __init__(self, **flags) -> None:
+        self.field_flags = flags
 
     def __call__(self, _form, _field) -> None:
         return None
@@ -95,8 +96,13 @@ _FIELDS = {
 
 def _field(question: q.Question) -> Field:
     kwargs: dict = {"description": question.description} if question.description else {}
-    if question.required is not None:
-        kwargs["validators"] = [_Marks()]
+    flags = {"required": True} if question.required is not None else {}
+    if question.max_length is not None:
+        flags["maxlength"] = question.max_length
+    if question.minimum is not None:
+        flags |= {"min": question.minimum, "max": question.maximum}
+    if flags:
+        kwargs["validators"] = [_Marks(**flags)]
     if question.kind == qs.SELECT:
         kwargs["choices"] = choices(question.vocabulary, blank="")
     elif question.kind in (qs.RADIO, qs.MULTI):

@@ -14,25 +14,25 @@ from app.extensions import db
 from app.services import releases, stats
 
 
-def after_publication(solution_ids: set[int] | None) -> None:
-    """The due releases of these solutions (None: all), then the analysts' figures; the caller commits."""
-    releases.update(solution_ids)
-    db.session.commit()
-    if current_app.config.get("WARM_ANALYST_VIEWS", True):
-        stats.warm_analyst_views(solution_ids)
-
-
 def run_after_commit(solution_ids: set[int] | None) -> None:
+    """The due releases of these solutions (None: all), then the analysts' figures, each committed on its own:
+    a failure leaves what was made before it in place, and is logged."""
     app = current_app._get_current_object()
+
+    def step(what: str, job) -> None:
+        try:
+            job()
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - a failed release leaves the previous one in place; logged
+            db.session.rollback()
+            app.logger.exception("%s failed (solutions %s)", what, solution_ids)
 
     def work() -> None:
         with app.app_context():
             try:
-                after_publication(solution_ids)
-                db.session.commit()
-            except Exception:  # noqa: BLE001 - a failed release leaves the previous one in place; logged
-                db.session.rollback()
-                app.logger.exception("Statistics release failed (solutions %s)", solution_ids)
+                step("Statistics release", lambda: releases.update(solution_ids))
+                if app.config.get("WARM_ANALYST_VIEWS", True):
+                    step("Computing the analysts' figures", lambda: stats.warm_analyst_views(solution_ids))
             finally:
                 db.session.remove()
 
