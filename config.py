@@ -110,6 +110,9 @@ class Config:
     # Rendered read pages kept by each worker until the next publication (app.services.page_cache); 0: none.
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_MB", "64")) * 1024 * 1024  # per worker
+    # Within this many seconds of a publication or a release, a visitor asking for a page it made stale gets the
+    # previous rendering while the worker renders it again (app.page_refresh); 0: always rendered in the request.
+    PAGE_STALE_SECONDS = float(os.environ.get("PAGE_STALE_SECONDS", "30"))
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True
@@ -177,6 +180,7 @@ class TestingConfig(Config):
     DEMO_REPORTS = 300  # enough for every page to show figures, cheap enough for the suite
     RELEASES_INLINE = True
     WARM_ANALYST_VIEWS = False  # tests/test_stats.py turns it on where it is checked
+    PAGE_STALE_SECONDS = 0  # tests/test_page_refresh.py turns it on where it is checked
 
 
 class ProductionConfig(Config):

@@ -36,7 +36,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.services.page_generation import current_generation
+from app import page_refresh
+from app.services.page_generation import current_generation, current_state
 
 BLOCKS = ("title", "content")
 MAX_QUERY_LENGTH = 400  # longer query strings are rendered without the cache
@@ -74,6 +75,10 @@ def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
 Predicate = Callable[[Any], bool]
 
 
+def _stale_window() -> float:
+    return current_app.config.get("PAGE_STALE_SECONDS", 0)
+
+
 def audience_of(user: Any, audience: Sequence[Predicate]) -> tuple[bool, ...]:
     """What a reader may see of a page: the answers of the predicates that decide its content, nothing of who
     the reader is."""
@@ -101,17 +106,25 @@ def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callab
             key = _key(audience) if size else None
             if key is None:
                 return view(*args, **kwargs)
-            generation = current_generation()
-            with _lock:
-                kept = _pages.get(key)
-                if kept is not None and kept[0] == generation:
-                    _pages.move_to_end(key)
-                    blocks = kept[1]
-                else:
-                    blocks = None
+            state = current_state()
+            refreshing = g.pop("page_refresh", None)
+            blocks = None
+            if refreshing is None:
+                with _lock:
+                    kept = _pages.get(key)
+                    if kept is not None:
+                        if kept[0] == state.value:
+                            _pages.move_to_end(key)
+                            blocks = kept[1]
+                        elif not any(key[-1]) and state.refreshable(kept[0], _stale_window()):
+                            blocks = kept[1]  # a visitor's page one publication old: served, and redone
+                            page_refresh.schedule(key, request.endpoint, request.path, request.query_string,
+                                                  dict(request.view_args or {}))
+            elif refreshing != key:
+                return None  # the page redone would not be the one asked for: leave it to the next reader
             if blocks is not None:
                 return render_template("_cached_page.html", cached=blocks)
-            g.page_cache = (key, generation, size)
+            g.page_cache = (key, state.value, size)
             return view(*args, **kwargs)
 
         wrapper.page_audience = audience  # type: ignore[attr-defined]  # read by the tests of shared pages

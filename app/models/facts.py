@@ -94,3 +94,7 @@ class PageGeneration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+    # Every generation from `refreshable_from` to `value` differs from the next only by published figures, the
+    # last changed at `statistics_changed_at`: visitors may briefly get a previous rendering (app.page_refresh).
+    refreshable_from: Mapped[int | None] = mapped_column(sa.BigInteger)
+    statistics_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

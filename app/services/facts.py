@@ -166,7 +166,7 @@ def invalidate_statistics(solution_ids: set[int] | None) -> None:
     pages that show them."""
     from app.services import page_generation
 
-    page_generation.bump()
+    page_generation.bump(statistics_only=True)
     if solution_ids is None:
         db.session.execute(sa.delete(StatCache))
     else:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -19,15 +21,49 @@ UNWATCHED_COLUMNS = {GuideVersion: frozenset({"pdf", "pdf_generated_at"})}
 WATCHED = (Category, Establishment, Guide, GuideVersion, Solution, SolutionAttribute)
 
 
+class Generation(NamedTuple):
+    value: int
+    refreshable_from: int | None = None
+    statistics_changed_at: datetime | None = None
+
+    def refreshable(self, kept: int, window: float) -> bool:
+        """Whether a page rendered under generation `kept` differs from the current data only by published
+        figures, the last of which changed less than `window` seconds ago: it may then be served once more
+        while it is rendered again."""
+        if self.refreshable_from is None or self.statistics_changed_at is None or window <= 0:
+            return False
+        changed = self.statistics_changed_at
+        if changed.tzinfo is None:  # SQLite keeps no time zone: the value was written in UTC
+            changed = changed.replace(tzinfo=UTC)
+        recent = datetime.now(UTC) - changed < timedelta(seconds=window)
+        return recent and self.refreshable_from <= kept < self.value
+
+
 def current_generation() -> int:
     return db.session.scalar(sa.select(PageGeneration.value).where(PageGeneration.id == 1)) or 0
 
 
-def bump(connection: sa.Connection | None = None) -> None:
-    """Make every kept page stale, in the caller's transaction."""
+def current_state() -> Generation:
+    """The generation and how far back its pages may be refreshed rather than rendered, in one read."""
+    row = db.session.execute(sa.select(PageGeneration.value, PageGeneration.refreshable_from,
+                                       PageGeneration.statistics_changed_at).where(PageGeneration.id == 1)).first()
+    return Generation(*row) if row is not None else Generation(0)
+
+
+def bump(connection: sa.Connection | None = None, *, statistics_only: bool = False) -> None:
+    """Make every kept page stale, in the caller's transaction. `statistics_only`: the change alters only
+    published figures (a publication, a release), each state of which visitors could read when it was current;
+    within PAGE_STALE_SECONDS of such a change, visitors' pages kept since the last other change may be served
+    once more while they are rendered again (app.page_refresh). Any other change (the catalogue, a guide, an
+    establishment) lets no page kept before it out again."""
     execute = connection.execute if connection is not None else db.session.execute
+    if statistics_only:
+        values = {"refreshable_from": sa.func.coalesce(PageGeneration.refreshable_from, PageGeneration.value),
+                  "statistics_changed_at": datetime.now(UTC)}
+    else:
+        values = {"refreshable_from": None, "statistics_changed_at": None}
     done = execute(sa.update(PageGeneration).where(PageGeneration.id == 1)
-                   .values(value=PageGeneration.value + 1))
+                   .values(value=PageGeneration.value + 1, **values))
     if done.rowcount == 0:  # the row was removed (tables emptied): start again from a number never used
         execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(62)))
 

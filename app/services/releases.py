@@ -118,7 +118,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     _prune(scope)
     from app.services import page_generation
 
-    page_generation.bump()
+    page_generation.bump(statistics_only=True)
     return release
 
 

@@ -1,0 +1,79 @@
+"""Visitors' pages rendered again outside the request, after a publication or a release.
+
+A publication or a statistics release makes every page a worker keeps stale (app.page_cache). Rendering a
+scorecard again costs several times what serving it does, and the first visitor after each release would pay
+for it. Instead, within PAGE_STALE_SECONDS of a change that touched only statistics (see
+`page_generation.bump(statistics_only=True)`), a visitor asking for a stale page gets the rendering they could
+have read a moment earlier (the previous release: as protected as the new one), and the page is rendered again
+here, in a thread of the worker, for the next readers. Only pages of the visitors' audience are served this way:
+analysts always get the current figures. A change to anything else (the catalogue, a guide, an establishment)
+never lets a stale page out.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask, current_app, g
+
+from app.extensions import db
+
+_lock = threading.Lock()
+_pending: dict[tuple, tuple[Any, ...]] = {}  # key -> (app, endpoint, path, query string, view arguments)
+_worker: dict[str, threading.Thread | None] = {"thread": None}
+_idle = threading.Event()
+_idle.set()
+
+
+def schedule(key: tuple, endpoint: str | None, path: str, query_string: bytes, view_args: dict) -> None:
+    """Render this visitors' page again soon, once however many readers asked for it meanwhile."""
+    if endpoint is None:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _lock:
+        if key in _pending:
+            return
+        _pending[key] = (app, endpoint, path, query_string, view_args)
+        _idle.clear()
+        thread = _worker["thread"]
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_run, name="page-refresh", daemon=True)
+            _worker["thread"] = thread
+            thread.start()
+
+
+def wait(timeout: float = 30) -> bool:
+    """Until every scheduled page is rendered again (for the tests and the benchmark's checks)."""
+    return _idle.wait(timeout)
+
+
+def _run() -> None:
+    while True:
+        with _lock:
+            if not _pending:
+                _worker["thread"] = None
+                _idle.set()
+                return
+            key = next(iter(_pending))
+            item = _pending[key]
+        try:
+            _render(key, *item)
+        finally:
+            with _lock:
+                _pending.pop(key, None)
+
+
+def _render(key: tuple, app: Flask, endpoint: str, path: str, query_string: bytes, view_args: dict) -> None:
+    locale = key[3]
+    try:
+        # As an anonymous visitor reading in the page's language: the page's audience is the visitors'.
+        with app.test_request_context(path, base_url=app.config["PUBLIC_URL"], query_string=query_string,
+                                      headers={"Accept-Language": locale}):
+            try:
+                g.page_refresh = key
+                app.view_functions[endpoint](**view_args)
+            finally:
+                db.session.remove()
+    except Exception:  # noqa: BLE001 - the page stays stale and its next reader renders it; logged
+        app.logger.exception("Rendering %s again failed", path)
