@@ -147,6 +147,9 @@ def test_the_form_keeps_the_choice(analyst, guadeloupe):
     assert f'<option value="{guadeloupe.solution_id}" selected>' in page
     default = analyst.get("/exports/").get_data(as_text=True)
     assert 'id="reports-values-codes" name="values" value="codes" checked' in default
+    # The aggregates have no code a spreadsheet would spoil: no spreadsheet variant offered for them.
+    assert 'id="reports-values-spreadsheet"' in default
+    assert 'id="aggregates-values-spreadsheet"' not in default
     # A choice that does not exist is not kept: the page still opens, on the default.
     assert 'value="codes" checked' in analyst.get("/exports/?values=nope").get_data(as_text=True)
 

@@ -35,12 +35,12 @@ EXPORTS = ("reports", "aggregates")
 CODE, CODES, INTEGER, DECIMAL, SHARE, FLAG, DATE, MONTH, TEXT, BOOLEAN = (
     "code", "codes", "integer", "decimal", "share", "flag", "date", "month", "text", "boolean")
 TYPES = {
-    CODE: _l("code : un code de la liste ci-dessous, à lire comme du texte"),
-    CODES: _l("codes : zéro, un ou plusieurs codes de la liste ci-dessous, séparés par « | »"),
+    CODE: _l("un code de la liste des codes, à lire comme du texte"),
+    CODES: _l("zéro, un ou plusieurs codes de la liste des codes, séparés par « | »"),
     INTEGER: _l("nombre entier"),
     DECIMAL: _l("nombre décimal (virgule décimale dans le CSV)"),
     SHARE: _l("proportion entre 0 et 1 (virgule décimale dans le CSV)"),
-    FLAG: _l("indicateur : 1 oui, 0 non"),
+    FLAG: _l("indicateur : 1 pour oui, 0 pour non"),
     DATE: _l("date AAAA-MM-JJ (heure de Paris)"),
     MONTH: _l("mois, tel que saisi (AAAA-MM)"),
     TEXT: _l("texte"),
