@@ -146,3 +146,10 @@ def test_only_those_who_export_read_the_codebook(client, no_csrf, role):
     login(client, role)
     assert client.get("/exports/codebook-reports.csv").status_code == 403
     assert client.get("/exports/codebook-aggregates.html").status_code == 403
+
+
+def test_the_command_line_writes_the_same_codebook(analyst, runner):
+    result = runner.invoke(args=["exports", "codebook", "aggregates"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == analyst.get("/exports/codebook-aggregates.csv").get_data()
+    assert runner.invoke(args=["exports", "codebook", "other"]).exit_code != 0
