@@ -99,7 +99,12 @@ def test_each_column_has_one_row_with_its_meaning_type_and_unit(analyst):
 
 
 def test_the_aggregates_codebook_explains_each_measure(analyst):
+    make_category(slug="imagerie", name="Imagerie")
+    db.session.commit()
     rows = codebook_rows(analyst.get("/exports/codebook-aggregates.csv"))
+    categories = {row["code"]: row for row in rows if row["column"] == "category" and row["code"]}
+    assert categories["imagerie"]["label_fr"] == "Imagerie"
+    assert [row["column"] for row in rows if row["code"]] == ["category"] * len(categories)
     by_name = {row["column"]: row for row in rows if not row["code"]}
     assert list(by_name) == scorecard_export.aggregate_columns()
     assert by_name["sus_ci_low"]["meaning_fr"] == "Score SUS : borne basse de l'intervalle de confiance à 95 %"
@@ -119,6 +124,14 @@ def test_the_codebook_holds_labels_never_figures(analyst):
     db.session.commit()
     after = analyst.get("/exports/codebook-reports.csv").get_data()
     assert before == after
+
+
+def test_the_codebook_page_in_english(analyst):
+    analyst.post("/langue", data={"lang": "en", "next": "/exports/"})
+    page = analyst.get("/exports/codebook-aggregates.html").get_data(as_text=True)
+    assert "<h1>Codebook: Indicators by solution</h1>" in page
+    assert "lower bound of the 95% confidence interval" in page
+    assert "Labels in English" in analyst.get("/exports/").get_data(as_text=True)
 
 
 def test_the_codebook_page_reads_in_both_languages(analyst):
