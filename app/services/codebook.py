@@ -42,7 +42,7 @@ TYPES = {
     SHARE: _l("proportion entre 0 et 1 (virgule décimale dans le CSV)"),
     FLAG: _l("indicateur : 1 pour oui, 0 pour non"),
     DATE: _l("date AAAA-MM-JJ (heure de Paris)"),
-    MONTH: _l("mois, tel que saisi (AAAA-MM)"),
+    MONTH: _l("mois, tel que saisi (AAAA-MM ou MM/AAAA)"),
     TEXT: _l("texte"),
     BOOLEAN: _l("case à cocher : y si cochée, vide sinon"),
 }
@@ -113,6 +113,8 @@ def _question_entry(question: q.Question) -> Entry:
     note = question.description or ""
     if question.name in CONDITIONAL_NAMES:
         note = _l("Vide quand la question ne s'applique pas (selon le stade du déploiement).")
+    if kind == DECIMAL:
+        note = _l("Tel que saisi : virgule ou point décimal (2,5 ou 2.5).")
     if question.free_text:
         note = _l("Texte libre ; les passages encore signalés comme données personnelles possibles sont remplacés.")
     return Entry(question.name, _question_meaning(question), kind, unit=_UNITS.get(question.name, ""),
