@@ -11,7 +11,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.services import exports
+from app.services import codebook, export_csv, export_writers, exports
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
 from tests.test_exports import csv_rows, login
 
@@ -66,6 +66,25 @@ def test_the_spreadsheet_variant_keeps_region_01_as_text(analyst, guadeloupe):
     # Only the columns whose codes would lose a zero are written so; the others are as in the default.
     [default] = csv_rows(analyst.get("/exports/reports.csv"))
     assert {name for name in row if row[name] != default[name]} == {"establishment_region"}
+
+
+def test_the_spreadsheet_variant_streams_from_the_stored_cells_the_same_text(analyst, guadeloupe, app):
+    """The variant takes the fast path (stored cells, the region read live) and writes what the row by row
+    path would, a report without stored cells included."""
+    other = make_report(make_user("contributor", make_establishment(region="04")), state="published")
+    other.published_revision.export_cells = None
+    db.session.commit()
+    texted = codebook.spreadsheet_texter(codebook.report_entries())
+    expected = "".join(export_writers.csv_text(exports.report_columns(),
+                                               map(texted, exports.published_report_rows())))
+    response = analyst.get("/exports/reports.csv?values=spreadsheet")
+    assert response.get_data(as_text=True) == expected
+    assert {row["establishment_region"] for row in csv_rows(response)} == {'="01"', '="04"'}
+
+
+def test_only_live_columns_can_be_written_as_text_codes_from_the_stored_cells(app):
+    with pytest.raises(ValueError, match="stage"):
+        next(export_csv.published_reports_csv(text_codes=frozenset({"stage"})))
 
 
 def test_the_spreadsheet_variant_never_turns_typed_text_into_a_formula(analyst, app):

@@ -102,6 +102,10 @@ def reports(fmt: str):
     name = _file_name("reports" if solution_id is None else f"reports-solution-{solution_id}", values)
     if fmt == "csv" and values == "codes":  # from the cells stored with each published revision: streamed fast
         return _stream(name, fmt, export_csv.published_reports_csv(solution_id))
+    if fmt == "csv" and values == "spreadsheet":
+        text_codes = codebook.text_code_columns(codebook.report_entries())
+        if text_codes <= {*export_csv.SOLUTION_CELLS, *export_csv.PLACE_CELLS}:  # today: the region, read live
+            return _stream(name, fmt, export_csv.published_reports_csv(solution_id, text_codes))
     rows = _presented(exports.published_report_rows(solution_id), "reports", fmt, values)
     return _download(name, fmt, exports.report_columns(), rows)
 

@@ -25,7 +25,7 @@ from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
 from app.questionnaire import questions as kinds
 from app.questionnaire.questions import CONDITIONAL_NAMES
 from app.services import scorecard_export, stats
-from app.services.export_writers import SpreadsheetText
+from app.services.export_writers import spreadsheet_code
 from app.services.exports import report_columns
 
 LANGUAGES = ("fr", "en")
@@ -271,19 +271,20 @@ def labeller(items: Iterable[Entry], locale: str) -> Callable[[dict[str, Any]], 
     return label
 
 
+def text_code_columns(items: Iterable[Entry]) -> frozenset[str]:
+    """The columns whose codes a spreadsheet would read as numbers, losing their leading zeros ("01" → 1)."""
+    return frozenset(entry.name for entry in items if entry.text_codes)
+
+
 def spreadsheet_texter(items: Iterable[Entry]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """For the spreadsheet variant of a CSV: in every column whose codes a spreadsheet would read as numbers
-    (region "01" → 1), each code is written as the formula ="01", which Excel (and LibreOffice with formulas
-    evaluated) shows as the text 01. Only codes of letters, digits and "_" are written so: nothing typed by a
-    user ever becomes a formula."""
-    names = [entry.name for entry in items if entry.text_codes]
+    """For the spreadsheet variant of a CSV: in every column of text_code_columns, each code is written as the
+    formula ="01", which Excel (and LibreOffice with formulas evaluated) shows as the text 01."""
+    names = text_code_columns(items)
 
     def texted(row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
         for name in names:
-            value = row.get(name)
-            if isinstance(value, str) and value.replace("_", "").isalnum() and value.isascii():
-                row[name] = SpreadsheetText(f'="{value}"')
+            row[name] = spreadsheet_code(row.get(name))
         return row
 
     return texted

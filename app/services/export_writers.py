@@ -54,6 +54,14 @@ class SpreadsheetText(str):
     kind of cell left as it is."""
 
 
+def spreadsheet_code(value: Any) -> Any:
+    """A code as the spreadsheet variant writes it: ="01", shown by Excel as the text 01. Only codes of ASCII
+    letters, digits and "_" are written so: nothing typed by a user ever becomes a formula."""
+    if isinstance(value, str) and value.isascii() and value.replace("_", "").isalnum():
+        return SpreadsheetText(f'="{value}"')
+    return value
+
+
 def csv_cell(value: Any) -> Any:
     """Numbers the application computed stay numbers (decimal comma, as French spreadsheets expect); every
     text cell is neutralised, whatever its origin: codes and dates never start with a formula sign anyway."""
