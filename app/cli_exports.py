@@ -26,3 +26,16 @@ def backfill_command(refill: bool, batch_size: int) -> None:
             break
         done += count
     click.echo(f"Versions publiées complétées : {done}")
+
+
+@exports_cli.command("codebook")
+@click.argument("export", type=click.Choice(["reports", "aggregates"]), default="reports")
+@click.option("--output", "-o", type=click.File("wb", lazy=True), default="-",
+              help="File to write (default: standard output).")
+def codebook_command(export: str, output) -> None:
+    """Write the codebook of an export as CSV (as /exports/codebook-<export>.csv): every column, its meaning,
+    type and unit, and every code with its French and English labels."""
+    from app.services import codebook, export_writers
+
+    for piece in export_writers.csv_text(codebook.ROW_COLUMNS, codebook.rows(codebook.entries(export))):
+        output.write(piece.encode("utf-8"))  # bytes: the CSV's CRLF line ends, whatever the platform

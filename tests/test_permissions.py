@@ -289,6 +289,16 @@ CASES = [
          login_redirect("", 200, allowed=("analyst", "admin")), label="csv"),
     Case("exports.aggregates", "GET", lambda w: "/exports/aggregates.json",
          login_redirect("", 200, allowed=("analyst", "admin")), label="json"),
+    Case("exports.reports", "GET", lambda w: "/exports/reports.csv?values=labels",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="labels"),
+    Case("exports.reports", "GET", lambda w: "/exports/reports.csv?values=spreadsheet",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="spreadsheet"),
+    Case("exports.aggregates", "GET", lambda w: "/exports/aggregates.csv?values=labels",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="labels"),
+    Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-reports.csv",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="reports csv"),
+    Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
+         login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
 ]
 

@@ -18,17 +18,30 @@ from app.extensions import db
 from app.models import Category, Establishment, Report, ReportRevision, Solution
 from app.models.report import ReportStatus
 from app.services import export_writers
-from app.services.export_writers import csv_cell
+from app.services.export_writers import csv_cell, spreadsheet_code
 from app.services.exports import BATCH_SIZE, csv_line, report_columns, revision_export_cells
 
 CELLS_BATCH_SIZE = 5_000  # reports read per query by the CSV export from the stored cells
 
 
+# The report's columns read live rather than from the stored cells: the solution's, then the establishment's.
+SOLUTION_CELLS = ("solution_id", "solution_name", "solution_vendor", "category")
+PLACE_CELLS = ("establishment_type", "establishment_size_class", "establishment_region", "establishment_sector")
+
+
 class _EncodedCells(dict):
-    """The cells of values that repeat from row to row (a solution, an establishment's profile), encoded once."""
+    """The cells of values that repeat from row to row (a solution, an establishment's profile), encoded once;
+    those of `text_codes` (names among `columns`) as the spreadsheet variant writes them."""
+
+    def __init__(self, columns: tuple[str, ...] = (), text_codes: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.texted = tuple(index for index, name in enumerate(columns) if name in text_codes)
 
     def __missing__(self, values: tuple) -> str:
-        text = self[values] = csv_line([csv_cell(value) for value in values])
+        cells = [csv_cell(value) for value in values]
+        for index in self.texted:
+            cells[index] = csv_cell(spreadsheet_code(values[index]))
+        text = self[values] = csv_line(cells)
         return text
 
 
@@ -138,13 +151,16 @@ def _row_batches(query: sa.Select, size: int) -> Iterator[list[tuple]]:
         cursor.close()
 
 
-def published_reports_csv(solution_id: int | None = None) -> Iterator[str]:
+def published_reports_csv(solution_id: int | None = None, text_codes: frozenset[str] = frozenset()) -> Iterator[str]:
     """csv_text(report_columns(), published_report_rows(solution_id)): the same text, from the stored cells.
     Per row, Python only puts pieces together, CELLS_BATCH_SIZE rows at a time. A report whose cells are not
-    stored yet gets them computed as published_report_rows would."""
+    stored yet gets them computed as published_report_rows would. text_codes: live columns (SOLUTION_CELLS,
+    PLACE_CELLS) whose codes are written as the spreadsheet variant writes them (="01")."""
+    if not text_codes <= {*SOLUTION_CELLS, *PLACE_CELLS}:
+        raise ValueError(f"Only live columns can be written as text codes here: {sorted(text_codes)}")
     yield "\ufeff" + csv_line(report_columns()) + "\r\n"  # alone, before the first query
     query = _lines_query(solution_id, db.session.get_bind().dialect.name, current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    solutions, places = _EncodedCells(), _EncodedCells()
+    solutions, places = _EncodedCells(SOLUTION_CELLS, text_codes), _EncodedCells(PLACE_CELLS, text_codes)
     for rows in _row_batches(query, CELLS_BATCH_SIZE):
         computed: dict[int, str] = {}
         if any(row[10] is None for row in rows):

@@ -49,6 +49,19 @@ def neutralise(text: str) -> str:
     return "'" + text if starts_a_formula(text) else text
 
 
+class SpreadsheetText(str):
+    """A cell written on purpose as a constant text formula (="01", the spreadsheet variant's codes): the one
+    kind of cell left as it is."""
+
+
+def spreadsheet_code(value: Any) -> Any:
+    """A code as the spreadsheet variant writes it: ="01", shown by Excel as the text 01. Only codes of ASCII
+    letters, digits and "_" are written so: nothing typed by a user ever becomes a formula."""
+    if isinstance(value, str) and value.isascii() and value.replace("_", "").isalnum():
+        return SpreadsheetText(f'="{value}"')
+    return value
+
+
 def csv_cell(value: Any) -> Any:
     """Numbers the application computed stay numbers (decimal comma, as French spreadsheets expect); every
     text cell is neutralised, whatever its origin: codes and dates never start with a formula sign anyway."""
@@ -62,6 +75,8 @@ def csv_cell(value: Any) -> Any:
         return repr(value).replace(".", ",")
     if isinstance(value, list | tuple):
         return neutralise(MULTI_SEPARATOR.join(str(item) for item in value))
+    if value.__class__ is SpreadsheetText:
+        return value
     return neutralise(str(value))
 
 
