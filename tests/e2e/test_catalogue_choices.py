@@ -21,8 +21,8 @@ def _number(text: str) -> float | None:
 def test_visitor_searches_sorts_compares_and_opens_a_solution(page, live_server, check_page):
     page.goto(f"{live_server}/catalogue")
     expect(page.locator(".sort-note")).to_have_text("Ordre par défaut : par nom, de A à Z.")
-    first_card = page.locator(".cards > li.card").first
-    expect(first_card.locator(".headline-figures dt")).to_have_text(
+    with_figures = page.locator(".cards > li.card .headline-figures").first
+    expect(with_figures.locator("dt")).to_have_text(
         ["Établissements", "Satisfaction globale", "Utilisabilité (F-SUS)", "La choisiraient à nouveau"])
 
     # "radiologie" is in no solution's name: it finds the imaging category's solutions.
