@@ -55,18 +55,20 @@ def test_a_synonym_applies_to_words_that_start_with_it_only():
     assert variants("scanner") == {"scanner"}
 
 
-def test_a_page_past_the_last_redirects_to_the_last_page_with_a_french_message(client):
+def test_a_page_past_the_last_says_so_in_french_with_no_previous_link_to_an_empty_page(client):
     category = make_category("imagerie")
     for n in range(25):
         make_solution(category, name=f"Outil {n:02d}")
     db.session.commit()
     response = client.get("/catalogue?page=99&category=imagerie&sort=establishments")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/catalogue?page=2&category=imagerie&sort=establishments")
-    page = text(client.get(response.headers["Location"]))
-    assert "La page 99 n'existe pas : voici la dernière page des résultats (page 2)." in page
-    assert len(names(client.get(response.headers["Location"]))) == 5
-    assert "Suivante" not in page and "Précédente" in page
+    assert response.status_code == 200
+    page = text(response)
+    assert "Cette page n'existe pas." in page
+    assert 'href="/catalogue?category=imagerie&sort=establishments">Revenir à la première page</a>' in page
+    assert 'href="/catalogue?page=2&category=imagerie&sort=establishments">Aller à la dernière page (2)</a>' in page
+    assert "Précédente" not in page and "Suivante" not in page
+    assert names(client.get("/catalogue?page=2&category=imagerie")) == [f"Outil {n}" for n in range(20, 25)]
+    assert "Précédente" in text(client.get("/catalogue?page=2&category=imagerie"))
 
 
 def test_an_empty_result_offers_no_other_page(client):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from app import permissions
@@ -17,14 +16,8 @@ from app.views_common import page_arg
 @cached_page(audience=[permissions.is_visitor, permissions.can_write_reports])
 def index():
     filters = CatalogueFilters.from_args(request.args)
-    page = page_arg()
-    pagination = db.paginate(search_solutions(filters), page=page,
+    pagination = db.paginate(search_solutions(filters), page=page_arg(),
                              per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    if pagination.total and page > pagination.pages:
-        # Past the last page (an old link, a hand-typed number): the last page, said so, rather than an empty one.
-        flash(_("La page %(page)d n'existe pas : voici la dernière page des résultats (page %(last)d).",
-                page=page, last=pagination.pages), "info")
-        return redirect(url_for("catalogue.index", page=pagination.pages, **filters.active()))
     ids = [s.id for s in pagination.items]
     return render_page("catalogue/index.html", pagination=pagination, filters=filters, categories=categories(),
                        figures=catalogue_figures.headlines(ids), guides=covering_guides(pagination.items),
