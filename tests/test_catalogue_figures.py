@@ -185,3 +185,22 @@ def test_sorting_reads_the_release_not_the_live_reports(app):
     assert ordered("recent") == ["Amont", "Aval"]
     publish_voices(second, [{}])
     assert ordered("establishments") == ["Amont", "Aval"]
+
+
+def test_most_recent_orders_by_the_releases_published_day(app, client):
+    """The day a release was published (as its scorecard says) orders the solutions, latest first; a solution with
+    no release comes after, by name."""
+    from app.models import StatRelease, StatReleaseView
+
+    category = make_category()
+    older, newer = make_solution(category, name="Ancienne"), make_solution(category, name="Nouvelle")
+    make_solution(category, name="Attente")
+    publish_voices(newer, [{}] * 3)
+    publish_voices(older, [{}] * 3)
+    release = db.session.scalar(sa.select(StatRelease).where(StatRelease.scope == releases.solution_scope(older.id)))
+    for view in db.session.scalars(sa.select(StatReleaseView).where(StatReleaseView.release_id == release.id)):
+        view.card = {**view.card, "release": {**view.card["release"], "date": "2026-01-15"}}
+    db.session.commit()
+    assert ordered("recent") == ["Nouvelle", "Ancienne", "Attente"]
+    assert names_in_order(client, "sort=recent") == ["Nouvelle", "Ancienne", "Attente"]
+    assert "Ordre de la dernière publication statistique" in page_text(client.get("/catalogue?sort=recent"))
