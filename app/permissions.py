@@ -70,6 +70,11 @@ def can_write_reports(user: Any) -> bool:
     return _is(user, "contributor", "referent") and user.establishment_id is not None
 
 
+def is_visitor(user: Any) -> bool:
+    """Not logged in: offered what needs an account (writing a report) through the login page."""
+    return user is None or not getattr(user, "is_authenticated", False)
+
+
 def is_member_of(user: Any, report: Report) -> bool:
     return can_write_reports(user) and user.establishment_id == report.establishment_id
 

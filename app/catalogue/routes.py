@@ -7,25 +7,29 @@ from app import permissions
 from app.catalogue.blueprint import bp
 from app.extensions import db
 from app.page_cache import cached_page, render_page
-from app.services.catalogue import CatalogueFilters, categories, find_solution, search_solutions
+from app.services import catalogue_figures
+from app.services.catalogue import CatalogueFilters, categories, covering_guides, find_solution, search_solutions
 from app.views_common import page_arg
 
 
 @bp.route("")
-@cached_page(audience=[])
+@cached_page(audience=[permissions.is_visitor, permissions.can_write_reports])
 def index():
     filters = CatalogueFilters.from_args(request.args)
     pagination = db.paginate(search_solutions(filters), page=page_arg(),
                              per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render_page("catalogue/index.html", pagination=pagination, filters=filters,
-                           categories=categories())
+    ids = [s.id for s in pagination.items]
+    return render_page("catalogue/index.html", pagination=pagination, filters=filters, categories=categories(),
+                       figures=catalogue_figures.headlines(ids), guides=covering_guides(pagination.items),
+                       sorts=catalogue_figures.SORTS)
 
 
 @bp.route("/<key>")
 @cached_page(audience=[permissions.can_see_archived_solutions, permissions.can_edit_catalogue,
-                        permissions.can_write_reports])
+                        permissions.can_write_reports, permissions.is_visitor])
 def solution(key: str):
     item = find_solution(key, include_archived=permissions.can_see_archived_solutions(current_user))
     if item is None:
         abort(404)
-    return render_page("catalogue/solution.html", solution=item)
+    return render_page("catalogue/solution.html", solution=item,
+                       figures=catalogue_figures.solution_headline(item.id), guide=covering_guides([item]).get(item.id))

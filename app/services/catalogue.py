@@ -13,10 +13,12 @@ from slugify import slugify
 
 from app import vocabulary as v
 from app.extensions import db
-from app.models import Category, Solution, SolutionAttribute
+from app.models import Category, Guide, GuideVersion, Solution, SolutionAttribute
 from app.models._types import parse_id
 from app.models.search import fold
-from app.services import audit
+from app.services import audit, catalogue_figures, catalogue_search
+
+SORT_CHOICES = {sort: sort for sort in catalogue_figures.SORTS if sort != catalogue_figures.DEFAULT_SORT}
 
 
 @dataclass
@@ -27,6 +29,7 @@ class CatalogueFilters:
     hosting: str = ""
     integration: str = ""
     sector: str = ""
+    sort: str = ""
     include_archived: bool = False
 
     @classmethod
@@ -42,6 +45,8 @@ class CatalogueFilters:
             hosting=pick("hosting", v.HOSTING_OPTIONS),
             integration=pick("integration", v.INTEGRATED_SYSTEMS),
             sector=pick("sector", v.SECTORS),
+            # The default order (by name) is left out of the URL, as an empty filter is.
+            sort=pick("sort", SORT_CHOICES),
             include_archived=include_archived,
         )
 
@@ -60,10 +65,13 @@ def search_solutions(filters: CatalogueFilters) -> sa.Select:
     if not filters.include_archived:
         query = query.where(Solution.archived.is_(False))
     if filters.q:
+        all_categories = categories()
         for word in fold(filters.q).split()[:8]:
-            # Category slugs are folded words too ("imagerie"): a category name finds its solutions.
-            query = query.where(sa.or_(Solution.search_text.contains(word, autoescape=True),
-                                       Category.slug.contains(word, autoescape=True)))
+            # Each word must match: the solution's own words, its category's names, or a synonym of either.
+            forms = sorted(catalogue_search.variants(word))
+            in_category = catalogue_search.categories_matching(forms, all_categories)
+            query = query.where(sa.or_(*(Solution.search_text.contains(form, autoescape=True) for form in forms),
+                                       Category.id.in_(in_category)))
     if filters.category:
         query = query.where(Category.slug == filters.category)
     if filters.device_class:
@@ -74,7 +82,23 @@ def search_solutions(filters: CatalogueFilters) -> sa.Select:
         query = query.where(_has_attribute("integration", filters.integration))
     if filters.sector:
         query = query.where(_has_attribute("sector", filters.sector))
-    return query.order_by(sa.func.lower(Solution.name), Solution.id)
+    return catalogue_figures.order(query, filters.sort)
+
+
+def covering_guides(solutions: list[Solution]) -> dict[int, str]:
+    """The slug of the published guide each solution's readers should open: its own, else its category's (one
+    query; the earliest guide when there are several)."""
+    solution_ids = [s.id for s in solutions]
+    category_ids = list({s.category_id for s in solutions})
+    rows = db.session.execute(
+        sa.select(Guide.slug, Guide.solution_id, Guide.category_id)
+        .where(Guide.id.in_(sa.select(GuideVersion.guide_id)),
+               sa.or_(Guide.solution_id.in_(solution_ids), Guide.category_id.in_(category_ids)))
+        .order_by(Guide.id.desc())).all()
+    own = {solution_id: slug for slug, solution_id, _ in rows if solution_id is not None}
+    by_category = {category_id: slug for slug, _, category_id in rows if category_id is not None}
+    found = {s.id: own.get(s.id) or by_category.get(s.category_id) for s in solutions}
+    return {solution_id: slug for solution_id, slug in found.items() if slug is not None}
 
 
 def categories() -> list[Category]:

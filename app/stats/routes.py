@@ -25,6 +25,9 @@ SEGMENT_LABELS = {
 }
 
 
+COMPARE_MAX = 4  # solutions side by side
+
+
 def _segment_from_args() -> stats.Segment | None:
     dimension, _, value = (request.args.get("segment") or "").partition(":")
     return stats.Segment.parse(dimension, value)
@@ -57,17 +60,20 @@ def scorecard(solution_id: int):
 @bp.route("/statistics/compare")
 @cached_page(audience=[permissions.can_see_unsuppressed_statistics])
 def compare():
-    ids = id_args("solutions")[:4]
-    solutions = [s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(ids),
-                                                                         Solution.archived.is_(False)))]
-    solutions.sort(key=lambda s: ids.index(s.id))  # the reader's order: never a ranking
+    asked = list(dict.fromkeys(id_args("solutions")))  # each solution once, in the reader's order
+    found = {s.id: s for s in db.session.scalars(sa.select(Solution).where(Solution.id.in_(asked[:COMPARE_MAX + 20]),
+                                                                           Solution.archived.is_(False)))}
+    chosen = [found[i] for i in asked if i in found]
+    # More than the table holds: the first ones are compared, and the page names those left out (never silently).
+    solutions, left_out = chosen[:COMPARE_MAX], chosen[COMPARE_MAX:]
+    ids = [s.id for s in solutions]
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     cards = [stats.scorecard(s.id, analyst=analyst) for s in solutions] if 2 <= len(solutions) <= 4 else []
     _commit_cache()
     choices = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
                                  .order_by(Solution.name)).all()
     return render_page("stats/compare.html", solutions=solutions, cards=cards, analyst=analyst,
-                           choices=choices, selected=ids)
+                           choices=choices, selected=ids, left_out=left_out, compare_max=COMPARE_MAX)
 
 
 @bp.route("/statistics/categories/<slug>")

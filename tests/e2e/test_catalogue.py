@@ -80,7 +80,7 @@ def test_visitor_searches_filters_and_opens_a_solution(page, live_server, live_a
     page.go_back()
 
     # The solution page.
-    page.get_by_role("link", name="Radiolys Thorax").click()
+    page.get_by_role("link", name="Radiolys Thorax", exact=True).click()
     expect(page).to_have_url(f"{live_server}/catalogue/radiolys-thorax")
     expect(page.get_by_role("heading", level=1)).to_have_text("Radiolys Thorax")
     expect(page.locator(".lead")).to_have_text("Détection d'anomalies sur radiographies thoraciques.")
