@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import page_cache, permissions, questionnaire, security, vocabulary
 from app.reports.presenters import segments
-from app.services import stat_cells
+from app.services import numbers, stat_cells
 from app.services.privacy import TYPE_LABELS
 
 FLAG_STATUSES = {"open": _l("À traiter"), "masked": _l("Masqué"), "dismissed": _l("Écarté"),
@@ -55,7 +55,10 @@ def highlight(text: str, spans):
 
 FILTERS = {"vocab_label": vocab_label, "rating_row": rating_row, "stage_row": stage_row, "choice_row": choice_row,
            "question_label": question_label, "flag_type_label": flag_type_label,
-           "flag_status_label": flag_status_label}
+           "flag_status_label": flag_status_label,
+           # Numbers in the reader's language: 65,8 / 65.8, 32 % / 32%, [61,8 ; 69,8] / [61.8; 69.8].
+           "decimal": numbers.decimal, "number": numbers.number, "integer": numbers.integer, "percent": numbers.percent,
+           "interval": numbers.interval, "with_unit": numbers.with_unit}
 
 
 def register(app: Flask) -> None:
