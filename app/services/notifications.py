@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app import permissions
 from app.extensions import db
@@ -17,9 +18,11 @@ def moderators_of_new_submission(report: Report, revision: ReportRevision) -> No
     link = public_url("moderation.review", revision_id=revision.id)
     for moderator in moderators:
         send_after_commit(moderator.email, _("Retex IA : nouveau retour à modérer"),
-                          _("Un retour sur %(solution)s attend votre relecture (%(flags)d signalement(s) de données "
-                            "personnelles possibles).\n%(link)s", solution=report.solution.name,
-                            flags=len(revision.open_flags), link=link))
+                          _("Un retour sur %(solution)s attend votre relecture (%(flags)s).\n%(link)s",
+                            solution=report.solution.name, link=link,
+                            flags=ngettext("%(num)d signalement de données personnelles possibles",
+                                           "%(num)d signalements de données personnelles possibles",
+                                           len(revision.open_flags))))
 
 
 def author_of_decision(report: Report, revision: ReportRevision) -> None:
