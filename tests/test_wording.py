@@ -178,3 +178,18 @@ def test_the_moderators_mail_counts_its_flags(app, mailbox, monkeypatch, flags, 
         notifications.moderators_of_new_submission(report, revision)
     db.session.commit()
     assert french in mailbox[-1].body
+
+
+def test_the_release_line_writes_its_date_and_threshold_in_the_readers_language(client):
+    solution = make_solution(name="Radiolys")
+    for _ in range(3):
+        make_report(make_user("contributor", make_establishment()), solution, "published", complete_answers())
+    db.session.commit()
+    url = f"/statistics/solutions/{solution.id}"
+    page = text(client.get(url, headers=FRENCH))
+    assert re.search(r"publication statistique n° 1 du \d{1,2} [a-zéû]+ \d{4}\. Ils ne changent qu'à la publication "
+                     r"suivante, quand au moins 3 établissements ont publié", page)
+    assert "une valeur reposant sur moins de 3 établissements est remplacée" in page
+    page = text(client.get(url, headers=ENGLISH))
+    assert re.search(r"statistics release no\. 1 of [A-Z][a-z]+ \d{1,2}, \d{4}\. They change only at the next "
+                     r"release, once at least 3 establishments have published", page)
