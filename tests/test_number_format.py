@@ -133,3 +133,13 @@ def test_the_guide_pdf_writes_french_decimals_whoever_asks(app):
     assert "Fiabilité des résultats 4,0 sur 5 — 4 établissements" in content
     assert "Fiabilité des résultats : 4,0 sur 5 en moyenne, sur 4 établissements." in content
     assert "4.0" not in content
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("fr", "Le nombre doit être compris entre 0 et 100\u202f000."),
+                                                  ("en", "Number must be between 0 and 100,000.")])
+def test_a_range_message_writes_its_bounds_in_the_readers_language(app, locale, expected):
+    from app.questionnaire import BY_NAME
+    from app.questionnaire.rules import question_errors
+
+    with force_locale(locale):
+        assert expected in question_errors(BY_NAME["users_count"], {"users_count": "200000"})
