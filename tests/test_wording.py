@@ -193,3 +193,18 @@ def test_the_release_line_writes_its_date_and_threshold_in_the_readers_language(
     page = text(client.get(url, headers=ENGLISH))
     assert re.search(r"statistics release no\. 1 of [A-Z][a-z]+ \d{1,2}, \d{4}\. They change only at the next "
                      r"release, once at least 3 establishments have published", page)
+
+
+@pytest.mark.parametrize(("key", "label", "item", "french"), [
+    ("choose_again", "la choisiraient à nouveau", "",
+     "Établissements qui la choisiraient à nouveau : effectif insuffisant pour publier ce chiffre."),
+    ("gov_ethics_review", "Un avis éthique a été recueilli", "Un avis éthique a été recueilli",
+     "Établissements répondant oui à « Un avis éthique a été recueilli » : effectif insuffisant pour publier ce "
+     "chiffre."),
+    ("sus", "Score d'utilisabilité SUS", "", "Score d'utilisabilité SUS : effectif insuffisant pour publier ce chiffre."),
+])
+def test_a_hidden_figure_is_said_in_a_sentence_that_reads(app, key, label, item, french):
+    fig = guide_sections.figure(key, label, {"value": None, "n": None, "ci": None, "suppressed": True},
+                                "mean" if key == "sus" else "share", item=item)
+    with force_locale("fr"):
+        assert guide_sections.sentence(fig) == french

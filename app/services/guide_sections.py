@@ -60,6 +60,11 @@ def sentence(fig: dict[str, Any]) -> str:
     """One figure stated as a French writer would, with the establishments it rests on."""
     c, label = fig["cell"], fig["label"]
     if c["value"] is None:
+        if fig["kind"] == "share" and fig["key"].startswith("gov_"):
+            return _("Établissements répondant oui à « %(item)s » : effectif insuffisant pour publier ce chiffre.",
+                     item=fig.get("item") or label)
+        if fig["kind"] == "share":  # its label is what they did: "la choisiraient à nouveau"
+            return _("Établissements qui %(label)s : effectif insuffisant pour publier ce chiffre.", label=label)
         return _("%(label)s : effectif insuffisant pour publier ce chiffre.", label=label)
     n = c["n"]
     if fig["kind"] == "share":
