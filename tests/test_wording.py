@@ -208,3 +208,38 @@ def test_a_hidden_figure_is_said_in_a_sentence_that_reads(app, key, label, item,
                                 "mean" if key == "sus" else "share", item=item)
     with force_locale("fr"):
         assert guide_sections.sentence(fig) == french
+
+
+@pytest.mark.parametrize("establishment", ["Centre hospitalier de Lyon", "Hôpital Nord", "EHPAD Les Tilleuls"])
+def test_an_establishment_name_never_follows_a_bare_de_or_pour(app, mailbox, establishment):
+    from app.services import notifications
+
+    make_user("admin")
+    user = make_user("contributor", make_establishment(name=establishment), status="pending")
+    with force_locale("fr"):
+        notifications.approvers_of_registration(user)
+    db.session.commit()
+    body = mailbox[-1].body
+    assert f"demande un compte rattaché à l'établissement « {establishment} »." in body
+    assert f"pour {establishment}" not in body and f"de {establishment}" not in body
+
+
+@pytest.mark.parametrize(("name", "days", "subject", "validity"), [
+    ("Agnès Roy", 1, "Retex IA : invitation d'Agnès Roy", "(valable 1 jour)"),
+    ("Marc Roy", 7, "Retex IA : invitation de Marc Roy", "(valable 7 jours)"),
+])
+def test_an_invitation_mail_elides_its_sender_and_counts_its_days(client, auth, mailbox, name, days, subject,
+                                                                  validity):
+    referent = make_user("referent")
+    referent.full_name = name
+    db.session.commit()
+    client.application.config["INVITATION_MAX_AGE"], before = days * 86400, client.application.config[
+        "INVITATION_MAX_AGE"]
+    try:
+        auth.login(referent.email)
+        client.post("/team/invite", data={"email": "collegue@hopital.test"}, headers=FRENCH)
+    finally:
+        client.application.config["INVITATION_MAX_AGE"] = before
+    assert mailbox[-1].subject == subject
+    assert validity in mailbox[-1].body
+    assert "les retours d'expérience de votre établissement, Centre hospitalier d'essai" in mailbox[-1].body

@@ -53,7 +53,7 @@ def approvers_of_registration(user: User) -> None:
         link = (public_url("admin.users", status="pending") if approver.role == "admin"
                 else public_url("team.members"))
         send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
-                          _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
+                          _("%(name)s (%(email)s) demande un compte rattaché à l'établissement « %(establishment)s ».\n"
                             "Validez ou refusez la demande ici : %(link)s",
                             name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
 
