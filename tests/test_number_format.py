@@ -143,3 +143,20 @@ def test_a_range_message_writes_its_bounds_in_the_readers_language(app, locale, 
 
     with force_locale(locale):
         assert expected in question_errors(BY_NAME["users_count"], {"users_count": "200000"})
+
+
+def test_comparison_category_and_observatory_write_numbers_in_the_readers_language(client, auth, solution_with_five):
+    analyst = make_user("analyst")
+    other = make_solution(name="Mammavue", category=solution_with_five.category)
+    db.session.commit()
+    auth.login(analyst.email)
+    pages = (f"/statistics/compare?solutions={solution_with_five.id}&solutions={other.id}",
+             f"/statistics/categories/{solution_with_five.category.slug}", "/observatory")
+    for url in pages:
+        french, english = text(client.get(url, headers=FRENCH)), text(client.get(url, headers=ENGLISH))
+        assert f"20{NBSP}%" in french and "20%" in english, url  # the stop rate
+        assert "20%" not in french and f"20{NBSP}%" not in english, url
+    compare = text(client.get(pages[0], headers=FRENCH))
+    assert re.search(r"<td>85,0 <span class=\"ci\">\[\d+,\d\u00a0; \d+,\d\]</span>", compare)  # the SUS score
+    compare = text(client.get(pages[0], headers=ENGLISH))
+    assert re.search(r"<td>85\.0 <span class=\"ci\">\[\d+\.\d; \d+\.\d\]</span>", compare)
