@@ -160,3 +160,15 @@ def test_comparison_category_and_observatory_write_numbers_in_the_readers_langua
     assert re.search(r"<td>85,0 <span class=\"ci\">\[\d+,\d\u00a0; \d+,\d\]</span>", compare)  # the SUS score
     compare = text(client.get(pages[0], headers=ENGLISH))
     assert re.search(r"<td>85\.0 <span class=\"ci\">\[\d+\.\d; \d+\.\d\]</span>", compare)
+
+
+def test_the_api_gives_a_guides_median_and_score_as_such_with_numbers_as_json_numbers(client):
+    guide, _version = published_guide("fr")
+    body = client.get(f"/api/v1/guides/{guide.slug}", headers=FRENCH).get_json()
+    benefits = next(s for s in body["sections"] if s["key"] == "benefits")
+    kinds = {f["key"]: f["kind"] for f in benefits["figures"]}
+    assert kinds == {"time_saved": "median", "nps": "score"}
+    time_saved = next(f for f in benefits["figures"] if f["key"] == "time_saved")
+    assert time_saved["cell"]["value"] == 2.5  # a number, not "2,5"
+    assert benefits["sentences"][0] == (f"Temps gagné par utilisateur et par semaine (médiane) : 2,5{NBSP}h, "
+                                        "sur 4 établissements.")
