@@ -172,3 +172,12 @@ def test_the_api_gives_a_guides_median_and_score_as_such_with_numbers_as_json_nu
     assert time_saved["cell"]["value"] == 2.5  # a number, not "2,5"
     assert benefits["sentences"][0] == (f"Temps gagné par utilisateur et par semaine (médiane) : 2,5{NBSP}h, "
                                         "sur 4 établissements.")
+
+
+def test_a_reports_sus_score_is_written_in_the_readers_language(client, auth):
+    author = make_user("contributor")
+    report = make_report(author, make_solution(), "published", complete_answers())  # SUS 85
+    db.session.commit()
+    auth.login(author.email)
+    assert "<strong>85,0</strong>" in text(client.get(f"/reports/{report.id}", headers=FRENCH))
+    assert "<strong>85.0</strong>" in text(client.get(f"/reports/{report.id}", headers=ENGLISH))
