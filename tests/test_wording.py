@@ -81,8 +81,19 @@ def _share(key: str, k: int, n: int = 5, item: str = "") -> dict:
 
 
 @pytest.mark.parametrize(("key", "item", "k", "french", "english"), [
-    ("choose_again", "", 0, "0 établissement sur 5 la choisirait à nouveau.",
-     "0 establishments out of 5 would choose it again."),
+    ("choose_again", "", 0, "Aucun établissement sur 5 ne la choisirait à nouveau.",
+     "None of the 5 establishments would choose it again."),
+    ("stop_rate", "", 0, "Aucun établissement sur 5 n'a arrêté la solution.",
+     "None of the 5 establishments stopped using the solution."),
+    ("missing_budget", "Budget", 0, "Aucun établissement sur 5 ne cite « Budget » comme prérequis manquant.",
+     "None of the 5 establishments cites “Budget” as a missing prerequisite."),
+    ("stop_cost", "Coût trop élevé", 0, "Aucun établissement sur 5 n'a arrêté pour la raison « Coût trop élevé ».",
+     "None of the 5 establishments stopped for this reason: “Coût trop élevé”."),
+    ("difficulty_cost", "Coût", 0, "Aucun établissement sur 5 ne cite la difficulté « Coût ».",
+     "None of the 5 establishments cites the difficulty “Coût”."),
+    ("gov_ethics_review", "Un avis éthique a été recueilli", 0,
+     "Aucun établissement sur 5 ne répond oui à « Un avis éthique a été recueilli ».",
+     "None of the 5 establishments answers yes to “Un avis éthique a été recueilli”."),
     ("choose_again", "", 1, "1 établissement sur 5 la choisirait à nouveau.",
      "1 establishment out of 5 would choose it again."),
     ("choose_again", "", 2, "2 établissements sur 5 la choisiraient à nouveau.",

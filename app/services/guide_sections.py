@@ -34,8 +34,25 @@ def figure(key: str, label: str, cell: dict[str, Any], kind: str = "mean", scale
     return {"key": key, "label": str(label), "cell": cell, "kind": kind, "scale": scale, "item": str(item)}
 
 
+def _none_sentence(key: str, n: int, item: str) -> str:
+    """ "Aucun établissement sur 5 ne cite…": what a French writer writes rather than "0 établissement cite"."""
+    if key == "choose_again":
+        return _("Aucun établissement sur %(n)d ne la choisirait à nouveau.", n=n)
+    if key == "stop_rate":
+        return _("Aucun établissement sur %(n)d n'a arrêté la solution.", n=n)
+    if key.startswith("missing_"):
+        return _("Aucun établissement sur %(n)d ne cite « %(item)s » comme prérequis manquant.", n=n, item=item)
+    if key.startswith("stop_"):
+        return _("Aucun établissement sur %(n)d n'a arrêté pour la raison « %(item)s ».", n=n, item=item)
+    if key.startswith("difficulty_"):
+        return _("Aucun établissement sur %(n)d ne cite la difficulté « %(item)s ».", n=n, item=item)
+    return _("Aucun établissement sur %(n)d ne répond oui à « %(item)s ».", n=n, item=item)
+
+
 def _share_sentence(key: str, k: int, n: int, item: str) -> str:
     """ "3 établissements sur 5 citent…", "1 établissement sur 5 cite…": the verb agrees with the count."""
+    if k == 0:
+        return _none_sentence(key, n, item)
     if key == "choose_again":
         return ngettext("%(num)d établissement sur %(n)d la choisirait à nouveau.",
                         "%(num)d établissements sur %(n)d la choisiraient à nouveau.", k, n=n)
