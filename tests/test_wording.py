@@ -254,3 +254,18 @@ def test_an_invitation_mail_elides_its_sender_and_counts_its_days(client, auth, 
     assert mailbox[-1].subject == subject
     assert validity in mailbox[-1].body
     assert "les retours d'expérience de votre établissement, Centre hospitalier d'essai" in mailbox[-1].body
+
+
+@pytest.mark.parametrize(("count", "french", "english"), [
+    (0, "Établissements au stade « Pilote » : aucun.", "Establishments at stage “Pilot”: none."),
+    (1, "Établissements au stade « Pilote » : 1 établissement.", "Establishments at stage “Pilot”: 1 establishment."),
+    (2, "Établissements au stade « Pilote » : 2 établissements.", "Establishments at stage “Pilot”: 2 establishments."),
+])
+def test_guide_count_sentences_agree_with_their_count(app, count, french, english):
+    cell = {"value": count, "n": count, "ci": None}
+    with force_locale("fr"):
+        assert guide_sections.sentence(guide_sections.figure("stage_pilot", "Établissements au stade « Pilote »",
+                                                             cell, "count")) == french
+    with force_locale("en"):
+        assert guide_sections.sentence(guide_sections.figure("stage_pilot", "Establishments at stage “Pilot”",
+                                                             cell, "count")) == english

@@ -86,6 +86,8 @@ def sentence(fig: dict[str, Any]) -> str:
     n = c["n"]
     if fig["kind"] == "share":
         return _share_sentence(fig["key"], round(c["value"] * n), n, fig.get("item") or label)
+    if fig["kind"] == "count" and not c["value"]:
+        return _("%(label)s : aucun.", label=label)
     if fig["kind"] == "count":
         return ngettext("%(label)s : %(num)d établissement.", "%(label)s : %(num)d établissements.", c["value"],
                         label=label)
