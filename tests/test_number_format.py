@@ -123,6 +123,8 @@ def test_the_guide_page_writes_its_figures_in_the_readers_language(client, heade
     assert re.search(rf"<td>{re.escape(expected)} sur 5</td>", page)
     # The generated sentences keep the language of the guide (French), numbers included.
     assert f"Fiabilité des résultats : 4,0{NBSP}sur 5 en moyenne, sur 4 établissements." in page
+    if headers is FRENCH:  # the version's source line: its counts agree with their nouns
+        assert re.search(r"publiée le [^<]+\.\s+Établie à partir de 4 retours publiés de 4 établissements\.</p>", page)
 
 
 def test_the_guide_pdf_writes_french_decimals_whoever_asks(app):
