@@ -3,15 +3,16 @@ globals (seen by macros imported without context too) and the context every page
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app import page_cache, permissions, questionnaire, security, vocabulary
 from app.reports.presenters import segments
-from app.services import stat_cells
+from app.services import numbers, stat_cells
 from app.services.privacy import TYPE_LABELS
 
 FLAG_STATUSES = {"open": _l("À traiter"), "masked": _l("Masqué"), "dismissed": _l("Écarté"),
@@ -48,6 +49,16 @@ def flag_status_label(code: str) -> str:
     return str(FLAG_STATUSES.get(code, code))
 
 
+def iso_date(value: str | None) -> str:
+    """An ISO date kept as text in the statistics ("2026-12-03"), written as the reader's language writes it."""
+    if not value:
+        return ""
+    try:
+        return format_date(date.fromisoformat(str(value)), format="long")
+    except ValueError:
+        return str(value)
+
+
 def highlight(text: str, spans):
     """A text cut into plain and flagged pieces (possible personal data), for highlighting."""
     return segments(text or "", spans or [])
@@ -55,7 +66,10 @@ def highlight(text: str, spans):
 
 FILTERS = {"vocab_label": vocab_label, "rating_row": rating_row, "stage_row": stage_row, "choice_row": choice_row,
            "question_label": question_label, "flag_type_label": flag_type_label,
-           "flag_status_label": flag_status_label}
+           "flag_status_label": flag_status_label,
+           # Numbers in the reader's language: 65,8 / 65.8, 32 % / 32%, [61,8 ; 69,8] / [61.8; 69.8].
+           "decimal": numbers.decimal, "number": numbers.number, "integer": numbers.integer, "percent": numbers.percent,
+           "interval": numbers.interval, "with_unit": numbers.with_unit, "iso_date": iso_date}
 
 
 def register(app: Flask) -> None:

@@ -60,7 +60,7 @@ def test_every_figure_is_the_statistics_releases_cell(guide):
 
 def test_generated_sentences_state_the_figures_with_their_establishments(guide):
     sentences = " ".join(section(guide.draft, "prerequisites")["sentences"])
-    assert "4 établissements sur 4 : citent « Budget » comme prérequis manquant." in sentences
+    assert "4 établissements sur 4 citent « Budget » comme prérequis manquant." in sentences
     assert "sur 4 établissements" in " ".join(section(guide.draft, "evidence")["sentences"])
 
 

@@ -25,7 +25,7 @@ def test_scorecard_shows_figures_with_their_establishment_counts(client, solutio
     assert "Retours d'expérience : Radiolys" in page
     assert "5 établissements" in page
     # Five establishments: the mean, without its interval (shown from 10 on: on a few it gives the answers).
-    assert re.search(r"Utilité</th><td>3\.0</td>", page) and 'class="ci"' not in page
+    assert re.search(r"Utilité</th><td>3,0</td>", page) and 'class="ci"' not in page
     assert "<svg" in page and "<table" in page
 
 
@@ -38,8 +38,8 @@ def test_visitors_read_effectif_insuffisant_where_analysts_read_the_value(client
     auth.login(analyst.email)
     page = text(client.get(f"/statistics/solutions/{solution_with_five.id}"))
     assert "faible effectif" in page
-    assert "20 %" in page  # the stop rate
-    assert re.search(r"Utilité</th><td>3\.0 <span class=\"ci\">\[", page)  # analysts read every interval
+    assert "20\u00a0%" in page  # the stop rate, in French with a non-breaking space
+    assert re.search(r"Utilité</th><td>3,0 <span class=\"ci\">\[", page)  # analysts read every interval
 
 
 def test_a_small_segment_is_hidden_and_the_filter_stays_in_the_url(client, solution_with_five):

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Establishment, Solution, User
 from app.services import accounts, catalogue, establishments, notifications
 from app.services.catalogue import CatalogueFilters
+from app.services.wording import of_name
 from app.views_common import page_arg
 
 
@@ -92,7 +93,7 @@ def approve_user(user_id: int):
         accounts.approve_user(user, current_user)
         notifications.account_decision(user, approved=True)
         db.session.commit()
-        flash(_("Le compte de %(name)s est activé.", name=user.full_name or user.email), "success")
+        flash(_("Le compte %(of_name)s est activé.", of_name=of_name(user.full_name or user.email)), "success")
     return redirect(url_for("admin.users", status="pending"))
 
 
@@ -101,7 +102,7 @@ def unlock_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit() and accounts.unlock(user, current_user, "admin"):
         db.session.commit()
-        flash(_("Le compte de %(name)s est déverrouillé.", name=user.full_name or user.email), "success")
+        flash(_("Le compte %(of_name)s est déverrouillé.", of_name=of_name(user.full_name or user.email)), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

@@ -273,7 +273,8 @@ class GuideSchema(Schema):
 class GuideFigureSchema(Schema):
     key = fields.Str(required=True)
     label = fields.Str(required=True)
-    kind = fields.Str(required=True, validate=validate.OneOf(("mean", "share", "count")))
+    kind = fields.Str(required=True, validate=validate.OneOf(("mean", "median", "score", "share", "count")),
+                      metadata={"description": "Moyenne, médiane, score (le NPS), part ou nombre d'établissements"})
     scale = fields.Str(required=True, metadata={"description": "Unité affichée après la valeur (« sur 5 », « mois »…)"})
     cell = fields.Nested(CellSchema, required=True)
 

@@ -20,6 +20,7 @@ import time
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 
 from app.auth.blueprint import bp
@@ -95,11 +96,14 @@ def end_expired_sessions():
 
     kept = form_stash.keep_sent_form(user_id)
     if reason == "idle":
-        flash(_("Votre session a expiré après %(minutes)d minutes sans activité. Reconnectez-vous pour continuer.",
-                minutes=current_app.config["SESSION_IDLE_MINUTES"]), "warning")
+        flash(ngettext("Votre session a expiré après %(num)d minute sans activité. Reconnectez-vous pour continuer.",
+                       "Votre session a expiré après %(num)d minutes sans activité. Reconnectez-vous pour continuer.",
+                       current_app.config["SESSION_IDLE_MINUTES"]), "warning")
     else:
-        flash(_("Votre session a expiré : une connexion dure au plus %(hours)d heures. "
-                "Reconnectez-vous pour continuer.", hours=current_app.config["SESSION_ABSOLUTE_HOURS"]), "warning")
+        flash(ngettext("Votre session a expiré : une connexion dure au plus %(num)d heure. "
+                       "Reconnectez-vous pour continuer.",
+                       "Votre session a expiré : une connexion dure au plus %(num)d heures. "
+                       "Reconnectez-vous pour continuer.", current_app.config["SESSION_ABSOLUTE_HOURS"]), "warning")
     if kept:
         flash(_("Le formulaire que vous venez d'envoyer n'a pas été enregistré, mais ce que vous y aviez saisi est "
                 "conservé : vous pourrez le renvoyer après vous être reconnecté."), "info")

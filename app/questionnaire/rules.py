@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from app.questionnaire import vocabularies as v
@@ -29,8 +30,9 @@ NOT_A_CHOICE = _l("N'est pas un choix valide.")
 
 
 def _out_of_range(question: Question) -> str:
-    return str(_l("Le nombre doit être compris entre %(min)s et %(max)s.", min=question.minimum,
-                  max=question.maximum))
+    # Written as the reader's language writes numbers: "100 000" in French, "100,000" in English.
+    return str(_l("Le nombre doit être compris entre %(min)s et %(max)s.", min=format_decimal(question.minimum),
+                  max=format_decimal(question.maximum)))
 
 
 def _choice_errors(question: Question, answers: Answers) -> list[str]:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from app.models import GuideVersion
 from app.models._types import utcnow
+from app.services import numbers
 from app.services.guides import ordered_sections
 from app.services.markdown_text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
@@ -120,31 +121,24 @@ def _narrative(html: str) -> Markup:
     return Markup(clean)  # noqa: S704  # nosec B704  # sanitised by nh3 just above
 
 
-def _decimal(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",").replace("-", "\u2212")  # a typographic minus, as in the NPS label
-
-
-def _percent(value: float) -> str:
-    return f"{round(value * 100)}\u00a0%"
-
-
 def value_text(cell: dict[str, Any], kind: str, scale: str = "") -> str | None:
-    """A cell's value in French, or None when it is not published."""
+    """A cell's value in the current language (the PDF's: French), or None when it is not published."""
     value = cell.get("value")
     if value is None:
         return None
     if kind == "share":
-        return _percent(value)
+        return numbers.percent(value)
     if kind == "count":
-        return str(round(value))
-    return _decimal(value) + (scale or "")
+        return numbers.integer(value)
+    return numbers.decimal(value) + (scale or "")
 
 
 def ci_text(cell: dict[str, Any], kind: str) -> str:
     ci = cell.get("ci")
     if cell.get("value") is None or not ci or kind == "count":
         return ""
-    low, high = (_percent(ci[0]), _percent(ci[1])) if kind == "share" else (_decimal(ci[0]), _decimal(ci[1]))
+    low, high = ((numbers.percent(ci[0]), numbers.percent(ci[1])) if kind == "share"
+                 else (numbers.decimal(ci[0]), numbers.decimal(ci[1])))
     return _("%(low)s à %(high)s", low=low, high=high)
 
 

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 
 from app import questionnaire as q
 from app import vocabulary as v
+from app.services import numbers
 
 SECTIONS = [
     ("identity", _l("Fiche d'identité")),
@@ -26,31 +27,83 @@ SECTIONS = [
 ]
 
 
-def _number(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def figure(key: str, label: str, cell: dict[str, Any], kind: str = "mean", scale: str = "", item: str = ""
+           ) -> dict[str, Any]:
+    """A figure of a section. `kind`: mean, median, score (a value stated as it is, such as the NPS), share or
+    count; `item` is the answer a share counts (a prerequisite, a difficulty…), for its sentence."""
+    return {"key": key, "label": str(label), "cell": cell, "kind": kind, "scale": scale, "item": str(item)}
 
 
-def figure(key: str, label: str, cell: dict[str, Any], kind: str = "mean", scale: str = "") -> dict[str, Any]:
-    return {"key": key, "label": str(label), "cell": cell, "kind": kind, "scale": scale}
+def _none_sentence(key: str, n: int, item: str) -> str:
+    """ "Aucun établissement sur 5 ne cite…": what a French writer writes rather than "0 établissement cite"."""
+    if key == "choose_again":
+        return _("Aucun établissement sur %(n)d ne la choisirait à nouveau.", n=n)
+    if key == "stop_rate":
+        return _("Aucun établissement sur %(n)d n'a arrêté la solution.", n=n)
+    if key.startswith("missing_"):
+        return _("Aucun établissement sur %(n)d ne cite « %(item)s » comme prérequis manquant.", n=n, item=item)
+    if key.startswith("stop_"):
+        return _("Aucun établissement sur %(n)d n'a arrêté pour la raison « %(item)s ».", n=n, item=item)
+    if key.startswith("difficulty_"):
+        return _("Aucun établissement sur %(n)d ne cite la difficulté « %(item)s ».", n=n, item=item)
+    return _("Aucun établissement sur %(n)d ne répond oui à « %(item)s ».", n=n, item=item)
+
+
+def _share_sentence(key: str, k: int, n: int, item: str) -> str:
+    """ "3 établissements sur 5 citent…", "1 établissement sur 5 cite…": the verb agrees with the count."""
+    if k == 0:
+        return _none_sentence(key, n, item)
+    if key == "choose_again":
+        return ngettext("%(num)d établissement sur %(n)d la choisirait à nouveau.",
+                        "%(num)d établissements sur %(n)d la choisiraient à nouveau.", k, n=n)
+    if key == "stop_rate":
+        return ngettext("%(num)d établissement sur %(n)d a arrêté la solution.",
+                        "%(num)d établissements sur %(n)d ont arrêté la solution.", k, n=n)
+    if key.startswith("missing_"):
+        return ngettext("%(num)d établissement sur %(n)d cite « %(item)s » comme prérequis manquant.",
+                        "%(num)d établissements sur %(n)d citent « %(item)s » comme prérequis manquant.", k, n=n,
+                        item=item)
+    if key.startswith("stop_"):
+        return ngettext("%(num)d établissement sur %(n)d a arrêté pour la raison « %(item)s ».",
+                        "%(num)d établissements sur %(n)d ont arrêté pour la raison « %(item)s ».", k, n=n, item=item)
+    if key.startswith("difficulty_"):
+        return ngettext("%(num)d établissement sur %(n)d cite la difficulté « %(item)s ».",
+                        "%(num)d établissements sur %(n)d citent la difficulté « %(item)s ».", k, n=n, item=item)
+    return ngettext("%(num)d établissement sur %(n)d répond oui à « %(item)s ».",
+                    "%(num)d établissements sur %(n)d répondent oui à « %(item)s ».", k, n=n, item=item)
 
 
 def sentence(fig: dict[str, Any]) -> str:
-    """One figure stated in plain French, with the establishments it rests on."""
+    """One figure stated as a French writer would, with the establishments it rests on."""
     c, label = fig["cell"], fig["label"]
     if c["value"] is None:
+        if fig["kind"] == "share" and fig["key"].startswith("gov_"):
+            return _("Établissements répondant oui à « %(item)s » : effectif insuffisant pour publier ce chiffre.",
+                     item=fig.get("item") or label)
+        if fig["kind"] == "share":  # its label is what they did: "la choisiraient à nouveau"
+            return _("Établissements qui %(label)s : effectif insuffisant pour publier ce chiffre.", label=label)
         return _("%(label)s : effectif insuffisant pour publier ce chiffre.", label=label)
     n = c["n"]
     if fig["kind"] == "share":
-        k = round(c["value"] * n)
-        return _("%(k)d établissements sur %(n)d : %(label)s.", k=k, n=n, label=label)
+        return _share_sentence(fig["key"], round(c["value"] * n), n, fig.get("item") or label)
+    if fig["kind"] == "count" and not c["value"]:
+        return _("%(label)s : aucun.", label=label)
     if fig["kind"] == "count":
         return ngettext("%(label)s : %(num)d établissement.", "%(label)s : %(num)d établissements.", c["value"],
                         label=label)
+    value = numbers.with_unit(numbers.decimal(c["value"]), fig["scale"])
     interval = ""
     if c.get("ci"):
-        interval = _(" (IC 95 %% : %(low)s à %(high)s)", low=_number(c["ci"][0]), high=_number(c["ci"][1]))
-    return _("%(label)s : %(value)s%(scale)s en moyenne%(interval)s, sur %(n)d établissements.", label=label,
-             value=_number(c["value"]), scale=fig["scale"], interval=interval, n=n)
+        interval = _(" (IC 95 %% : %(low)s à %(high)s)", low=numbers.decimal(c["ci"][0]),
+                     high=numbers.decimal(c["ci"][1]))
+    if fig["kind"] == "mean":
+        return ngettext("%(label)s : %(value)s en moyenne%(interval)s, sur %(num)d établissement.",
+                        "%(label)s : %(value)s en moyenne%(interval)s, sur %(num)d établissements.", n,
+                        label=label, value=value, interval=interval)
+    # A median or a score is not a mean: stated as it is, its label says what it is.
+    return ngettext("%(label)s : %(value)s%(interval)s, sur %(num)d établissement.",
+                    "%(label)s : %(value)s%(interval)s, sur %(num)d établissements.", n,
+                    label=label, value=value, interval=interval)
 
 
 def most_cited(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,10 +116,11 @@ def _shares(rows: list[dict[str, Any]], vocabulary: dict, template: str, prefix:
             ) -> list[dict[str, Any]]:
     figures = []
     for row in most_cited(rows)[:limit]:
-        label = template % {"item": vocabulary.get(row["code"], row["code"])}
+        item = str(vocabulary.get(row["code"], row["code"]))
+        label = template % {"item": item}
         # Prefixed: a code such as "cost" is both a difficulty and a reason for stopping.
         cell = {k: row[k] for k in ("value", "n", "ci", "suppressed", "low_n")}
-        figures.append(figure(f"{prefix}_{row['code']}", label, cell, "share"))
+        figures.append(figure(f"{prefix}_{row['code']}", label, cell, "share", item=item))
     return figures
 
 
@@ -75,7 +129,8 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
     ratings = card["ratings"]
     gov = card["governance"]
     rating = lambda code, scale=_(" sur 5"): figure(f"rating_{code}", q.RATINGS[code], ratings[code], "mean", scale)  # noqa: E731
-    governance = lambda code: figure(f"gov_{code}", q.GOVERNANCE[code], gov[code], "share")  # noqa: E731
+    governance = lambda code: figure(f"gov_{code}", q.GOVERNANCE[code], gov[code], "share",  # noqa: E731
+                                     item=q.GOVERNANCE[code])  # noqa: E731
     content: dict[str, dict[str, Any]] = {
         "identity": {"figures": [figure("establishments", _l("Établissements ayant publié un retour"),
                                         card["establishments"], "count")],
@@ -106,8 +161,8 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
                                figure("sus", _l("Score d'utilisabilité SUS"), card["sus"], "mean", _(" sur 100"))]},
         "procurement": {"figures": [rating("vendor_support"), rating("value_for_money")]},
         "benefits": {"figures": [figure("time_saved", _l("Temps gagné par utilisateur et par semaine (médiane)"),
-                                        card["time_saved"]["per_user_week"]["median"], "mean", _(" h")),
-                                 figure("nps", _l("Recommandation (NPS, de −100 à +100)"), card["nps"], "mean")]},
+                                        card["time_saved"]["per_user_week"]["median"], "median", _(" h")),
+                                 figure("nps", _l("Recommandation (NPS, de −100 à +100)"), card["nps"], "score")]},
         "monitoring": {"figures": [figure("stop_rate", _l("ont arrêté la solution"), card["stop_rate"], "share")]
                        + _shares(card["stop_reasons"], q.STOP_REASONS, str(_l("ont arrêté pour « %(item)s »")), "stop")
                        + _shares(card["difficulties"], q.DIFFICULTIES, str(_l("citent la difficulté « %(item)s »")),
@@ -138,6 +193,19 @@ def support_level(k: int, n: int, minimum: int) -> dict[str, Any]:
     return {"establishments": k, "of": n, "share": round(share, 3), "level": level, "label": label}
 
 
+# What an establishment does to put each governance item in place, for the checklist ("recueillir un avis éthique").
+GOVERNANCE_ACTIONS = {
+    "users_trained": _l("former les utilisateurs à l'IA"),
+    "human_oversight": _l("mettre en place une procédure de contrôle humain des résultats"),
+    "patients_informed": _l("informer les patients de l'usage de l'IA"),
+    "dpo_consulted": _l("consulter le DPO et réaliser une analyse d'impact (AIPD)"),
+    "ethics_review": _l("recueillir un avis éthique"),
+    "performance_monitored": _l("suivre la performance après la mise en service"),
+    "device_status_known": _l("faire connaître aux utilisateurs le statut de dispositif médical"),
+    "incident_route_known": _l("faire connaître le circuit de déclaration des incidents"),
+}
+
+
 def checklist(card: dict[str, Any], minimum: int) -> list[dict[str, Any]]:
     """Recommendations drawn from what establishments lacked, struggled with, or did not put in place."""
     n = card["establishments"]["value"] or 0
@@ -145,19 +213,20 @@ def checklist(card: dict[str, Any], minimum: int) -> list[dict[str, Any]]:
     for row in most_cited(card["prerequisites_missing"])[:4]:
         if row["value"] is not None:
             k = round(row["value"] * row["n"])
-            items.append({"text": _("Vérifier avant de s'engager : %(item)s.", item=q.PREREQUISITES.get(row["code"],
-                                                                                                     row["code"])),
+            items.append({"text": _("Avant de s'engager, vérifier ce prérequis souvent manquant : « %(item)s ».",
+                                    item=q.PREREQUISITES.get(row["code"], row["code"])),
                           "support": support_level(k, row["n"], minimum)})
     for row in most_cited(card["difficulties"])[:3]:
         if row["value"] is not None:
             k = round(row["value"] * row["n"])
-            items.append({"text": _("Anticiper la difficulté : %(item)s.", item=q.DIFFICULTIES.get(row["code"],
-                                                                                                 row["code"])),
+            items.append({"text": _("Anticiper une difficulté souvent rencontrée : « %(item)s ».",
+                                    item=q.DIFFICULTIES.get(row["code"], row["code"])),
                           "support": support_level(k, row["n"], minimum)})
     for code, c in card["governance"].items():
         if c["value"] is not None and c["value"] < 0.5:
             k = round((1 - c["value"]) * c["n"])
-            items.append({"text": _("Prévoir ce que beaucoup n'ont pas fait : %(item)s.", item=q.GOVERNANCE[code]),
+            items.append({"text": _("À prévoir : %(action)s ; plus de la moitié des établissements ne l'avaient pas "
+                                    "fait.", action=GOVERNANCE_ACTIONS.get(code, q.GOVERNANCE.get(code, code))),
                           "support": support_level(k, c["n"], minimum)})
     if not n:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app import permissions
 from app.extensions import db
@@ -17,9 +18,11 @@ def moderators_of_new_submission(report: Report, revision: ReportRevision) -> No
     link = public_url("moderation.review", revision_id=revision.id)
     for moderator in moderators:
         send_after_commit(moderator.email, _("Retex IA : nouveau retour à modérer"),
-                          _("Un retour sur %(solution)s attend votre relecture (%(flags)d signalement(s) de données "
-                            "personnelles possibles).\n%(link)s", solution=report.solution.name,
-                            flags=len(revision.open_flags), link=link))
+                          _("Un retour sur %(solution)s attend votre relecture (%(flags)s).\n%(link)s",
+                            solution=report.solution.name, link=link,
+                            flags=ngettext("%(num)d signalement de données personnelles possibles",
+                                           "%(num)d signalements de données personnelles possibles",
+                                           len(revision.open_flags))))
 
 
 def author_of_decision(report: Report, revision: ReportRevision) -> None:
@@ -50,7 +53,7 @@ def approvers_of_registration(user: User) -> None:
         link = (public_url("admin.users", status="pending") if approver.role == "admin"
                 else public_url("team.members"))
         send_after_commit(approver.email, _("Retex IA : nouvelle demande de compte"),
-                          _("%(name)s (%(email)s) demande un compte pour %(establishment)s.\n"
+                          _("%(name)s (%(email)s) demande un compte rattaché à l'établissement « %(establishment)s ».\n"
                             "Validez ou refusez la demande ici : %(link)s",
                             name=user.full_name, email=user.email, establishment=user.establishment.name, link=link))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app import permissions
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.models import User
 from app.services import accounts, audit, notifications
 from app.services.mail import send_mail
+from app.services.wording import of_name
 from app.team.blueprint import bp
 from app.team.forms import DecisionForm, InviteForm
 from app.urls import public_url
@@ -41,9 +43,9 @@ def _decide(user_id: int, approved: bool):
         db.session.commit()
         name = user.full_name or user.email
         if approved:
-            flash(_("Le compte de %(name)s est activé.", name=name), "success")
+            flash(_("Le compte %(of_name)s est activé.", of_name=of_name(name)), "success")
         else:
-            flash(_("La demande de %(name)s est refusée.", name=name), "info")
+            flash(_("La demande %(of_name)s est refusée.", of_name=of_name(name)), "info")
     return redirect(url_for("team.members"))
 
 
@@ -71,10 +73,13 @@ def invite():
             establishment = current_user.establishment
             token = accounts.make_invitation_token(email, establishment, current_user)
             days = current_app.config["INVITATION_MAX_AGE"] // 86400
-            send_mail(email, _("Retex IA : invitation de %(name)s", name=current_user.full_name or current_user.email),
-                      _("Vous êtes invité(e) à partager les retours d'expérience de %(establishment)s sur Retex IA.\n"
-                        "Créez votre compte avec ce lien (valable %(days)d jours) : %(link)s",
-                        establishment=establishment.name, days=days,
+            send_mail(email, _("Retex IA : invitation %(of_name)s",
+                                 of_name=of_name(current_user.full_name or current_user.email)),
+                      _("Vous êtes invité(e) à partager sur Retex IA les retours d'expérience de votre établissement, "
+                        "%(establishment)s.\n"
+                        "Créez votre compte avec ce lien (valable %(validity)s) : %(link)s",
+                        establishment=establishment.name,
+                        validity=ngettext("%(num)d jour", "%(num)d jours", days),
                         link=public_url("auth.accept_invitation", token=token)))
             audit.record(current_user.id, "user.invited", "establishment", establishment.id, email=email)
             db.session.commit()

@@ -149,7 +149,7 @@ def test_visitor_reads_observatory_scorecard_segments_and_comparison(page, live_
         assert text.endswith("[IC 95 %]"), text
     sus_row = comparison.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Score SUS [IC 95 %]"))
     for text in sus_row.get_by_role("cell").all_inner_texts():
-        assert re.fullmatch(r"\d+\.\d \[\d+\.\d ; \d+\.\d\]|effectif insuffisant", text.strip()), text
+        assert re.fullmatch(r"\d+,\d \[\d+,\d\u00a0; \d+,\d\]|effectif insuffisant", text.strip()), text
     # The form keeps the choice.
     for slot, solution in enumerate(chosen, start=1):
         expect(page.get_by_label(f"Solution {slot}", exact=True)).to_have_value(str(solution["id"]))
