@@ -63,7 +63,7 @@ def new():
     solutions = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
                                    .order_by(Solution.name)).all()
     form = NewReportForm()
-    form.solution_id.choices = [(0, "")] + [(s.id, f"{s.name} — {s.vendor}") for s in solutions]
+    form.solution_id.choices = [(0, _("Choisir une solution"))] + [(s.id, f"{s.name} — {s.vendor}") for s in solutions]
     if request.method == "GET":
         preselected = next((s for s in solutions if s.slug == request.args.get("solution")), None)
         form.solution_id.data = preselected.id if preselected else 0
