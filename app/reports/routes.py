@@ -21,7 +21,7 @@ from app.reports.presenters import answer_rows, findings_as_spans, flags_as_span
 from app.services import notifications, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
-from app.services.report_queries import establishment_reports, my_reports, reading, timeline
+from app.services.report_queries import establishment_reports, my_reports, reading, timeline, unsent_draft
 
 
 @bp.before_request
@@ -72,11 +72,16 @@ def new():
         solution = db.session.get(Solution, form.solution_id.data)
         if solution is None or solution.archived:
             form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
+        elif (existing := _draft_to_offer(form.creation_key.data, solution)) is not None:
+            return render_template("reports/new.html", form=form, categories=categories(), existing=existing)
         else:
             key = form.creation_key.data or None
             try:
                 report, _created = service.new_report(current_user, solution, key)
                 db.session.commit()
+                if report.previous_report_id:
+                    flash(_("Ce retour de suivi reprend les réponses de votre dernier retour publié sur cette "
+                            "solution : modifiez ce qui a changé depuis."), "info")
             except IntegrityError:
                 # The same form arrived twice at once (a retry, a double click): the first one made the draft.
                 db.session.rollback()
@@ -85,6 +90,14 @@ def new():
                     raise
             return redirect(url_for("reports.step", report_id=report.id, step=1))
     return render_template("reports/new.html", form=form, categories=categories())
+
+
+def _draft_to_offer(creation_key: str | None, solution: Solution) -> Report | None:
+    """The unsent draft on this solution that the user may continue, unless this very form created it (a double
+    click or a retry goes to the draft it made)."""
+    if creation_key and service.find_created_report(creation_key) is not None:
+        return None
+    return unsent_draft(current_user, solution.id)
 
 
 def _stash_for_login(report_id: int, step: int) -> None:

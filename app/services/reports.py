@@ -76,7 +76,12 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
                     previous_report_id=previous.id if previous else None)
     db.session.add(report)
     db.session.flush()
-    revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers={}, created_by_id=author.id)
+    # A follow-up starts from the establishment's latest published answers, as an update does: the contributor
+    # changes what changed. Those answers are the published ones (masked passages stay masked); the free texts
+    # are scanned again as the contributor goes through the steps and at submission.
+    answers = dict(previous.published_revision.answers or {}) if previous and previous.published_revision else {}
+    revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers=answers,
+                              created_by_id=author.id)
     db.session.add(revision)
     db.session.flush()
     report.working_revision = revision
