@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from app import questionnaire as q
 from app.questionnaire import questions as qs
@@ -167,6 +167,13 @@ class SubmitForm(FlaskForm):
 
 class ModerationMessageForm(FlaskForm):
     message = TextAreaField(_l("Message à l'auteur"), validators=[_required, Length(max=3000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Motif du retrait"), validators=[
+        DataRequired(message=_l("Indiquez pourquoi vous retirez ce retour.")), Length(max=1000)],
+        description=_l("Visible par votre établissement et par l'équipe de modération. N'indiquez aucun nom de "
+                       "patient ni de professionnel."))
 
 
 class ActionForm(FlaskForm):
