@@ -105,6 +105,11 @@ def can_edit_report(user: Any, report: Report) -> bool:
     return user.role == "referent" or report.author_id == user.id
 
 
+def can_restore_report(user: Any, report: Report) -> bool:
+    """Who may undo a withdrawal: whoever could edit the report before it was withdrawn."""
+    return is_member_of(user, report) and (user.role == "referent" or report.author_id == user.id)
+
+
 def can_see_revision_history(user: Any, report: Report) -> bool:
     return is_member_of(user, report) or _is(user, *STAFF_ROLES)
 

@@ -18,7 +18,8 @@ def test_a_hidden_question_left_with_an_invalid_answer_blocks_nothing():
     assert "stop_reasons" not in q.step_errors(6, running)
     assert q.check_completeness(exploring).complete and q.check_completeness(running).complete
     # Shown again, the same answers are errors.
-    assert q.step_errors(2, {**exploring, "stage": "pilot"})["months_to_golive"][0] == "N'est pas un entier valide."
+    assert q.step_errors(2, {**exploring, "stage": "pilot"})["months_to_golive"] == [
+        "Saisissez un nombre entier, par exemple 12."]
 
 
 def test_a_prerequisite_both_met_and_missing_is_named_and_an_unknown_code_has_its_own_error():
@@ -36,5 +37,6 @@ def test_the_rendered_fields_carry_the_questions_limits(app):
         assert re.search(r'maxlength="500"', str(step1.services()))
         assert re.search(r'maxlength="200"', str(step1.volume()))
         users = str(step1.users_count())
-        assert 'min="0"' in users and 'max="100000"' in users and "required" in users
+        # A text input with the numeric keyboard: a number input would show a word typed in it as an empty box.
+        assert 'type="text"' in users and 'inputmode="numeric"' in users and "required" in users
         assert 'maxlength="3000"' in str(step_form(6, {}).advice())

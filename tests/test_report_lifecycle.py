@@ -21,7 +21,8 @@ def test_the_readme_diagram_is_the_transition_table():
 def test_every_status_has_its_row_and_every_move_leads_to_a_status():
     assert set(TRANSITIONS) == set(ReportStatus)
     assert all(target in ReportStatus for moves in TRANSITIONS.values() for target in moves.values())
-    assert TRANSITIONS[ReportStatus.WITHDRAWN] == {}  # nothing brings a withdrawn report back
+    # Only the undo of a withdrawal brings a withdrawn report back, and only to publication.
+    assert TRANSITIONS[ReportStatus.WITHDRAWN] == {"restore": ReportStatus.PUBLISHED}
 
 
 @pytest.mark.parametrize(("state", "expected"), [
@@ -41,6 +42,10 @@ def test_a_move_the_table_does_not_allow_is_refused_and_changes_nothing(app):
         with pytest.raises(service.ReportError):
             service.move(report, event)
         assert report.status == ReportStatus.WITHDRAWN
+    # A draft was never published: there is nothing to put back.
+    with pytest.raises(service.ReportError):
+        service.restore(report, report.author)
+    assert report.status == ReportStatus.WITHDRAWN
 
 
 def test_a_published_report_stays_published_while_an_update_is_moderated(app):

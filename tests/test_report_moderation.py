@@ -121,7 +121,7 @@ def test_withdrawn_reports_are_no_longer_readable_by_analysts(client, auth):
     report = make_report(author, state="published")
     db.session.commit()
     auth.login(author.email)
-    assert client.post(f"/reports/{report.id}/withdraw").status_code == 302
+    assert client.post(f"/reports/{report.id}/withdraw", data={"reason": "Projet arrêté."}).status_code == 302
     assert fresh(report).status == "withdrawn"
     auth.logout()
     auth.login(analyst.email)

@@ -63,7 +63,9 @@ class SolutionForm(FlaskForm):
 
     def __init__(self, *args, categories=(), locale: str = "fr", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [SelectChoice(0, "")] + [SelectChoice(c.id, c.name(locale)) for c in categories]
+        # The first option names what to do (a blank one was read out as its value, "0"); choosing it is refused.
+        self.category_id.choices = [SelectChoice(0, _l("Choisir une catégorie"))] + [
+            SelectChoice(c.id, c.name(locale)) for c in categories]
         self.device_class.choices = v.choices(v.DEVICE_CLASSES)
         self.ai_act_risk.choices = v.choices(v.AI_ACT_RISKS)
         self.hosting.choices = v.choices(v.HOSTING_OPTIONS)

@@ -214,7 +214,7 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
             "previous_report_id": report.previous.report_id if report.previous is not None else None,
             "creation_key": None, "working_revision_id": None, "published_revision_id": None,  # see _write
             "created_at": report.created_at, "updated_at": decided, "first_published_at": report.decided_at,
-            "withdrawn_at": None})
+            "withdrawn_at": None, "withdrawal_reason": None})
         result.follow_ups += report.previous is not None
     result.reports += len(planned)
 
@@ -227,7 +227,7 @@ def _revision_row(revision_id: int, report: _PlannedReport, number: int, state: 
     return {"id": revision_id, "report_id": report.report_id, "number": number, "state": state, "answers": answers,
             "sus_score": sus, "nps_rating": nps, "created_by_id": report.author.id, "created_at": created,
             "updated_at": submitted, "submitted_at": submitted, "decided_at": decided,
-            "decided_by_id": moderator_id, "moderator_message": None, "export_cells": cells}
+            "decided_by_id": moderator_id, "moderator_message": None, "export_cells": cells, "edit_count": 0}
 
 
 def _produce(part: _Part, emit: Callable[[_Chunk], Any]) -> BenchResult:

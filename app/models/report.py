@@ -48,7 +48,8 @@ TRANSITIONS: dict[ReportStatus, dict[str, ReportStatus]] = {
     S.REJECTED: {"withdraw": S.WITHDRAWN},
     S.PUBLISHED: {"update": S.PUBLISHED, "submit": S.PUBLISHED, "publish": S.PUBLISHED,
                   "request_changes": S.PUBLISHED, "reject": S.PUBLISHED, "withdraw": S.WITHDRAWN},
-    S.WITHDRAWN: {},
+    # Undoing a withdrawal puts a published report back (the service allows it only when it had been published).
+    S.WITHDRAWN: {"restore": S.PUBLISHED},
 }
 
 
@@ -92,6 +93,8 @@ class Report(db.Model):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     first_published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Why the establishment withdrew it, shown to the establishment and to moderators (and kept in the audit log).
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     establishment: Mapped[Establishment] = relationship(lazy="joined")
     solution: Mapped[Solution] = relationship(lazy="joined")
@@ -121,6 +124,9 @@ class ReportRevision(db.Model):
     state: Mapped[str] = mapped_column(sa.String(20), default="draft")
     # The questionnaire as typed (raw strings, so that nothing is ever lost, even when invalid).
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Saves of these answers so far: a tab that saves with an older count was left open while another saved, and
+    # its answers are merged field by field instead of replacing the others (app.services.draft_merge).
+    edit_count: Mapped[int] = mapped_column(default=0, server_default="0")
     sus_score: Mapped[float | None] = mapped_column(sa.Float)
     nps_rating: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -8,6 +8,7 @@ from app.questionnaire.questions import (  # noqa: F401
     applicable_free_texts,
     display,
     hidden_questions,
+    is_required,
     multiple_names,
     names,
     parse_decimal,

@@ -22,6 +22,7 @@ REQUIRED = _l("Ce champ est obligatoire.")
 TEXT, TEXTAREA, MONTH, INTEGER, DECIMAL, RADIO, SELECT, MULTI, BOOLEAN = (
     "text", "textarea", "month", "integer", "decimal", "radio", "select", "multi", "boolean")
 CHOICE_KINDS = (RADIO, SELECT)
+CHOOSE_OPTION = _l("Choisir une réponse")  # the first option of a select, chosen by no one
 
 Answers = dict[str, Any]
 
@@ -68,6 +69,11 @@ def _stopped(answers: Answers) -> bool:
 
 def _always_needed(_answers: Answers) -> bool:
     return True
+
+
+def _went_live(answers: Answers) -> bool:
+    # A stopped project may have stopped before going live: its delay is then asked, not required.
+    return answers.get("stage") in ("pilot", "production")
 
 
 def _integrated(answers: Answers) -> bool:
@@ -166,7 +172,8 @@ QUESTIONS: tuple[Question, ...] = (
     # 2. Deployment
     Question("months_to_golive", 2, INTEGER, _l("Délai entre la décision et la mise en service (en mois)"),
              minimum=0, maximum=120, applies=_not_exploring,
-             needed=(_always_needed, _l("Indiquez le délai en mois (0 si moins d'un mois)."))),
+             needed=(_went_live, _l("Indiquez le délai en mois (0 si moins d'un mois).")),
+             description=_l("0 si moins d'un mois. Facultatif pour un projet arrêté avant sa mise en service.")),
     Question("integrated_systems", 2, MULTI, _l("Systèmes auxquels la solution est intégrée"), v.REPORT_SYSTEMS),
     Question("integration_effort", 2, RADIO, _l("Effort d'intégration (1 = très faible, 5 = très important)"),
              _scale(1, 5), inline=True,
@@ -214,6 +221,11 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 BY_NAME: dict[str, Question] = {question.name: question for question in QUESTIONS}
+
+
+def is_required(question: Question, answers: Answers) -> bool:
+    """Whether a blank answer is an error given the other answers: the form marks it with an asterisk."""
+    return question.required is not None or bool(question.needed and question.needed[0](answers))
 
 
 @cache

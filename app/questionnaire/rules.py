@@ -25,7 +25,7 @@ from app.questionnaire.questions import (
 )
 
 MAX_RAW_SIZE = 64_000  # characters per answer: far above the longest honest answer
-NOT_AN_INTEGER = _l("N'est pas un entier valide.")
+NOT_AN_INTEGER = _l("Saisissez un nombre entier, par exemple 12.")
 NOT_A_CHOICE = _l("N'est pas un choix valide.")
 
 
@@ -54,7 +54,7 @@ def _typed_errors(question: Question, text: str) -> list[str]:
         try:
             number = int(text)
         except ValueError:
-            return [str(NOT_AN_INTEGER), _out_of_range(question)]
+            return [str(NOT_AN_INTEGER)]  # one message: the range says nothing of a word
         return [] if question.minimum <= number <= question.maximum else [_out_of_range(question)]
     if question.kind in CHOICE_KINDS:
         return [] if text in (question.vocabulary or {}) else [str(NOT_A_CHOICE)]

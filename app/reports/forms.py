@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from app import questionnaire as q
 from app.questionnaire import questions as qs
@@ -47,7 +47,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class WholeNumberField(IntegerField):
-    """A number input whose text is kept as typed: the questionnaire's rules say what is wrong with it."""
+    """A whole number typed in a text input (numeric keyboard on phones): a number input would show a word such
+    as "douze" as an empty box once the page comes back with its error. The text is kept as typed and the
+    questionnaire's rules say what is wrong with it."""
+
+    widget = widgets.TextInput()
 
     def process_formdata(self, valuelist):
         self.data = valuelist[0] if valuelist else None
@@ -62,6 +66,11 @@ class StepForm(FlaskForm):
     def __init__(self, *args, context: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.context = context or {}
+        # The asterisk follows the rules: a question required by other answers (the stage...) is marked when
+        # they require it, from the answers as saved.
+        answers = self.answers()
+        for field in self.answer_fields():
+            field.flags.required = q.is_required(q.BY_NAME[field.name], answers)
 
     def answer_fields(self) -> list[Field]:
         return [f for f in self if f.name != "csrf_token" and not isinstance(f, HiddenField)]
@@ -103,8 +112,10 @@ def _field(question: q.Question) -> Field:
         flags |= {"min": question.minimum, "max": question.maximum}
     if flags:
         kwargs["validators"] = [_Marks(**flags)]
+    if question.kind == qs.INTEGER:
+        kwargs["render_kw"] = {"inputmode": "numeric", "autocomplete": "off"}
     if question.kind == qs.SELECT:
-        kwargs["choices"] = choices(question.vocabulary, blank="")
+        kwargs["choices"] = choices(question.vocabulary, blank=qs.CHOOSE_OPTION)
     elif question.kind in (qs.RADIO, qs.MULTI):
         kwargs["choices"] = choices(question.vocabulary)
     if question.kind in (qs.RADIO, qs.SELECT, qs.MULTI):
@@ -156,6 +167,13 @@ class SubmitForm(FlaskForm):
 
 class ModerationMessageForm(FlaskForm):
     message = TextAreaField(_l("Message à l'auteur"), validators=[_required, Length(max=3000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Motif du retrait"), validators=[
+        DataRequired(message=_l("Indiquez pourquoi vous retirez ce retour.")), Length(max=1000)],
+        description=_l("Visible par votre établissement et par l'équipe de modération. N'indiquez aucun nom de "
+                       "patient ni de professionnel."))
 
 
 class ActionForm(FlaskForm):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +16,14 @@ from app import questionnaire as q
 from app.auth import timeouts
 from app.extensions import db, login_manager
 from app.models import Report, Solution, User
+from app.models.report import ReportStatus
 from app.reports.blueprint import bp
-from app.reports.forms import ActionForm, NewReportForm, SubmitForm, step_form
+from app.reports.forms import ActionForm, NewReportForm, SubmitForm, WithdrawForm, step_form
 from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans
-from app.services import notifications, report_privacy
+from app.services import draft_merge, notifications, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
-from app.services.report_queries import establishment_reports, my_reports, reading, timeline
+from app.services.report_queries import establishment_reports, my_reports, reading, timeline, unsent_draft
 
 
 @bp.before_request
@@ -63,7 +65,7 @@ def new():
     solutions = db.session.scalars(sa.select(Solution).where(Solution.archived.is_(False))
                                    .order_by(Solution.name)).all()
     form = NewReportForm()
-    form.solution_id.choices = [(0, "")] + [(s.id, f"{s.name} — {s.vendor}") for s in solutions]
+    form.solution_id.choices = [(0, _("Choisir une solution"))] + [(s.id, f"{s.name} — {s.vendor}") for s in solutions]
     if request.method == "GET":
         preselected = next((s for s in solutions if s.slug == request.args.get("solution")), None)
         form.solution_id.data = preselected.id if preselected else 0
@@ -72,11 +74,16 @@ def new():
         solution = db.session.get(Solution, form.solution_id.data)
         if solution is None or solution.archived:
             form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
+        elif (existing := _draft_to_offer(form.creation_key.data, solution)) is not None:
+            return render_template("reports/new.html", form=form, categories=categories(), existing=existing)
         else:
             key = form.creation_key.data or None
             try:
                 report, _created = service.new_report(current_user, solution, key)
                 db.session.commit()
+                if report.previous_report_id:
+                    flash(_("Ce retour de suivi reprend les réponses de votre dernier retour publié sur cette "
+                            "solution : modifiez ce qui a changé depuis."), "info")
             except IntegrityError:
                 # The same form arrived twice at once (a retry, a double click): the first one made the draft.
                 db.session.rollback()
@@ -85,6 +92,14 @@ def new():
                     raise
             return redirect(url_for("reports.step", report_id=report.id, step=1))
     return render_template("reports/new.html", form=form, categories=categories())
+
+
+def _draft_to_offer(creation_key: str | None, solution: Solution) -> Report | None:
+    """The unsent draft on this solution that the user may continue, unless this very form created it (a double
+    click or a retry goes to the draft it made)."""
+    if creation_key and service.find_created_report(creation_key) is not None:
+        return None
+    return unsent_draft(current_user, solution.id)
 
 
 def _stash_for_login(report_id: int, step: int) -> None:
@@ -140,9 +155,30 @@ def step(report_id: int, step: int):
         db.session.commit()
         flash(_("Ce que vous aviez saisi avant l'expiration de votre session a été restauré."), "success")
 
+    conflicts: dict = {}
     if request.method == "POST":
-        service.save_step(revision, step, q.raw_answers(step, request.form), current_user)
+        merge = _save(revision, step)
         db.session.commit()
+        if merge.conflicts:
+            # Both tabs changed these answers: the form shows this tab's, each with the other version beside it.
+            conflicts = {name: q.display(q.BY_NAME[name], revision.answers.get(name)) or "—"
+                         for name in merge.conflicts}
+            form = step_form(step, {**revision.answers, **merge.conflicts})
+            flash(ngettext("Ce brouillon a aussi été modifié dans un autre onglet. Vos autres réponses sont "
+                           "enregistrées ; pour %(num)d réponse, les deux onglets diffèrent : choisissez la version à "
+                           "garder, puis enregistrez.",
+                           "Ce brouillon a aussi été modifié dans un autre onglet. Vos autres réponses sont "
+                           "enregistrées ; pour %(num)d réponses, les deux onglets diffèrent : choisissez pour chacune "
+                           "la version à garder, puis enregistrez.", len(conflicts)), "warning")
+            return render_template("reports/step.html", report=report, revision=revision, form=form, step=step,
+                                   warnings=_step_warnings(step, revision.answers), conflicts=conflicts,
+                                   edit_base=draft_merge.base_of(revision.answers, step),
+                                   hidden=form.hidden_questions()), 409
+        if merge.kept:
+            flash(_("Ce brouillon avait été modifié dans un autre onglet : vos réponses sont enregistrées, et celles "
+                    "que vous n'aviez pas changées restent comme l'autre onglet les a enregistrées (%(fields)s). "
+                    "Vérifiez l'étape avant de continuer.", fields=_labels(merge.kept)), "warning")
+            return redirect(url_for("reports.step", report_id=report.id, step=step))
         form = step_form(step, revision.answers, formdata=request.form)
         navigation = request.form.get("nav", "next")
         if navigation == "prev":
@@ -157,8 +193,20 @@ def step(report_id: int, step: int):
     else:
         form = step_form(step, revision.answers)
     return render_template("reports/step.html", report=report, revision=revision, form=form, step=step,
-                           warnings=_step_warnings(step, revision.answers),
-                           hidden=form.hidden_questions())
+                           warnings=_step_warnings(step, revision.answers), conflicts=conflicts,
+                           edit_base=draft_merge.base_of(revision.answers, step), hidden=form.hidden_questions())
+
+
+def _save(revision, step: int) -> draft_merge.Merge:
+    """Save a step as posted, with the save count and answers' fingerprints its page was shown with."""
+    keep_saved = frozenset(name for name in q.names(step) if request.form.get(f"keep-{name}") == "saved")
+    return service.save_step(revision, step, q.raw_answers(step, request.form), current_user,
+                             seen=request.form.get("edit_count", type=int),
+                             base=draft_merge.parse_base(request.form.get("edit_base"), step), keep_saved=keep_saved)
+
+
+def _labels(names) -> str:
+    return ", ".join(f"« {q.BY_NAME[name].label} »" for name in names)
 
 
 @bp.route("/<int:report_id>/step/<int:step>/autosave", methods=["POST"])
@@ -175,11 +223,24 @@ def autosave(report_id: int, step: int):
     revision = report.working_revision
     if revision is None or not revision.editable:
         return jsonify(status="locked", message=_("Ce retour n'est plus modifiable.")), 409
-    service.save_step(revision, step, q.raw_answers(step, request.form), current_user)
+    seen = request.form.get("edit_count", type=int)
+    base = draft_merge.parse_base(request.form.get("edit_base"), step)
+    merge = _save(revision, step)
     db.session.commit()
     warnings = _step_warnings(step, revision.answers)
-    return jsonify(status="saved", saved_at=format_datetime(revision.updated_at, "HH:mm"),
-                   message=_("Brouillon enregistré à %(time)s.", time=format_datetime(revision.updated_at, "HH:mm")),
+    count, page_base = draft_merge.page_state(revision.answers, step, merge, seen, revision.edit_count, base)
+    time = format_datetime(revision.updated_at, "HH:mm")
+    if merge.conflicts:
+        message = _("Brouillon enregistré à %(time)s, mais ce brouillon a aussi été modifié dans un autre onglet et "
+                    "certaines réponses diffèrent : cliquez sur « Enregistrer le brouillon » pour choisir la version à "
+                    "garder.", time=time)
+    elif merge.kept:
+        message = _("Brouillon enregistré à %(time)s. Il a aussi été modifié dans un autre onglet : rechargez la "
+                    "page pour voir toutes les réponses enregistrées.", time=time)
+    else:
+        message = _("Brouillon enregistré à %(time)s.", time=time)
+    return jsonify(status="saved", saved_at=time, message=message, edit_count=count,
+                   edit_base=json.dumps(page_base), merged=merge.told,
                    warnings_html=render_template("reports/_warnings.html", warnings=warnings,
                                                  answers=revision.answers))
 
@@ -242,7 +303,8 @@ def view(report_id: int):
     return render_template("reports/view.html", report=report, shown=shown.shown, revisions=shown.revisions,
                            member=permissions.is_member_of(current_user, report),
                            steps={step: answer_rows(step, shown.answers, spans) for step in q.STEPS},
-                           action_form=ActionForm(), show_identity=shown.show_identity)
+                           action_form=ActionForm(), show_identity=shown.show_identity,
+                           can_restore=service.can_restore(report))
 
 
 @bp.route("/<int:report_id>/update", methods=["POST"])
@@ -260,15 +322,36 @@ def start_update(report_id: int):
     return redirect(url_for("reports.step", report_id=report.id, step=1))
 
 
-@bp.route("/<int:report_id>/withdraw", methods=["POST"])
+@bp.route("/<int:report_id>/withdraw", methods=["GET", "POST"])
 def withdraw(report_id: int):
+    """Withdrawing asks for confirmation and a reason: the page says what it changes, the form sends both."""
     report = _report_or_404(report_id, permissions.can_edit_report)
-    if ActionForm().validate_on_submit():
+    if report.status == ReportStatus.WITHDRAWN:
+        flash(_("Ce retour est déjà retiré."), "info")
+        return redirect(url_for("reports.view", report_id=report.id))
+    form = WithdrawForm()
+    if form.validate_on_submit():
         try:
-            service.withdraw(report, current_user)
+            service.withdraw(report, current_user, form.reason.data)
             db.session.commit()
             flash(_("Le retour est retiré : il n'est plus pris en compte."), "info")
         except service.ReportError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        return redirect(url_for("reports.view", report_id=report.id))
+    return render_template("reports/withdraw.html", report=report, form=form)
+
+
+@bp.route("/<int:report_id>/restore", methods=["POST"])
+def restore(report_id: int):
+    report = _report_or_404(report_id, permissions.can_restore_report)
+    if ActionForm().validate_on_submit():
+        try:
+            service.restore(report, current_user)
+            db.session.commit()
+            flash(_("Le retrait est annulé : le retour est de nouveau publié et pris en compte."), "success")
+        except service.ReportError as error:
+            db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("reports.view", report_id=report.id))
 

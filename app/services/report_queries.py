@@ -21,6 +21,16 @@ def my_reports(user: User) -> list[Report]:
         .order_by(Report.updated_at.desc())))
 
 
+def unsent_draft(user: User, solution_id: int) -> Report | None:
+    """A report of the user's establishment on this solution, not yet sent, that the user may continue: the one
+    to offer instead of starting a second draft."""
+    candidates = db.session.scalars(
+        sa.select(Report).where(Report.establishment_id == user.establishment_id, Report.solution_id == solution_id,
+                                Report.status.in_((ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)))
+        .order_by(Report.updated_at.desc(), Report.id.desc()))
+    return next((report for report in candidates if permissions.can_edit_report(user, report)), None)
+
+
 def establishment_reports(establishment_id: int) -> list[Report]:
     return list(db.session.scalars(
         sa.select(Report).where(Report.establishment_id == establishment_id)

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import DraftStash, PrivacyFlag, Report, ReportRevision, Solution, Submission, User
 from app.models._types import utcnow
 from app.models.report import EDITABLE_STATES, TRANSITIONS, ReportStatus, RevisionState
-from app.services import audit, report_privacy
+from app.services import audit, draft_merge, report_privacy
 from app.services import report_answers as answers_service
 from app.services.exports import refresh_export_cells
 from app.services.facts import refresh_facts
@@ -76,7 +76,12 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
                     previous_report_id=previous.id if previous else None)
     db.session.add(report)
     db.session.flush()
-    revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers={}, created_by_id=author.id)
+    # A follow-up starts from the establishment's latest published answers, as an update does: the contributor
+    # changes what changed. Those answers are the published ones (masked passages stay masked); the free texts
+    # are scanned again as the contributor goes through the steps and at submission.
+    answers = dict(previous.published_revision.answers or {}) if previous and previous.published_revision else {}
+    revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers=answers,
+                              created_by_id=author.id)
     db.session.add(revision)
     db.session.flush()
     report.working_revision = revision
@@ -85,15 +90,26 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
     return report, True
 
 
-def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: User) -> None:
+def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: User, seen: int | None = None,
+              base: dict[str, str] | None = None, keep_saved: frozenset[str] = frozenset()) -> draft_merge.Merge:
+    """Save a step's answers as sent. `seen` is the save count the sending page was shown with: behind the
+    revision's, another tab saved in between, and the answers are merged field by field (app.services.draft_merge).
+    `keep_saved` names answers whose saved value the contributor chose over the page's."""
     if not revision.editable:
         raise ReportError(_("Cette version du retour n'est plus modifiable."))
-    merged = dict(revision.answers or {})
-    merged.update(raw)
-    revision.answers = merged  # a new dict, so that the JSON column is seen as changed
+    saved = dict(revision.answers or {})
+    raw = {name: saved.get(name, value) if name in keep_saved else value for name, value in raw.items()}
+    stale = seen is not None and seen != (revision.edit_count or 0)
+    merge = draft_merge.merge_step(saved, raw, base, stale)
+    revision.answers = {**saved, **merge.answers}  # a new dict, so that the JSON column is seen as changed
+    revision.edit_count = (revision.edit_count or 0) + 1
     revision.updated_at = revision.report.updated_at = utcnow()
     if actor.id != revision.report.author_id:
         _record(actor, "report.edited", revision.report, revision, step=step)
+    if merge.stale and (merge.kept or merge.conflicts):
+        _record(actor, "report.edits_merged", revision.report, revision, step=step, kept=merge.kept,
+                conflicts=sorted(merge.conflicts))
+    return merge
 
 
 # Submission -----------------------------------------------------------------------------------------
@@ -253,12 +269,15 @@ def start_update(report: Report, actor: User) -> ReportRevision:
     return revision
 
 
-def withdraw(report: Report, actor: User) -> None:
+def withdraw(report: Report, actor: User, reason: str | None = None) -> None:
+    """Withdraw a report (the pages ask for a reason; it is shown to the establishment and moderators and kept in
+    the audit log). A published one stops counting in the statistics, as a publication starts counting."""
     if report.status == ReportStatus.WITHDRAWN:
         raise ReportError(_("Ce retour est déjà retiré."))
     was_published = report.status == ReportStatus.PUBLISHED
     move(report, "withdraw")
     report.withdrawn_at = utcnow()
+    report.withdrawal_reason = (reason or "").strip() or None
     if report.working_revision is not None and report.working_revision.state in (*EDITABLE_STATES,
                                                                                  RevisionState.SUBMITTED):
         report.working_revision.state = RevisionState.REJECTED
@@ -266,7 +285,28 @@ def withdraw(report: Report, actor: User) -> None:
     if was_published:
         db.session.flush()
         refresh_facts({(report.establishment_id, report.solution_id)})
-    _record(actor, "report.withdrawn", report)
+    _record(actor, "report.withdrawn", report, reason=report.withdrawal_reason)
+
+
+def can_restore(report: Report) -> bool:
+    """A withdrawn report that had been published can be put back: its published version is still whole."""
+    return (report.status == ReportStatus.WITHDRAWN and report.published_revision is not None
+            and report.published_revision.state == RevisionState.PUBLISHED)
+
+
+def restore(report: Report, actor: User) -> None:
+    """Undo a withdrawal: the published version is read and counted again (the statistics refresh as after a
+    publication). An update that the withdrawal stopped stays stopped: the author starts a new one if needed."""
+    if not can_restore(report):
+        raise ReportError(_("Seul un retour retiré après sa publication peut être rétabli."))
+    reason = report.withdrawal_reason
+    move(report, "restore")
+    report.withdrawn_at = report.withdrawal_reason = None
+    if report.working_revision is not None and report.working_revision.state == RevisionState.REJECTED:
+        report.working_revision = None
+    db.session.flush()
+    refresh_facts({(report.establishment_id, report.solution_id)})
+    _record(actor, "report.restored", report, withdrawal_reason=reason)
 
 
 # Drafts typed while the session had expired --------------------------------------------------------

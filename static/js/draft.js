@@ -52,6 +52,13 @@
         return;
       }
       if (result.data && result.data.message) { say(result.data.message); }
+      /* The save count and answers this page now stands for: the next save is merged if another tab saved. */
+      if (result.ok && result.data && result.data.edit_base !== undefined) {
+        var count = form.querySelector('input[name="edit_count"]');
+        var base = form.querySelector('input[name="edit_base"]');
+        if (count) { count.value = String(result.data.edit_count); }
+        if (base) { base.value = result.data.edit_base; }
+      }
       if (result.ok && warnings && typeof result.data.warnings_html === "string") {
         warnings.innerHTML = result.data.warnings_html;
       }
