@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.auth import form_stash
 from app.extensions import db
-from app.models import FormStash, Guide, User
+from app.models import FormStash, Guide, GuideVersion, User
 from app.models._types import utcnow
 from app.services import guides
 from tests.factories import PASSWORD, make_solution, make_user, text
@@ -177,16 +177,17 @@ def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
 
 
 def test_an_action_button_sent_after_expiry_keeps_nothing_and_reopens_its_page(client, editor):
+    """The publication's confirmation carries no text: after expiry it is not kept, and its page opens again."""
     analyst, guide = editor
-    edit_path = f"/guides/manage/{guide.id}"
-    forms = Forms(client.get(edit_path).get_data(as_text=True))
-    generate = forms.with_action(f"/guides/manage/{guide.id}/generate")
+    publish_path = f"/guides/manage/{guide.id}/publish"
+    confirm = Forms(client.get(publish_path).get_data(as_text=True)).with_action(publish_path)
     expire_login(client)
-    refused = client.post(generate["action"], data=dict(generate["fields"]),
-                          headers={"Referer": f"http://retex.test{edit_path}"})
-    assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [edit_path]
+    refused = client.post(confirm["action"], data=dict(confirm["fields"]),
+                          headers={"Referer": f"http://retex.test{publish_path}"})
+    assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [publish_path]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
-    assert urlsplit(login(client, analyst, next_path=edit_path).headers["Location"]).path == edit_path
+    assert urlsplit(login(client, analyst, next_path=publish_path).headers["Location"]).path == publish_path
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuideVersion)) == 0
 
 
 def test_one_form_per_user_passwords_never_and_a_week_at_most(app, client, editor):

@@ -26,6 +26,20 @@ SECTIONS = [
 ]
 
 
+def ordered_sections(document: dict[str, Any], include_hidden: bool = True) -> list[dict[str, Any]]:
+    """The sections in the analyst's order, each numbered by its place among the shown ones (0 first, as the
+    identity sheet of PRODUCT §5): the table of contents, the headings and the PDF follow the current order.
+    A hidden section, listed for the editor only, has no number."""
+    sections = sorted(document.get("sections", []), key=lambda s: (s.get("position", s["number"]), s["number"]))
+    numbered, shown = [], 0
+    for section in sections:
+        visible = section.get("visible", True)
+        if visible or include_hidden:
+            numbered.append({**section, "number": shown if visible else None})
+        shown += 1 if visible else 0
+    return numbered
+
+
 def _number(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
