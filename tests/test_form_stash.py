@@ -99,7 +99,7 @@ def drafted(guide: Guide) -> list[str]:
 def save_after_expiry(client, guide: Guide) -> str:
     """The editor opened, the login expired, the narrative saved anyway (refused, kept): the editor's path."""
     edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path), "action": edit_path}
     expire_login(client)
     send(client, form, **{narrative_field(form): NARRATIVE})
     return edit_path
@@ -108,7 +108,7 @@ def save_after_expiry(client, guide: Guide) -> str:
 def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
-    form = Forms(client.get(edit_path).get_data(as_text=True)).with_action("")
+    form = Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path)
     form["action"] = edit_path
     expire_login(client)
 
@@ -165,7 +165,7 @@ def test_a_resent_form_is_checked_like_any_other(client, editor):
 def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path), "action": edit_path}
     expire_login(client)
     client.post(edit_path, data=dict(form["fields"]) | {narrative_field(form): "Brouillon perdu ?"},
                 headers={"Referer": f"http://retex.test{edit_path}"})
@@ -220,7 +220,8 @@ def test_forms_other_than_the_writing_ones_are_never_kept(client, editor):
     analyst, guide = editor
     target = make_user("contributor")
     db.session.commit()
-    token = dict(Forms(client.get(f"/guides/manage/{guide.id}").get_data(as_text=True)).with_action("")["fields"])
+    edit_path = f"/guides/manage/{guide.id}"
+    token = dict(Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path)["fields"])
     expire_login(client)
     refused = client.post(f"/admin/users/{target.id}", data={"role": "admin", "status": "active", "finess": "",
                                                              "csrf_token": token["csrf_token"]})
