@@ -153,4 +153,7 @@ def test_english_readers_are_told_the_guide_is_in_french(client, guide, analyst)
     assert '<h2 id="title-uses" lang="fr">1. Besoins et usages observés</h2>' in page
     assert "This guide is written in French" in text(client.get(f"/guides/{guide.slug}/changes?from=1&to=2",
                                                                 headers=english))
+    assert f'<h1 lang="fr">{guide.title}</h1>' in page
+    assert "Guides are written in French." in text(client.get("/guides", headers=english))
     assert "rédigé en français" not in text(client.get(f"/guides/{guide.slug}"))
+    assert "rédigés en français" not in text(client.get("/guides"))
