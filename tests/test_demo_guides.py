@@ -31,7 +31,8 @@ def test_the_demo_publishes_guides_once(app, client):
         assert guide.latest_version.report_count > 0
     revised = next(g for g in all_guides if len(g.versions) == 2)
     log = guides.changelog(*revised.versions)
-    assert log["sections"] == ["Conduite du changement et formation"]
+    assert [s["title"] for s in log["sections"]] == ["Conduite du changement et formation"]
+    assert [s["op"] for s in log["sections"][0]["diff"]][-1] == "insert"  # the paragraph added in version 2
 
     index = client.get("/guides")
     assert index.status_code == 200 and all(g.title in index.get_data(as_text=True).replace("&#39;", "'")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.auth import form_stash
 from app.extensions import db
-from app.models import FormStash, Guide, User
+from app.models import FormStash, Guide, GuideVersion, User
 from app.models._types import utcnow
 from app.services import guides
 from tests.factories import PASSWORD, make_solution, make_user, text
@@ -99,7 +99,7 @@ def drafted(guide: Guide) -> list[str]:
 def save_after_expiry(client, guide: Guide) -> str:
     """The editor opened, the login expired, the narrative saved anyway (refused, kept): the editor's path."""
     edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path), "action": edit_path}
     expire_login(client)
     send(client, form, **{narrative_field(form): NARRATIVE})
     return edit_path
@@ -108,7 +108,7 @@ def save_after_expiry(client, guide: Guide) -> str:
 def test_the_guide_text_sent_after_expiry_is_kept_and_saved_after_the_next_login(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
-    form = Forms(client.get(edit_path).get_data(as_text=True)).with_action("")
+    form = Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path)
     form["action"] = edit_path
     expire_login(client)
 
@@ -165,7 +165,7 @@ def test_a_resent_form_is_checked_like_any_other(client, editor):
 def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
     analyst, guide = editor
     edit_path = f"/guides/manage/{guide.id}"
-    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(""), "action": edit_path}
+    form = {**Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path), "action": edit_path}
     expire_login(client)
     client.post(edit_path, data=dict(form["fields"]) | {narrative_field(form): "Brouillon perdu ?"},
                 headers={"Referer": f"http://retex.test{edit_path}"})
@@ -177,16 +177,17 @@ def test_dropping_the_kept_form_goes_back_to_its_page(client, editor):
 
 
 def test_an_action_button_sent_after_expiry_keeps_nothing_and_reopens_its_page(client, editor):
+    """The publication's confirmation carries no text: after expiry it is not kept, and its page opens again."""
     analyst, guide = editor
-    edit_path = f"/guides/manage/{guide.id}"
-    forms = Forms(client.get(edit_path).get_data(as_text=True))
-    generate = forms.with_action(f"/guides/manage/{guide.id}/generate")
+    publish_path = f"/guides/manage/{guide.id}/publish"
+    confirm = Forms(client.get(publish_path).get_data(as_text=True)).with_action(publish_path)
     expire_login(client)
-    refused = client.post(generate["action"], data=dict(generate["fields"]),
-                          headers={"Referer": f"http://retex.test{edit_path}"})
-    assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [edit_path]
+    refused = client.post(confirm["action"], data=dict(confirm["fields"]),
+                          headers={"Referer": f"http://retex.test{publish_path}"})
+    assert parse_qs(urlsplit(refused.headers["Location"]).query)["next"] == [publish_path]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FormStash)) == 0
-    assert urlsplit(login(client, analyst, next_path=edit_path).headers["Location"]).path == edit_path
+    assert urlsplit(login(client, analyst, next_path=publish_path).headers["Location"]).path == publish_path
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuideVersion)) == 0
 
 
 def test_one_form_per_user_passwords_never_and_a_week_at_most(app, client, editor):
@@ -219,7 +220,8 @@ def test_forms_other_than_the_writing_ones_are_never_kept(client, editor):
     analyst, guide = editor
     target = make_user("contributor")
     db.session.commit()
-    token = dict(Forms(client.get(f"/guides/manage/{guide.id}").get_data(as_text=True)).with_action("")["fields"])
+    edit_path = f"/guides/manage/{guide.id}"
+    token = dict(Forms(client.get(edit_path).get_data(as_text=True)).with_action(edit_path)["fields"])
     expire_login(client)
     refused = client.post(f"/admin/users/{target.id}", data={"role": "admin", "status": "active", "finess": "",
                                                              "csrf_token": token["csrf_token"]})

@@ -95,8 +95,8 @@ def test_the_change_log_lists_sections_and_figures_that_moved(guide, analyst):
     guides.update_sections(guide, {"uses": {"narrative": "Nouveau texte."}}, analyst)
     second = guides.publish(guide, analyst)
     log = guides.changelog(first, second)
-    assert "Besoins et usages observés" in log["sections"]
-    moved = {f["label"]: (f["before"], f["after"]) for f in log["figures"]}
+    assert [s["title"] for s in log["sections"]] == ["Besoins et usages observés"]
+    moved = {f["label"]: (f["before"]["value"], f["after"]["value"]) for f in log["figures"]}
     assert moved["Établissements ayant publié un retour"] == (4, 7)
 
 
@@ -139,7 +139,9 @@ def test_a_quote_from_a_flagged_text_is_refused(guide, analyst):
 def test_analyst_journey_through_the_pages(client, auth, guide, analyst):
     auth.login(analyst.email)
     assert client.get(f"/guides/manage/{guide.id}").status_code == 200
-    response = client.post(f"/guides/manage/{guide.id}/publish")
+    confirmation = client.get(f"/guides/manage/{guide.id}/publish")
+    assert "Publier la version 1" in text(confirmation)
+    response = client.post(f"/guides/manage/{guide.id}/publish", data={"shown": guides.draft_fingerprint(guide)})
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]))
     assert "Version 1 publiée le" in page

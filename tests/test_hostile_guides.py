@@ -9,6 +9,7 @@ import tinyhtml5
 
 from app.extensions import db
 from app.models import FormStash, Guide
+from app.services import guides as guide_service
 from app.services.markdown_text import ALLOWED_TAGS
 from tests.factories import PASSWORD, make_solution, make_user
 from tests.hostile_fixtures import fixture_site, print_total, scan_once_per_text  # noqa: F401  (fixtures)
@@ -99,7 +100,8 @@ def test_guide_narratives_are_sanitised_and_titles_escaped_on_the_web_and_in_the
         check_page(surface, response, "guide preview", [])
         for block in narrative_blocks(response.get_data(as_text=True)):
             sanitised_text(block)
-        response = writing.post(f"/guides/manage/{guide_id}/publish")
+        response = writing.post(f"/guides/manage/{guide_id}/publish",
+                                data={"shown": guide_service.draft_fingerprint(db.session.get(Guide, guide_id))})
         assert response.status_code == 302
         page_url = response.headers["Location"]
         response = visitor.get(page_url)
@@ -148,7 +150,7 @@ def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_
         named = FLOWING[index % len(FLOWING)]  # a field whose name is a payload
         browser = logged_in(site, analyst)
         expire_login(browser)
-        fields = {**values, "then": "preview"}
+        fields = {**values, "action": "preview"}
         body = form_body(fields) + b"&" + f"{encoded((named,))}=deux+mots".encode("ascii")
         refused = browser.post(url, data=body, content_type="application/x-www-form-urlencoded")
         assert refused.status_code == 302 and "/login" in refused.headers["Location"]
@@ -168,7 +170,7 @@ def test_a_form_kept_after_expiry_shows_every_payload_as_text_and_sends_it_back_
                 action = attrs.get("action")
             elif tag == "input" and action == url and attrs["name"] not in ("csrf_token", "_resumed_form"):
                 sent_back.append((attrs["name"], attrs.get("value") or ""))
-        kept = {name: expected(value) for name, value in values.items()} | {"then": "preview"}
+        kept = {name: expected(value) for name, value in values.items()} | {"action": "preview"}
         if not password_like:
             kept[name_shown] = "deux mots"
         assert dict(sent_back) == kept

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app import questionnaire as q
 from app.extensions import db
 from app.models import Guide, PrivacyFlag, Report, ReportRevision
+from app.services import guides as guide_service
 from app.services import reports as report_service
 from tests.factories import COMPLETE_STEPS, complete_answers, make_solution, make_user
 from tests.hostile_fixtures import fixture_site, print_total, scan_once_per_text  # noqa: F401  (fixtures)
@@ -137,12 +138,13 @@ def test_questionnaire_free_texts_come_out_as_text_everywhere(site, capsys):
     guide_id = location_id(reading.post("/guides/manage/new", data={"subject": f"solution:{solution.id}"}),
                            r"/guides/manage/([0-9]+)")
     for report_id in published:
-        response = reading.post(f"/guides/manage/{guide_id}/quotes", data={"report_id": report_id, "field": "advice"})
+        response = reading.post(f"/guides/manage/{guide_id}", data={"action": f"cite:{report_id}:advice"})
         assert response.status_code == 302
     quotes = [(values["advice"], "advice", stored["advice"].strip()) for values, stored in published.values()]
     assert len(db.session.get(Guide, guide_id).draft["quotes"]) == len(quotes)
     check_page(surface, reading.get(f"/guides/manage/{guide_id}"), "guide editing (quotes)", quotes)
-    response = reading.post(f"/guides/manage/{guide_id}/publish")
+    response = reading.post(f"/guides/manage/{guide_id}/publish",
+                            data={"shown": guide_service.draft_fingerprint(db.session.get(Guide, guide_id))})
     assert response.status_code == 302
     check_page(surface, reading.get(response.headers["Location"]), "guide page (quotes)", quotes)
     pdf = read_pdf(reading.get(response.headers["Location"] + ".pdf").get_data())

@@ -75,8 +75,9 @@ def _report_step(world: World, report) -> dict:
     return {"services": "Texte injecté", "nav": "save"}
 
 
-def _report_id(world: World, report) -> dict:
-    return {"report_id": str(report.id), "field": "advice"}
+def _cite(world: World, report) -> dict:
+    """The editor's "Citer" button on a report's text, no section sent."""
+    return {"action": f"cite:{report.id}:advice"}
 
 
 # A route, or a way of naming an object in a query string or a form ("endpoint?parameter", "endpoint(field)").
@@ -145,14 +146,11 @@ ROUTES = {
     "guides.edit": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}", _guide_sections),
     "guides.preview": Route("guides.preview", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/preview"),
     "guides.evidence": Route("guides.evidence", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/evidence"),
-    "guides.generate": Route("guides.generate", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/generate"),
     "guides.publish": Route("guides.publish", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/publish"),
-    "guides.add_quote": Route("guides.add_quote", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/quotes",
-                              lambda w, o: _report_id(w, w.objects["published"])),
-    "guides.add_quote(report_id)": Route("guides.add_quote", REPORT_KINDS, lambda w, o: (
-        f"/guides/manage/{w.objects['unpublished guide'].id}/quotes"), _report_id),
-    "guides.remove_quote": Route("guides.remove_quote", GUIDE_KINDS,
-                                 lambda w, o: f"/guides/manage/{o.id}/quotes/0/remove"),
+    "guides.edit(cite)": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}",
+                               lambda w, o: _cite(w, w.objects["published"])),
+    "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
+        f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
     # Object routes (add above this line)
 }
 
@@ -270,13 +268,15 @@ EXPECTED = {
     **{(route, "GET", kind): "login  403    403    403    200    200"
        for route in ("guides.edit", "guides.preview", "guides.evidence") for kind in GUIDE_KINDS},
     **{(route, "POST", kind): "login  403    403    403    302    302"
-       for route in ("guides.edit", "guides.generate", "guides.publish", "guides.add_quote", "guides.remove_quote")
-       for kind in GUIDE_KINDS},
+       for route in ("guides.edit", "guides.edit(cite)") for kind in GUIDE_KINDS},
+    # Publishing is confirmed on its own page: a POST without the confirmation publishes nothing.
+    **{("guides.publish", "GET", kind): "login  403    403    403    200    200" for kind in GUIDE_KINDS},
+    **{("guides.publish", "POST", kind): "login  403    403    403    302=   302=" for kind in GUIDE_KINDS},
     # Only a published report's text can be quoted in a guide.
-    **{("guides.add_quote(report_id)", "POST", kind): "login  403    403    403    302=   302="
+    **{("guides.edit(cite report)", "POST", kind): "login  403    403    403    302=   302="
        for kind in REPORT_KINDS if kind not in ("published", "published, update in draft")},
-    ("guides.add_quote(report_id)", "POST", "published"):              "login  403    403    403    302    302",
-    ("guides.add_quote(report_id)", "POST", "published, update in draft"): "login 403 403  403    302    302",
+    ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
+    ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
     # Object routes (add above this line)
 }
 

@@ -112,8 +112,7 @@ def test_a_quote_of_a_report_past_a_database_integer_changes_nothing(readers):
     analyst = db.session.scalar(sa.select(User).where(User.role == "analyst"))
     guide = guides.create_guide(analyst, solution=make_solution())
     db.session.commit()
-    response = readers["analyst"].post(f"/guides/manage/{guide.id}/quotes",
-                                       data={"report_id": str(2**31), "field": "advice"})
+    response = readers["analyst"].post(f"/guides/manage/{guide.id}", data={"action": f"cite:{2**31}:advice"})
     assert response.status_code == 302
     db.session.expire_all()
     assert guide.draft.get("quotes", []) == []

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from app import permissions
 from app.extensions import db
 from app.guides.blueprint import bp
-from app.guides.forms import ActionForm, GuideEditForm, NewGuideForm, QuoteForm
+from app.guides.forms import GuideEditForm, NewGuideForm, PublishForm
 from app.models import Category, Guide, GuideVersion, Report, Solution
 from app.page_cache import cached_page, cached_response, render_page
 from app.services import guides as service
@@ -117,32 +117,76 @@ def _guide_or_404(guide_id: int) -> Guide:
     return db.get_or_404(Guide, guide_id)
 
 
+def _editor_page(guide: Guide, form: GuideEditForm, status: int = 200):
+    sections = {s["key"]: s for s in service.ordered_sections(guide.draft)}
+    return render_template("guides/edit.html", guide=guide, form=form, sections=sections,
+                           candidates=service.quote_candidates(guide),
+                           new_reports=service.new_reports_since(guide)), status
+
+
+def _typed_changes(form: GuideEditForm) -> dict[str, dict]:
+    """What the analyst typed, section by section, leaving out only the fields that failed their checks (those
+    stay on the page with their error): nothing valid waits for another field to be corrected."""
+    changes: dict[str, dict] = {}
+    for entry in form.sections:  # a section named twice: its first entry, as the page shows it
+        if entry.key.data in changes:
+            continue
+        change = {"visible": entry.visible.data}
+        if not entry.narrative.errors:
+            change["narrative"] = entry.narrative.data
+        if not entry.position.errors:
+            change["position"] = entry.position.data
+        changes[entry.key.data] = change
+    return changes
+
+
 @bp.route("/manage/<int:guide_id>", methods=["GET", "POST"])
 @permissions.require(permissions.can_edit_guides)
 def edit(guide_id: int):
+    """The editor: one form, whose every button saves what is typed before doing what it says."""
     guide = _guide_or_404(guide_id)
-    sections = service.ordered_sections(guide.draft)
-    form = GuideEditForm(data={"sections": [{"key": s["key"], "narrative": s.get("narrative", ""),
-                                             "visible": s.get("visible", True), "position": s.get("position", 0)}
-                                            for s in sections]} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        changes: dict[str, dict] = {}
-        for entry in form.sections:  # a section named twice: its first entry, as the page shows it
-            changes.setdefault(entry.key.data, {"narrative": entry.narrative.data, "visible": entry.visible.data,
-                                                "position": entry.position.data})
+    if request.method == "GET":
+        form = GuideEditForm(data={"sections": [{"key": s["key"], "narrative": s.get("narrative", ""),
+                                                 "visible": s.get("visible", True), "position": s.get("position", 0)}
+                                                for s in service.ordered_sections(guide.draft)]})
+        return _editor_page(guide, form)
+    form = GuideEditForm()
+    valid = form.validate_on_submit()  # the token itself is checked by CSRFProtect before any view
+    try:
+        service.update_sections(guide, _typed_changes(form), current_user)
+    except service.GuideError as error:  # the form's own checks come first: a rule changed in between
+        db.session.rollback()
+        flash(str(error), "error")
+        return _editor_page(guide, form)
+    db.session.commit()
+    if not valid:
+        # Nothing else is done: the analyst corrects the field shown in error, all the text still on the page.
+        return _editor_page(guide, form)
+    action, report_id, field = form.requested()
+    anchor = ""
+    if action == "preview":
+        return redirect(url_for("guides.preview", guide_id=guide.id))
+    if action == "publish":
+        return redirect(url_for("guides.publish", guide_id=guide.id))
+    if action == "generate":
+        service.generate_draft(guide, current_user)
+        flash(_("Textes enregistrés ; chiffres recalculés à partir des retours publiés."), "success")
+    elif action == "cite":
+        anchor = "#quotes"
         try:
-            service.update_sections(guide, changes, current_user)
+            service.add_quote(guide, report_id, field, current_user)
         except service.GuideError as error:
-            flash(str(error), "error")
+            flash(_("Textes enregistrés.") + " " + str(error), "error")
         else:
-            db.session.commit()
-            flash(_("Brouillon enregistré."), "success")
-            target = "guides.preview" if request.form.get("then") == "preview" else "guides.edit"
-            return redirect(url_for(target, guide_id=guide.id))
-    titles = {s["key"]: s for s in guide.draft.get("sections", [])}
-    return render_template("guides/edit.html", guide=guide, form=form, sections=titles,
-                           candidates=service.quote_candidates(guide), quote_form=QuoteForm(),
-                           action_form=ActionForm(), new_reports=service.new_reports_since(guide))
+            flash(_("Textes enregistrés ; citation ajoutée."), "success")
+    elif action == "uncite":
+        anchor = "#quotes"
+        service.remove_quote(guide, report_id, field, current_user)
+        flash(_("Textes enregistrés ; citation retirée."), "success")
+    else:
+        flash(_("Brouillon enregistré."), "success")
+    db.session.commit()
+    return redirect(url_for("guides.edit", guide_id=guide.id) + anchor)
 
 
 @bp.route("/manage/<int:guide_id>/preview")
@@ -156,48 +200,21 @@ def preview(guide_id: int):
                            snapshot=guide.draft, analyst=True, preview=True)
 
 
-@bp.route("/manage/<int:guide_id>/generate", methods=["POST"])
-@permissions.require(permissions.can_edit_guides)
-def generate(guide_id: int):
-    guide = _guide_or_404(guide_id)
-    if ActionForm().validate_on_submit():
-        service.generate_draft(guide, current_user)
-        db.session.commit()
-        flash(_("Chiffres recalculés à partir des retours publiés ; vos textes sont conservés."), "success")
-    return redirect(url_for("guides.edit", guide_id=guide.id))
-
-
-@bp.route("/manage/<int:guide_id>/quotes", methods=["POST"])
-@permissions.require(permissions.can_edit_guides)
-def add_quote(guide_id: int):
-    guide = _guide_or_404(guide_id)
-    form = QuoteForm()
-    if form.validate_on_submit():
-        try:
-            service.add_quote(guide, form.report_id.data, form.field.data, current_user)
-            db.session.commit()
-            flash(_("Citation ajoutée."), "success")
-        except service.GuideError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    return redirect(url_for("guides.edit", guide_id=guide.id) + "#quotes")
-
-
-@bp.route("/manage/<int:guide_id>/quotes/<int:index>/remove", methods=["POST"])
-@permissions.require(permissions.can_edit_guides)
-def remove_quote(guide_id: int, index: int):
-    guide = _guide_or_404(guide_id)
-    if ActionForm().validate_on_submit():
-        service.remove_quote(guide, index, current_user)
-        db.session.commit()
-    return redirect(url_for("guides.edit", guide_id=guide.id) + "#quotes")
-
-
-@bp.route("/manage/<int:guide_id>/publish", methods=["POST"])
+@bp.route("/manage/<int:guide_id>/publish", methods=["GET", "POST"])
 @permissions.require(permissions.can_edit_guides)
 def publish(guide_id: int):
+    """Publishing is confirmed on a page showing what changes since the latest version; the confirmation
+    carries a digest of what was shown, so that a draft changed in between is shown again, not published."""
     guide = _guide_or_404(guide_id)
-    if ActionForm().validate_on_submit():
+    form = PublishForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Vérifiez ce qui change, puis confirmez la publication."), "error")
+            return redirect(url_for("guides.publish", guide_id=guide.id))
+        if form.shown.data != service.draft_fingerprint(guide):
+            flash(_("Le brouillon a changé depuis l'affichage de cette page : vérifiez ce qui change avant de "
+                    "confirmer."), "error")
+            return redirect(url_for("guides.publish", guide_id=guide.id))
         try:
             version = service.publish(guide, current_user)
         except service.GuideError as error:
@@ -206,7 +223,11 @@ def publish(guide_id: int):
         db.session.commit()
         flash(_("Version %(n)d publiée.", n=version.number), "success")
         return redirect(url_for("guides.version", slug=guide.slug, number=version.number))
-    return redirect(url_for("guides.edit", guide_id=guide.id))
+    form.shown.data = service.draft_fingerprint(guide)
+    latest = guide.latest_version
+    return render_template("guides/publish.html", guide=guide, form=form, latest=latest,
+                           number=(latest.number + 1) if latest else 1, log=service.pending_changes(guide),
+                           error=service.publication_error(guide))
 
 
 @bp.route("/manage/<int:guide_id>/evidence")

@@ -97,7 +97,7 @@ def _source_line(source: dict[str, Any]) -> str:
 
 
 def _section(section: dict[str, Any]) -> dict[str, Any]:
-    """A visible section; numbered as on the web page (0 identity sheet … 10 peer advice, PRODUCT §5)."""
+    """A visible section, numbered as on the web page: by its place in the current order, from 0."""
     return {
         "key": section["key"],
         "anchor": f"section-{re.sub(r'[^a-z0-9_-]', '', str(section['key']))}",

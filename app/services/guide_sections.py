@@ -27,6 +27,20 @@ SECTIONS = [
 ]
 
 
+def ordered_sections(document: dict[str, Any], include_hidden: bool = True) -> list[dict[str, Any]]:
+    """The sections in the analyst's order, each numbered by its place among the shown ones (0 first, as the
+    identity sheet of PRODUCT §5): the table of contents, the headings and the PDF follow the current order.
+    A hidden section, listed for the editor only, has no number."""
+    sections = sorted(document.get("sections", []), key=lambda s: (s.get("position", s["number"]), s["number"]))
+    numbered, shown = [], 0
+    for section in sections:
+        visible = section.get("visible", True)
+        if visible or include_hidden:
+            numbered.append({**section, "number": shown if visible else None})
+        shown += 1 if visible else 0
+    return numbered
+
+
 def figure(key: str, label: str, cell: dict[str, Any], kind: str = "mean", scale: str = "", item: str = ""
            ) -> dict[str, Any]:
     """A figure of a section. `kind`: mean, median, score (a value stated as it is, such as the NPS), share or

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from slugify import slugify
 
@@ -14,12 +15,17 @@ from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solut
 from app.models._types import utcnow
 from app.models.report import ReportStatus
 from app.services import audit, releases, stats
+from app.services.guide_changes import compare, content, fingerprint
 from app.services.guide_sections import build_sections, checklist, declared_fields
+from app.services.guide_sections import ordered_sections as ordered_sections  # views, API and PDF read it here
 from app.services.markdown_text import render
 from app.services.readable import readable_answers
 
 QUOTABLE_FIELDS = ("advice", "success_factors", "difficulties_text")
 MAX_NARRATIVE = 20_000
+# A guide is a French document whatever the language of the analyst who generates it: its title, section titles,
+# sentences and checklist are written in French (English pages say so).
+GUIDE_LOCALE = "fr"
 
 
 class GuideError(Exception):
@@ -44,8 +50,9 @@ def published_guide(slug: str) -> Guide | None:
 def create_guide(actor: User, solution: Solution | None = None, category: Category | None = None) -> Guide:
     if (solution is None) == (category is None):
         raise GuideError(_("Un guide porte sur une solution ou sur une catégorie."))
-    title = (_("Retours d'expérience : %(name)s", name=solution.name) if solution
-             else _("Déployer une IA : %(category)s", category=category.name_fr))
+    with force_locale(GUIDE_LOCALE):
+        title = (_("Retours d'expérience : %(name)s", name=solution.name) if solution
+                 else _("Déployer une IA : %(category)s", category=category.name_fr))
     base = slugify(title)[:140]
     slug, n = base, 2
     while db.session.scalar(sa.select(Guide.id).where(Guide.slug == slug)) is not None:
@@ -65,7 +72,9 @@ def generate_draft(guide: Guide, actor: User) -> None:
     scope = (releases.solution_scope(guide.solution_id) if guide.solution_id is not None
              else releases.category_scope(guide.category_id))
     card = releases.visitor_scorecard(scope)
-    sections = build_sections(card, {"declared": declared_fields(guide.solution)})
+    with force_locale(GUIDE_LOCALE):
+        sections = build_sections(card, {"declared": declared_fields(guide.solution)})
+        recommendations = checklist(card, stats.minimum())
     previous = {s["key"]: s for s in (guide.draft or {}).get("sections", [])}
     for section in sections:
         kept = previous.get(section["key"])
@@ -77,7 +86,7 @@ def generate_draft(guide: Guide, actor: User) -> None:
     report_ids = sorted(current.state.get("reports") or []) if current and not card["suppressed"] else []
     guide.draft = {
         "sections": sections,
-        "checklist": checklist(card, stats.minimum()),
+        "checklist": recommendations,
         "quotes": (guide.draft or {}).get("quotes", []),
         "evidence": report_ids,
         "source": {"establishments": card["establishments"]["value"], "reports": len(report_ids),
@@ -87,13 +96,9 @@ def generate_draft(guide: Guide, actor: User) -> None:
     audit.record(actor.id, "guide.generated", "guide", guide.id, reports=len(report_ids))
 
 
-def ordered_sections(draft: dict[str, Any], include_hidden: bool = True) -> list[dict[str, Any]]:
-    sections = sorted(draft.get("sections", []), key=lambda s: (s.get("position", s["number"]), s["number"]))
-    return [s for s in sections if include_hidden or s.get("visible", True)]
-
-
-def update_sections(guide: Guide, changes: dict[str, dict[str, Any]], actor: User) -> None:
-    """Save narratives (Markdown), visibility and order, section by section."""
+def update_sections(guide: Guide, changes: dict[str, dict[str, Any]], actor: User) -> bool:
+    """Save narratives (Markdown), visibility and order, section by section; True when something changed (only
+    then is it written to the audit log: every button of the editor saves first)."""
     draft = copy.deepcopy(guide.draft)
     for section in draft["sections"]:
         change = changes.get(section["key"])
@@ -108,8 +113,11 @@ def update_sections(guide: Guide, changes: dict[str, dict[str, Any]], actor: Use
             section["visible"] = bool(change["visible"])
         if "position" in change:
             section["position"] = int(change["position"])
+    if draft == guide.draft:
+        return False
     guide.draft = draft
     audit.record(actor.id, "guide.edited", "guide", guide.id)
+    return True
 
 
 # Quotes -----------------------------------------------------------------------------------------------
@@ -162,24 +170,39 @@ def add_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
     audit.record(actor.id, "guide.quote_added", "guide", guide.id, report=report_id, field=field)
 
 
-def remove_quote(guide: Guide, index: int, actor: User) -> None:
+def remove_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
+    """Remove a quote, named by what it quotes (an index would point elsewhere once another one is removed)."""
     draft = copy.deepcopy(guide.draft)
-    if 0 <= index < len(draft["quotes"]):
-        draft["quotes"].pop(index)
+    kept = [q for q in draft["quotes"] if (q["report_id"], q["field"]) != (report_id, field)]
+    if len(kept) == len(draft["quotes"]):
+        return
+    draft["quotes"] = kept
     guide.draft = draft
-    audit.record(actor.id, "guide.quote_removed", "guide", guide.id)
+    audit.record(actor.id, "guide.quote_removed", "guide", guide.id, report=report_id, field=field)
 
 
 # Versions ---------------------------------------------------------------------------------------------
 
+def publication_error(guide: Guide) -> str | None:
+    """Why the draft cannot be published now, for the analyst; None when it can."""
+    if not guide.draft.get("sections"):
+        return _("Générez d'abord le brouillon.")
+    latest = guide.latest_version
+    if latest is not None and content(latest.snapshot) == content(guide.draft):
+        return _("Rien n'a changé depuis la version %(n)d : modifiez le texte ou recalculez les chiffres avant de "
+                 "publier.", n=latest.number)
+    return None
+
+
+def draft_fingerprint(guide: Guide) -> str:
+    return fingerprint(guide.draft)
+
+
 def publish(guide: Guide, actor: User) -> GuideVersion:
     """Freeze the draft as version N: text rendered and sanitised, figures, charts' data, quotes, sources."""
-    if not guide.draft.get("sections"):
-        raise GuideError(_("Générez d'abord le brouillon."))
-    latest = guide.latest_version
-    if latest is not None and _same_content(latest.snapshot, guide.draft):
-        raise GuideError(_("Rien n'a changé depuis la version %(n)d : modifiez le texte ou recalculez les chiffres "
-                           "avant de publier.", n=latest.number))
+    error = publication_error(guide)
+    if error:
+        raise GuideError(error)
     snapshot = copy.deepcopy(guide.draft)
     for section in snapshot["sections"]:
         section["narrative_html"] = str(render(section.get("narrative", "")))
@@ -191,15 +214,6 @@ def publish(guide: Guide, actor: User) -> GuideVersion:
     db.session.flush()
     audit.record(actor.id, "guide.published", "guide", guide.id, version=number)
     return version
-
-
-def _same_content(snapshot: dict[str, Any], draft: dict[str, Any]) -> bool:
-    def content(document: dict[str, Any]) -> Any:
-        return ([(s["key"], s.get("narrative"), s.get("visible"), s.get("position"),
-                  [(f["key"], f["cell"].get("value")) for f in s.get("figures", [])]) for s in document["sections"]],
-                [(q["report_id"], q["field"]) for q in document.get("quotes", [])])
-
-    return content(snapshot) == content(draft)
 
 
 def new_reports_since(guide: Guide) -> int:
@@ -217,21 +231,11 @@ def new_reports_since(guide: Guide) -> int:
 
 
 def changelog(old: GuideVersion, new: GuideVersion) -> dict[str, Any]:
-    """Sections whose text or visibility changed, and figures whose value moved, between two versions."""
-    old_sections = {s["key"]: s for s in old.snapshot["sections"]}
-    changed, moved = [], []
-    for section in new.snapshot["sections"]:
-        before = old_sections.get(section["key"], {})
-        if (before.get("narrative") != section.get("narrative")) or (before.get("visible") != section.get("visible")):
-            changed.append(section["title"])
-        old_figures = {f["key"]: f for f in before.get("figures", [])}
-        for fig in section.get("figures", []):
-            previous = old_figures.get(fig["key"])
-            if previous and previous["cell"]["value"] != fig["cell"]["value"]:
-                moved.append({"section": section["title"], "label": fig["label"],
-                              "before": previous["cell"]["value"], "after": fig["cell"]["value"],
-                              "n_before": previous["cell"]["n"], "n_after": fig["cell"]["n"]})
-    old_quotes = {(q["report_id"], q["field"]) for q in old.snapshot.get("quotes", [])}
-    new_quotes = {(q["report_id"], q["field"]) for q in new.snapshot.get("quotes", [])}
-    return {"sections": changed, "figures": moved, "quotes_added": len(new_quotes - old_quotes),
-            "quotes_removed": len(old_quotes - new_quotes)}
+    """What changed from one published version to another: texts word by word, figures as they were published."""
+    return compare(old.snapshot, new.snapshot)
+
+
+def pending_changes(guide: Guide) -> dict[str, Any]:
+    """What publishing the draft now would change, against the latest published version (or nothing)."""
+    latest = guide.latest_version
+    return compare(latest.snapshot if latest else None, guide.draft)

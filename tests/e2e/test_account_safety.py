@@ -94,7 +94,7 @@ def test_guide_text_sent_after_the_session_expired_is_sent_again_after_login(pag
     live_app.config["SESSION_IDLE_MINUTES"] = 0
     try:
         time.sleep(1.2)
-        page.get_by_role("button", name="Enregistrer", exact=True).click()
+        page.get_by_role("button", name="Enregistrer", exact=True).first.click()
         expect(page).to_have_url(re.compile(r"/login\?next="))
     finally:
         live_app.config["SESSION_IDLE_MINUTES"] = idle

@@ -1,5 +1,7 @@
-"""Journey: an analyst drafts a guide on a solution, writes, previews, quotes and publishes it twice; a visitor
-finds it by category, reads version 1 and downloads its PDF."""
+"""Journey: an analyst drafts a guide on a solution, writes, previews, quotes, recalculates (every button keeping
+what was typed), meets a French error on an over-long section, and publishes twice after seeing what changes; a
+visitor finds the guide by category, reads the change log's differences, is pointed from version 1 to the latest,
+downloads version 1's PDF, and an English reader is told the guide is in French."""
 
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ ANALYST = "analyst@demo.retex-ia.test"
 SECTION_TITLES = {key: str(title) for key, title in SECTIONS}
 NARRATIVE_V1 = "**Prérequis** : prévoir un référent."
 NARRATIVE_V2 = "**Prérequis** : prévoir un référent et une salle de formation."
+USES_TEXT = "Utilisé surtout la nuit, aux urgences."
+CHANGE_TEXT = "Former les équipes par petits groupes."
+BENEFITS_TEXT = "Gain de temps net dès le deuxième mois."
 
 
 def _solution_without_guide(live_app) -> dict:
@@ -80,7 +85,7 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
     section = _section(page, "prerequisites")
     expect(section.get_by_label("Afficher cette section")).to_be_checked()
     section.get_by_label("Texte de la section (Markdown)").fill(NARRATIVE_V1)
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    page.get_by_role("button", name="Enregistrer et prévisualiser").first.click()
     expect(page).to_have_url(f"{editor_url}/preview")
     expect(page.get_by_role("alert")).to_contain_text("Aperçu du brouillon : ce texte n'est pas publié.")
     preview_section = page.get_by_role("region", name=re.compile(re.escape(SECTION_TITLES["prerequisites"])))
@@ -99,9 +104,12 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
     assert candidates.count() > 0, "the demo reports should hold quotable texts"
     count = candidates.count()
     first_quote = candidates.first.locator("q").inner_text()
+    # Text typed just before "Citer" is saved with the quote.
+    _section(page, "uses").get_by_label("Texte de la section (Markdown)").fill(USES_TEXT)
     candidates.first.get_by_role("button", name="Citer").click()
     expect(page).to_have_url(f"{editor_url}#quotes")
-    expect(page.get_by_role("status").filter(has_text="Citation ajoutée.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Textes enregistrés ; citation ajoutée.")).to_be_visible()
+    expect(_section(page, "uses").get_by_label("Texte de la section (Markdown)")).to_have_value(USES_TEXT)
     chosen = page.locator("#quotes + ul > li")
     expect(chosen).to_have_count(1)
     expect(chosen.locator("q")).to_have_text(first_quote)
@@ -111,8 +119,39 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
     expect(candidates.locator("q").filter(has_text=re.compile(f"^{re.escape(first_quote)}$"))).to_have_count(0)
     check_page(page, "editor-quoted")
 
-    # Publish version 1.
-    page.get_by_role("button", name="Publier une nouvelle version").click()
+    # Text typed just before "Recalculer les chiffres" is kept.
+    _section(page, "change").get_by_label("Texte de la section (Markdown)").fill(CHANGE_TEXT)
+    page.get_by_role("button", name="Recalculer les chiffres").click()
+    expect(page).to_have_url(editor_url)
+    expect(page.get_by_role("status").filter(
+        has_text="Textes enregistrés ; chiffres recalculés à partir des retours publiés.")).to_be_visible()
+    expect(_section(page, "change").get_by_label("Texte de la section (Markdown)")).to_have_value(CHANGE_TEXT)
+
+    # An over-long section: a French error beside it, the text still there, nothing published.
+    too_long = "Trop long. " * 1900  # 20 900 characters
+    _section(page, "monitoring").get_by_label("Texte de la section (Markdown)").fill(too_long)
+    page.get_by_role("button", name="Publier une nouvelle version").first.click()
+    summary = page.get_by_role("alert").filter(has_text="Le formulaire contient des erreurs")
+    expect(summary).to_contain_text("Suivi après la mise en service — Texte de la section (Markdown) : "
+                                    "Ce texte compte 20\u202f900 caractères")
+    monitoring = _section(page, "monitoring").get_by_label("Texte de la section (Markdown)")
+    expect(monitoring).to_have_value(too_long)
+    expect(monitoring).to_have_attribute("aria-invalid", "true")
+    expect(_section(page, "monitoring").locator(".field-errors")).to_contain_text("raccourcissez-le pour l'enregistrer")
+    expect(page.get_by_text("Sections : {}")).to_have_count(0)
+    check_page(page, "editor-error")
+    monitoring.fill("")
+
+    # Publish version 1: text typed just before the click is saved, and the confirmation page shows it.
+    _section(page, "benefits").get_by_label("Texte de la section (Markdown)").fill(BENEFITS_TEXT)
+    page.get_by_role("button", name="Publier une nouvelle version").first.click()
+    expect(page).to_have_url(f"{editor_url}/publish")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Publier la version 1 de « {guide['title']} »")
+    for key, typed in (("uses", USES_TEXT), ("change", CHANGE_TEXT), ("benefits", BENEFITS_TEXT)):
+        change = page.get_by_role("region", name=re.compile(re.escape(SECTION_TITLES[key])))
+        expect(change.locator("ins")).to_have_text(f"[début d'ajout] {typed} [fin d'ajout]")
+    check_page(page, "confirm-1")
+    page.get_by_role("button", name="Confirmer la publication de la version 1").click()
     expect(page).to_have_url(f"{live_server}/guides/{guide['slug']}/versions/1")
     expect(page.get_by_role("heading", level=1)).to_have_text(guide["title"])
     expect(page.get_by_text(re.compile(r"^Version 1 publiée le \d{1,2} \S+ \d{4}\."))).to_be_visible()
@@ -127,11 +166,23 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
     page.get_by_role("link", name=f"Modifier {guide['title']}").click()
     expect(page).to_have_url(editor_url)
     expect(page.get_by_text("Version publiée : 1.")).to_be_visible()
+    expect(_section(page, "benefits").get_by_label("Texte de la section (Markdown)")).to_have_value(BENEFITS_TEXT)
     _section(page, "prerequisites").get_by_label("Texte de la section (Markdown)").fill(NARRATIVE_V2)
-    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_role("button", name="Enregistrer", exact=True).first.click()
     expect(page).to_have_url(editor_url)
     expect(page.get_by_role("status").filter(has_text="Brouillon enregistré.")).to_be_visible()
-    page.get_by_role("button", name="Publier une nouvelle version").click()
+    page.get_by_role("button", name="Publier une nouvelle version").last.click()
+    expect(page).to_have_url(f"{editor_url}/publish")
+    change = page.get_by_role("region", name=re.compile(re.escape(SECTION_TITLES["prerequisites"])))
+    expect(change.locator("ins")).to_have_text("[début d'ajout] et une salle de formation [fin d'ajout]")
+    expect(page.get_by_role("region", name=re.compile(re.escape(SECTION_TITLES["benefits"])))).to_have_count(0)
+    check_page(page, "confirm-2")
+    # Back to the draft without confirming: nothing is published.
+    page.get_by_role("link", name="Revenir au brouillon").click()
+    expect(page).to_have_url(editor_url)
+    expect(page.get_by_text("Version publiée : 1.")).to_be_visible()
+    page.get_by_role("button", name="Publier une nouvelle version").first.click()
+    page.get_by_role("button", name="Confirmer la publication de la version 2").click()
     version_2_url = f"{live_server}/guides/{guide['slug']}/versions/2"
     expect(page).to_have_url(version_2_url)
     expect(page.get_by_text(re.compile(r"^Version 2 publiée le "))).to_be_visible()
@@ -147,8 +198,13 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
     expect(page).to_have_url(re.compile(rf"/guides/{guide['slug']}/changes\?(to=2&from=1|from=1&to=2)$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{guide['title']} : de la version 1 à la version 2")
-    changed = page.get_by_role("heading", name="Sections modifiées").locator("xpath=following-sibling::*[1]")
-    expect(changed.get_by_role("listitem")).to_have_text([SECTION_TITLES["prerequisites"]])
+    changed = page.locator(".diff-section")
+    expect(changed).to_have_count(1)
+    expect(changed.get_by_role("heading")).to_have_text(re.compile(rf"^\d+\. {re.escape(SECTION_TITLES['prerequisites'])}$"))
+    expect(changed.locator(".diff")).to_have_text(
+        "**Prérequis** : prévoir un référent[début d'ajout] et une salle de formation [fin d'ajout].")
+    expect(changed.locator("ins")).to_have_css("text-decoration-line", "underline")
+    expect(page.locator(".diff-legend del")).to_have_css("text-decoration-line", "line-through")
     expect(page.get_by_text("Citations ajoutées : 0 ; retirées : 0.")).to_be_visible()
     expect(page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link", name=guide["title"])).to_have_attribute(
         "href", f"/guides/{guide['slug']}")
@@ -196,7 +252,15 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
         expect(public_section.locator(".narrative")).to_have_text("Prérequis : prévoir un référent.")
         expect(visitor.get_by_role("navigation", name="Versions").locator("[aria-current=page]")).to_have_text(
             "version 1")
+        banner = visitor.locator(".old-version")
+        expect(banner).to_contain_text("Version ancienne : vous lisez la version 1.")
+        expect(banner).to_contain_text("La dernière version est la version 2, publiée le")
         check_page(visitor, "guide-version-1")
+        banner.get_by_role("link", name="Lire la dernière version (version 2)").click()
+        expect(visitor).to_have_url(f"{live_server}/guides/{guide['slug']}")
+        expect(visitor.locator(".old-version")).to_have_count(0)
+        visitor.go_back()
+        expect(visitor).to_have_url(f"{live_server}/guides/{guide['slug']}/versions/1")
 
         # The PDF of version 1: a download, or shown inline by the browser.
         pdf_link = visitor.get_by_role("link", name="Télécharger le PDF")
@@ -215,5 +279,17 @@ def test_analyst_publishes_guide_and_visitor_reads_it(page, browser, live_server
         text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(content)).pages)
         assert guide["title"] in " ".join(text.split()), text[:500]
         assert "Version 1" in text
+    finally:
+        context.close()
+
+    # 4. An English reader is told that the guide is written in French.
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, base_url=live_server)
+    reader = context.new_page()
+    try:
+        reader.goto(f"{live_server}/guides/{guide['slug']}")
+        expect(reader.locator("html")).to_have_attribute("lang", "en")
+        expect(reader.get_by_text("This guide is written in French.")).to_be_visible()
+        expect(reader.locator("#title-prerequisites[lang=fr]")).to_have_count(1)
+        check_page(reader, "guide-english")
     finally:
         context.close()
