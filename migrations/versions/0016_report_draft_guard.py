@@ -1,8 +1,8 @@
 """report drafts and withdrawal: a counter of the saves of each revision (two tabs on one draft), the reason a
 report was withdrawn
 
-Revision ID: 0015_report_draft_guard
-Revises: 0014_stat_release
+Revision ID: 0016_report_draft_guard
+Revises: 0015_page_refresh
 Create Date: 2026-12-03 11:00:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0015_report_draft_guard"
-down_revision = "0014_stat_release"
+revision = "0016_report_draft_guard"
+down_revision = "0015_page_refresh"
 branch_labels = None
 depends_on = None
 
