@@ -56,6 +56,8 @@ class Config:
 
     # The largest honest form (a guide's eleven narratives) stays well below; beyond, a French 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
+    # The national FINESS extract uploaded by an administrator (app.admin.finess_import); larger: the command line.
+    FINESS_UPLOAD_MAX_MB = int(os.environ.get("FINESS_UPLOAD_MAX_MB", "100"))
 
     # A questionnaire may stay open for hours: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None

@@ -35,6 +35,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     # First of all hooks: the others (rate limits, CSRF, login) must never see a request for a forged host.
     app.before_request(refuse_untrusted_host)
     app.before_request(refuse_nul_in_path)
+    from app.admin.finess_import import allow_extract_upload
+
+    # Before the CSRF check reads the body: the one upload allowed past MAX_CONTENT_LENGTH (administrators only).
+    app.before_request(allow_extract_upload)
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
