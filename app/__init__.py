@@ -10,12 +10,13 @@ from flask import Flask, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS
+from config import CONFIGS, default_environment
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the application. Without a name, RETEX_ENV decides and production is the default."""
-    name = config_name or os.environ.get("RETEX_ENV", "production")
+    """Build the application. Without a name, RETEX_ENV decides; without it, development in a checkout set up by
+    `make run` where no production variable is set (config.default_environment), else production."""
+    name = config_name or default_environment()
     config_class = CONFIGS[name]
     app = Flask(
         __name__,
