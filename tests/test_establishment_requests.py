@@ -169,3 +169,36 @@ def test_a_request_with_an_address_that_has_an_account_answers_the_same_and_crea
     assert requests() == []
     assert [m.recipients for m in mailbox] == [[owner.email]]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_hostile_establishment_names_are_stored_as_typed_and_shown_as_text(app, client, auth, no_csrf):
+    from markupsafe import escape
+
+    from tests.hostile_helpers import expected
+    from tests.hostile_payloads import FLOWING
+
+    app.config["REGISTER_RATE_LIMIT"] = "1000 per hour"  # one address sends them all
+    admin = make_user("admin")
+    db.session.commit()
+    # One line of text (a line break or a control character is refused: next test); raw bytes are the form's.
+    sent = [p for p in FLOWING if p.raw is None and not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in p.text)]
+    for index, payload in enumerate(sent):
+        response = ask(client, email=f"hostile{index}@hopital.test", establishment_name=payload.text)
+        assert response.status_code == 302, payload.name
+    stored = requests()
+    assert len(stored) == len(sent)
+    auth.login(admin.email)
+    listing = client.get("/admin/establishment-requests").get_data(as_text=True)
+    for payload, request in zip(sent, stored, strict=True):
+        assert request.name == " ".join(expected((payload,)).split())[:255], payload.name
+        page = client.get(f"/admin/establishment-requests/{request.id}").get_data(as_text=True)
+        shown = str(escape(request.name))
+        assert shown in page and shown in listing, payload.name
+    print(f"\nestablishment requests: {len(sent)} hostile names sent, stored and shown as text")
+
+
+def test_a_name_with_a_line_break_is_refused_in_french_and_kept(client, no_csrf):
+    response = ask(client, establishment_name="Hôpital\nSubject: piège")
+    assert response.status_code == 200
+    assert "Le nom ne peut pas contenir de retour à la ligne" in text(response)
+    assert requests() == []
