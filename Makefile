@@ -32,6 +32,9 @@ translations: venv
 
 db: setup
 	@mkdir -p instance
+	@# This checkout is a developer's: the README's `.venv/bin/flask …` commands then need no RETEX_ENV (config.py).
+	@if [ "$(RETEX_ENV)" = "development" ]; then \
+		echo "Written by make run: the flask commands of this checkout use the development configuration when no RETEX_ENV, SECRET_KEY, DATABASE_URL or PUBLIC_URL is set. Delete this file to stop it." > instance/development; fi
 	$(BIN)/flask db upgrade
 
 demo: db

@@ -23,6 +23,24 @@ def _env_list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
+# Written by `make run` (its `db` step, under RETEX_ENV=development): this checkout is a developer's. The `flask`
+# commands then default to the development configuration, as the Makefile's do, unless a production variable is set.
+DEVELOPMENT_MARKER = INSTANCE_DIR / "development"
+PRODUCTION_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL")
+
+
+def default_environment() -> str:
+    """RETEX_ENV when set. Otherwise development only where `make run` left its marker and no production variable is
+    set (a server's configuration is never switched by a file of the checkout), else production, which refuses to
+    start without its settings. The production entry point (app.wsgi) does not read the marker at all."""
+    name = os.environ.get("RETEX_ENV")
+    if name:
+        return name
+    if DEVELOPMENT_MARKER.is_file() and not any(os.environ.get(variable) for variable in PRODUCTION_VARIABLES):
+        return "development"
+    return "production"
+
+
 def _development_secret_key() -> str:
     """A key kept under instance/ so that development sessions survive a restart."""
     INSTANCE_DIR.mkdir(exist_ok=True)
@@ -56,6 +74,8 @@ class Config:
 
     # The largest honest form (a guide's eleven narratives) stays well below; beyond, a French 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
+    # The national FINESS extract uploaded by an administrator (app.admin.finess_import); larger: the command line.
+    FINESS_UPLOAD_MAX_MB = int(os.environ.get("FINESS_UPLOAD_MAX_MB", "100"))
 
     # A questionnaire may stay open for hours: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None

@@ -10,12 +10,13 @@ from flask import Flask, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS
+from config import CONFIGS, default_environment
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the application. Without a name, RETEX_ENV decides and production is the default."""
-    name = config_name or os.environ.get("RETEX_ENV", "production")
+    """Build the application. Without a name, RETEX_ENV decides; without it, development in a checkout set up by
+    `make run` where no production variable is set (config.default_environment), else production."""
+    name = config_name or default_environment()
     config_class = CONFIGS[name]
     app = Flask(
         __name__,
@@ -35,6 +36,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     # First of all hooks: the others (rate limits, CSRF, login) must never see a request for a forged host.
     app.before_request(refuse_untrusted_host)
     app.before_request(refuse_nul_in_path)
+    from app.admin.finess_import import allow_extract_upload
+
+    # Before the CSRF check reads the body: the one upload allowed past MAX_CONTENT_LENGTH (administrators only).
+    app.before_request(allow_extract_upload)
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)

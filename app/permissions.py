@@ -38,6 +38,8 @@ def can_manage_team(user: Any) -> bool:
 def can_approve_user(actor: Any, target: User) -> bool:
     if target.status != "pending":
         return False
+    if target.establishment_id is None and target.role in ("contributor", "referent"):
+        return False  # its establishment is still a request (app.services.establishment_requests)
     if is_admin(actor):
         return True
     return can_manage_team(actor) and target.establishment_id == actor.establishment_id

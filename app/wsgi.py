@@ -32,7 +32,8 @@ def _hide_gunicorn_banner() -> None:
 
 
 _hide_gunicorn_banner()
-app = create_app()
+# Production unless RETEX_ENV says otherwise: a server never falls back to development because of a file.
+app = create_app(os.environ.get("RETEX_ENV") or "production")
 privacy.warm_up()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import accounts, guides
+from app.services import accounts, establishment_requests, guides
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -36,6 +36,7 @@ TOKEN_KINDS = ("another analyst's token",)
 CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
+ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -114,6 +115,10 @@ def build_world() -> World:
     active = make_user("contributor", elsewhere)
     colleague = make_user("analyst")
     token, _clear = create_token(colleague, "Script")
+    # The establishment someone asked for when registering: for the administrators alone.
+    requester = establishment_requests.request_establishment(
+        "demandeur@hopital.test", "correct-horse-battery", "Demandeur", "750712184",
+        f"Hôpital {world.secret('requested establishment', frozenset({'admin'}))}", "ch")
     reset_link = accounts.make_reset_token(author)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
     db.session.commit()
@@ -139,5 +144,6 @@ def build_world() -> World:
     objects["category"] = SimpleNamespace(id=category.id, slug=category.slug)
     objects["reset link"] = SimpleNamespace(token=reset_link)
     objects["invitation"] = SimpleNamespace(token=invitation)
+    objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

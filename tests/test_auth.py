@@ -68,9 +68,9 @@ def test_registration_errors_are_in_french_next_to_the_field_and_keep_what_was_t
     assert user_by_email("camille.martin@hopital.test") is None
 
 
-def test_registration_with_an_unknown_establishment_is_refused(client, no_csrf):
-    response = client.post("/register", data=registration("750712184"))
-    assert "Aucun établissement n'est enregistré sous ce numéro FINESS" in text(response)
+def test_registration_with_a_key_error_creates_nothing_and_asks_for_no_establishment(client, no_csrf):
+    response = client.post("/register", data=registration("750712148"))
+    assert "Cet établissement n'est pas encore inscrit" not in text(response)
     assert user_by_email("camille.martin@hopital.test") is None
 
 

@@ -25,6 +25,7 @@ from tests.object_trial import Trial
 from tests.object_world import (
     CATEGORY_KINDS,
     ESTABLISHMENT_KINDS,
+    ESTABLISHMENT_REQUEST_KINDS,
     FLAG_KINDS,
     GUIDE_KINDS,
     INVITATION_KINDS,
@@ -133,6 +134,13 @@ ROUTES = {
     "admin.unlock_user": Route("admin.unlock_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}/unlock"),
     "admin.edit_establishment": Route("admin.edit_establishment", ESTABLISHMENT_KINDS,
                                       lambda w, o: f"/admin/establishments/{o.id}", _establishment_form),
+    "admin.establishment_request": Route("admin.establishment_request", ESTABLISHMENT_REQUEST_KINDS,
+                                         lambda w, o: f"/admin/establishment-requests/{o.id}"),
+    "admin.approve_establishment_request": Route("admin.approve_establishment_request", ESTABLISHMENT_REQUEST_KINDS,
+                                                 lambda w, o: f"/admin/establishment-requests/{o.id}/approve"),
+    "admin.refuse_establishment_request": Route("admin.refuse_establishment_request", ESTABLISHMENT_REQUEST_KINDS,
+                                                lambda w, o: f"/admin/establishment-requests/{o.id}/refuse",
+                                                lambda w, o: {"reason": "Doublon."}),
     "team.approve": Route("team.approve", USER_KINDS, lambda w, o: f"/team/{o.id}/approve"),
     "team.reject": Route("team.reject", USER_KINDS, lambda w, o: f"/team/{o.id}/reject"),
     "api_pages.revoke_token": Route("api_pages.revoke_token", TOKEN_KINDS,
@@ -243,6 +251,11 @@ EXPECTED = {
     ("admin.unlock_user", "POST", "active user"):                      "login  403    403    403    403    302=",
     ("admin.edit_establishment", "GET", "establishment"):              "login  403    403    403    403    200",
     ("admin.edit_establishment", "POST", "establishment"):             "login  403    403    403    403    302",
+    ("admin.establishment_request", "GET", "establishment request"):   "login  403    403    403    403    200",
+    ("admin.approve_establishment_request", "POST", "establishment request"):
+                                                                       "login  403    403    403    403    302",
+    ("admin.refuse_establishment_request", "POST", "establishment request"):
+                                                                       "login  403    403    403    403    302",
     # A referent decides on the accounts of their own establishment only.
     ("team.approve", "POST", "pending user"):                          "login  403    404    403    403    403",
     ("team.approve", "POST", "active user"):                           "login  403    404    403    403    403",

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import accounts, guides
+from app.services import accounts, establishment_requests, guides
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -44,6 +44,7 @@ class World:
     flagged: object
     guide: object
     draft_guide: object
+    establishment_request: object = None
 
 
 def build_world() -> World:
@@ -69,6 +70,9 @@ def build_world() -> World:
         guide=None,
         draft_guide=None,
     )
+    # A registration with a FINESS number no establishment carries: the account waits for its establishment.
+    world.establishment_request = establishment_requests.request_establishment(
+        "demandeur@hopital.test", PASSWORD, "Demandeur", "750712184", "Hôpital demandé", "ch")
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
@@ -122,6 +126,10 @@ def nobody(visitor: int = 404) -> dict[str, int]:
 def readable_by(*roles: str) -> dict[str, int]:
     return {role: 200 if role in roles else 404 for role in ROLES}
 ADMIN_POST = login_redirect("", 302, allowed=("admin",))
+
+def request_id(world: World) -> int:
+    return establishment_requests.request_of(world.establishment_request).id
+
 
 def reset_link(user) -> str:
     token = accounts.make_reset_token(user)
@@ -177,6 +185,15 @@ CASES = [
     Case("admin.establishments_list", "GET", lambda w: "/admin/establishments", ADMIN_ONLY),
     Case("admin.new_establishment", "GET", lambda w: "/admin/establishments/new", ADMIN_ONLY),
     Case("admin.edit_establishment", "GET", lambda w: f"/admin/establishments/{w.establishment.id}", ADMIN_ONLY),
+    Case("admin.establishment_requests_list", "GET", lambda w: "/admin/establishment-requests", ADMIN_ONLY),
+    Case("admin.establishment_request", "GET", lambda w: f"/admin/establishment-requests/{request_id(w)}", ADMIN_ONLY),
+    Case("admin.approve_establishment_request", "POST",
+         lambda w: f"/admin/establishment-requests/{request_id(w)}/approve", ADMIN_POST),
+    Case("admin.refuse_establishment_request", "POST",
+         lambda w: f"/admin/establishment-requests/{request_id(w)}/refuse", ADMIN_POST, lambda w: {"reason": "Doublon."}),
+    Case("admin.finess_import", "GET", lambda w: "/admin/finess-import", ADMIN_ONLY),
+    Case("admin.finess_import", "POST", lambda w: "/admin/finess-import", login_redirect("", 400, allowed=("admin",)),
+         label="no file"),
     Case("admin.solutions_list", "GET", lambda w: "/admin/solutions", ADMIN_ONLY),
     Case("admin.new_solution", "GET", lambda w: "/admin/solutions/new", ADMIN_ONLY),
     Case("admin.edit_solution", "GET", lambda w: f"/admin/solutions/{w.archived.id}", ADMIN_ONLY),

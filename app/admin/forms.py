@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, URLField, widgets
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
@@ -99,3 +109,22 @@ class UserForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token travels."""
+
+
+class RefuseRequestForm(FlaskForm):
+    reason = TextAreaField(_l("Raison du refus"), validators=[_required, Length(max=2000)],
+                           description=_l("Elle est envoyée telle quelle à la personne, par courriel."))
+    submit = SubmitField(_l("Refuser la demande"))
+
+
+class FinessImportForm(FlaskForm):
+    extract = FileField(_l("Fichier de l'extrait FINESS"),
+                        validators=[FileRequired(message=_l("Choisissez le fichier de l'extrait FINESS.")),
+                                    FileAllowed(("csv", "txt", "json"),
+                                                message=_l("Le fichier doit être un extrait CSV (.csv, .txt) ou le "
+                                                           "flux JSON « structures » (.json)."))],
+                        description=_l("L'extrait « stock » au format CSV (séparateur « ; », Windows-1252, lignes "
+                                       "« structureet ») ou le flux JSON « structures », tels que publiés sur "
+                                       "data.gouv.fr, comme pour la commande « flask import finess »."))
+    dry_run = BooleanField(_l("Essai à blanc : tout vérifier sans rien enregistrer"))
+    submit = SubmitField(_l("Importer"))

@@ -12,7 +12,7 @@ from app.admin.blueprint import bp
 from app.admin.forms import ActionForm, EstablishmentForm, SolutionForm, UserForm
 from app.extensions import db
 from app.models import Establishment, Solution, User
-from app.services import accounts, catalogue, establishments, notifications
+from app.services import accounts, catalogue, establishment_requests, establishments, notifications
 from app.services.catalogue import CatalogueFilters
 from app.services.wording import of_name
 from app.views_common import page_arg
@@ -32,6 +32,7 @@ def _page() -> int:
 def dashboard():
     counts = {
         "pending": db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.status == "pending")),
+        "establishment_requests": establishment_requests.count_pending(),
         "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
         "establishments": db.session.scalar(sa.select(sa.func.count()).select_from(Establishment)),
         "solutions": db.session.scalar(sa.select(sa.func.count()).select_from(Solution)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import PasswordInput
 
+from app import vocabulary as v
 from app.forms_common import PasswordStrength, single_line, valid_finess
 
 _required = DataRequired(message=_l("Ce champ est obligatoire."))
@@ -22,12 +24,26 @@ class RegistrationForm(FlaskForm):
     full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160), single_line])
     email = EmailField(_l("Adresse électronique professionnelle"), validators=[_required, _email, Length(max=254)])
     finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[_required, valid_finess],
-                         description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse)."))
+                         description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse). Si votre "
+                                        "établissement n'est pas encore inscrit sur Retex IA, vous pourrez demander "
+                                        "son ajout."))
+    # The form comes back to the same browser when the establishment must be requested first: the passwords
+    # typed come back with it (the page is never stored), so that nothing typed has to be typed again.
     password = PasswordField(_l("Mot de passe"), validators=[_required, PasswordStrength()],
-                             description=_l("Au moins 12 caractères."))
-    confirm = PasswordField(_l("Confirmez le mot de passe"),
+                             widget=PasswordInput(hide_value=False), description=_l("Au moins 12 caractères."))
+    confirm = PasswordField(_l("Confirmez le mot de passe"), widget=PasswordInput(hide_value=False),
                             validators=[_required, EqualTo("password", message=_l("Les deux mots de passe diffèrent."))])
+    # Asked only when no establishment carries the FINESS number typed (app.auth.routes.register).
+    establishment_name = StringField(_l("Nom de l'établissement"), validators=[Optional(), Length(max=255), single_line],
+                                     description=_l("Sa raison sociale, telle qu'elle figure dans le répertoire "
+                                                    "FINESS, par exemple « Centre hospitalier de Vannes »."))
+    establishment_type = SelectField(_l("Type d'établissement"), validators=[Optional()])
+    request_establishment = HiddenField()
     submit = SubmitField(_l("Créer mon compte"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.establishment_type.choices = v.choices(v.ESTABLISHMENT_TYPES, blank=str(_l("Je ne sais pas")))
 
 
 class InvitationForm(FlaskForm):

@@ -21,7 +21,8 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.security import no_store, rotate_csrf_token
-from app.services import accounts, audit, notifications
+from app.services import accounts, audit, establishment_requests, notifications
+from app.services.finess import normalise_finess
 from app.services.mail import send_mail
 from app.urls import public_url, safe_redirect_target
 
@@ -91,6 +92,10 @@ def login():
                   "error")
         elif user is None:
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
+        elif user.status == "pending" and user.establishment_id is None:
+            flash(_("Votre établissement n'est pas encore inscrit sur Retex IA : l'équipe examine votre demande "
+                    "d'ajout. Vous recevrez un message à chaque étape, jusqu'à l'activation de votre compte."),
+                  "warning")
         elif user.status == "pending":
             flash(_("Votre compte attend la validation du référent de votre établissement ou d'un administrateur. "
                     "Vous recevrez un message dès qu'il sera activé."), "warning")
@@ -160,36 +165,63 @@ def logout():
 @limiter.limit(_registration_limit, methods=["POST"], deduct_when=_answered_registration)
 @limiter.limit(_registration_email_limit, key_func=_registration_email_key, methods=["POST"],
                deduct_when=_answered_registration)
+@no_store
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    unknown_finess = False
     if form.validate_on_submit():
         establishment = accounts.find_establishment_by_finess(form.finess.data)
         if establishment is None:
-            form.finess.errors.append(_("Aucun établissement n'est enregistré sous ce numéro FINESS. "
-                                        "Vérifiez le numéro ou contactez l'équipe Retex IA."))
+            # A valid number the platform does not hold yet: the person may ask for the establishment to be added.
+            unknown_finess = True
+            name = " ".join((form.establishment_name.data or "").split())
+            if form.request_establishment.data == "1" and not name:
+                form.establishment_name.errors.append(_("Indiquez le nom de l'établissement, pour que l'équipe "
+                                                        "puisse l'ajouter."))
+            elif form.request_establishment.data == "1":
+                user = establishment_requests.request_establishment(
+                    form.email.data, form.password.data, form.full_name.data, form.finess.data, name,
+                    form.establishment_type.data)
+                _answer_registration(user, form.email.data)
+                if user is not None:
+                    request_ = establishment_requests.request_of(user)
+                    notifications.admins_of_establishment_request(request_)
+                    notifications.requester_of_establishment_request(request_)
+                db.session.commit()
+                session["registered_at"] = name
+                session["registered_request"] = normalise_finess(form.finess.data)
+                return redirect(url_for("auth.registered"))
+            form.request_establishment.data = "1"
         else:
             user = accounts.register_user(form.email.data, form.password.data, form.full_name.data, establishment)
-            if user is None:
-                owner = accounts.find_user_by_email(form.email.data)
-                audit.record(None, "user.registration_attempted", "user", owner.id)
-                notifications.owner_of_registered_address(owner)
-            else:
+            _answer_registration(user, form.email.data)
+            if user is not None:
                 notifications.approvers_of_registration(user)
             db.session.commit()
             session["registered_at"] = establishment.name
             return redirect(url_for("auth.registered"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, unknown_finess=unknown_finess,
+                           finess=normalise_finess(form.finess.data or ""))
+
+
+def _answer_registration(user: User | None, email: str) -> None:
+    """An address that has an account: nothing was created, the page answers the same, its owner is told."""
+    if user is None:
+        owner = accounts.find_user_by_email(email)
+        audit.record(None, "user.registration_attempted", "user", owner.id)
+        notifications.owner_of_registered_address(owner)
 
 
 @bp.route("/register/done")
 def registered():
     """After a registration (POST/redirect/GET, so that reloading sends nothing twice)."""
     name = session.pop("registered_at", None)
+    requested_finess = session.pop("registered_request", None)
     if name is None:
         return redirect(url_for("auth.register"))
-    return render_template("auth/registered.html", establishment_name=name)
+    return render_template("auth/registered.html", establishment_name=name, requested_finess=requested_finess)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

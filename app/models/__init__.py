@@ -3,6 +3,7 @@
 from app.models.api_token import ApiToken, ApiTokenReveal
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
+from app.models.establishment_request import EstablishmentRequest
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
 from app.models.release import StatRelease, StatReleaseView
@@ -11,7 +12,8 @@ from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
 
 __all__ = [
-    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "FactChoice", "FormStash",
+    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
+    "FactChoice", "FormStash",
     "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"

@@ -209,9 +209,10 @@ def revoke_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def register_user(email: str, password: str, full_name: str, establishment: Establishment) -> User | None:
+def register_user(email: str, password: str, full_name: str, establishment: Establishment | None) -> User | None:
     """A pending account, or None when the address has one already: nothing is created then, and the caller
-    answers as for a new account (the owner is told by e-mail), so that registering reveals no account."""
+    answers as for a new account (the owner is told by e-mail), so that registering reveals no account. Without
+    an establishment, the account waits for an establishment request (app.services.establishment_requests)."""
     password_hash = hash_password(password)  # in both cases: the answer takes as long
     if find_user_by_email(email) is not None:
         return None
@@ -225,7 +226,8 @@ def register_user(email: str, password: str, full_name: str, establishment: Esta
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(user.id, "user.registered", "user", user.id, establishment_id=establishment.id)
+    audit.record(user.id, "user.registered", "user", user.id,
+                 establishment_id=establishment.id if establishment else None)
     return user
 
 

@@ -222,7 +222,12 @@ def _validate(parsed: ParsedEstablishment) -> str | None:
 
 def import_finess(path: Path | str, actor_id: int | None = None) -> FinessImportReport:
     """Read a legacy CSV or JSON extract and create or update establishments (caller commits)."""
-    raw = Path(path).read_bytes()
+    return import_finess_data(Path(path).read_bytes(), Path(path).name, actor_id)
+
+
+def import_finess_data(raw: bytes, filename: str, actor_id: int | None = None) -> FinessImportReport:
+    """The same, from the file's content (the administration page's upload; the command line reads a path). A JSON
+    feed that is not UTF-8 raises UnicodeDecodeError."""
     report = FinessImportReport()
     stripped = raw.lstrip()
     if stripped[:1] in (b"{", b"["):
@@ -280,6 +285,6 @@ def import_finess(path: Path | str, actor_id: int | None = None) -> FinessImport
             report.unchanged += 1
     report.rejected.sort(key=lambda item: item[0])
     db.session.flush()
-    audit.record(actor_id, "establishment.finess_import", "establishment", None, file=Path(path).name,
+    audit.record(actor_id, "establishment.finess_import", "establishment", None, file=filename[:255],
                  created=report.created, updated=report.updated, rejected=len(report.rejected))
     return report

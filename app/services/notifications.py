@@ -8,7 +8,7 @@ from flask_babel import ngettext
 
 from app import permissions
 from app.extensions import db
-from app.models import Report, ReportRevision, User
+from app.models import EstablishmentRequest, Report, ReportRevision, User
 from app.services.mail import send_after_commit
 from app.urls import public_url
 
@@ -77,3 +77,45 @@ def account_decision(user: User, approved: bool) -> None:
         send_after_commit(user.email, _("Retex IA : demande de compte refusée"),
                           _("Votre demande de compte Retex IA n'a pas été acceptée. "
                             "Rapprochez-vous du référent numérique de votre établissement."))
+
+
+# Establishment requests -----------------------------------------------------------------------------
+
+def admins_of_establishment_request(request: EstablishmentRequest) -> None:
+    """Tell the active administrators that an establishment waits to be added for someone's account."""
+    admins = db.session.scalars(sa.select(User).where(User.role == "admin", User.status == "active"))
+    link = public_url("admin.establishment_request", request_id=request.id)
+    for admin in admins:
+        send_after_commit(admin.email, _("Retex IA : demande d'ajout d'un établissement"),
+                          _("%(name)s (%(email)s) s'est inscrit avec le numéro FINESS %(finess)s, qu'aucun "
+                            "établissement de la plateforme ne porte. Établissement indiqué (non vérifié) : "
+                            "%(establishment)s.\nAjoutez l'établissement ou refusez la demande ici : %(link)s",
+                            name=request.requester.full_name, email=request.requester.email,
+                            finess=request.finess, establishment=request.name, link=link))
+
+
+def requester_of_establishment_request(request: EstablishmentRequest) -> None:
+    """Tell the person what happens next, in the same words as the page after registering."""
+    send_after_commit(request.requester.email, _("Retex IA : votre demande d'inscription est reçue"),
+                      _("Votre demande de compte Retex IA est enregistrée.\n\n"
+                        "L'établissement %(establishment)s (FINESS %(finess)s) n'est pas encore inscrit sur la "
+                        "plateforme : l'équipe Retex IA vérifie le numéro dans le répertoire FINESS national, puis "
+                        "ajoute l'établissement. Votre compte sera ensuite validé par le référent de "
+                        "l'établissement ou par l'équipe. Vous recevrez un message à chaque étape ; en attendant, "
+                        "vous ne pouvez pas encore vous connecter.",
+                        establishment=request.name, finess=request.finess))
+
+
+def requester_of_establishment_decision(request: EstablishmentRequest) -> None:
+    if request.status == "approved":
+        send_after_commit(request.requester.email, _("Retex IA : votre établissement est ajouté"),
+                          _("L'établissement %(establishment)s (FINESS %(finess)s) est maintenant inscrit sur Retex "
+                            "IA. Votre compte attend la validation du référent de l'établissement ou de l'équipe "
+                            "Retex IA : vous recevrez un message dès qu'il sera activé.",
+                            establishment=request.establishment.name if request.establishment else request.name,
+                            finess=request.finess))
+    else:
+        send_after_commit(request.requester.email, _("Retex IA : demande d'ajout d'établissement refusée"),
+                          _("L'équipe Retex IA n'a pas ajouté l'établissement de numéro FINESS %(finess)s, pour la "
+                            "raison suivante :\n\n%(reason)s\n\nVotre demande de compte n'a donc pas abouti.",
+                            finess=request.finess, reason=request.refusal_reason or ""))

@@ -59,7 +59,7 @@ def test_registration_approval_and_first_login(browser, browser_context_args, li
         "La clé de contrôle de ce numéro FINESS est incorrecte : vérifiez la saisie.")
     expect(finess_input).to_have_attribute("aria-describedby", "finess-hint finess-errors")
     expect(page.locator("#password-errors")).to_have_text("Le mot de passe doit compter au moins 12 caractères.")
-    # The other fields keep what was typed (passwords are never sent back).
+    # The other fields keep what was typed (the passwords too: the page is never stored).
     expect(page.get_by_label("Nom et prénom")).to_have_value(NEW_NAME)
     expect(page.get_by_label("Adresse électronique professionnelle")).to_have_value(NEW_EMAIL)
     expect(finess_input).to_have_value("750712148")
