@@ -105,7 +105,7 @@ def phone_check(phone_page, check_page, live_server):
 
 def _pages(live_app) -> dict:
     """Where the pages under test are: the most deployed solution (the one with the most charts), four solutions to
-    compare, a published guide, a report of the contributor's establishment."""
+    compare, a published guide, a published report."""
     from app.models import Guide, Report
     from app.services import releases
 
@@ -133,8 +133,8 @@ def test_visitor_pages_fit_a_phone(phone_page, phone_check, live_app):
     assert region.evaluate("el => el.scrollWidth > el.clientWidth")
     phone_check(f"/catalogue/{pages['slug']}", "solution")
     phone_check("/guides", "guides")
-    if pages["guide"]:
-        phone_check(f"/guides/{pages['guide']}", "guide")
+    assert pages["guide"], "the demo data should publish guides"
+    phone_check(f"/guides/{pages['guide']}", "guide")
 
     # The catalogue: what was searched for comes first, the filters after it.
     phone_check("/catalogue", "catalogue")
@@ -167,25 +167,24 @@ def test_menu_opens_without_javascript(browser, browser_context_args, live_serve
         context.close()
 
 
-def _draft_of(live_app, email: str) -> str:
-    """A draft written by this account, on the last solution of the catalogue: the name shown in its list."""
+def _draft_of(live_app, email: str) -> tuple[str, int]:
+    """A draft written by this account, on the last solution of the catalogue: its solution's name and its id."""
     from app.models import User
     from app.services import reports
 
     with live_app.app_context():
         author = db.session.scalar(sa.select(User).where(User.email == email))
         solution = db.session.scalars(sa.select(Solution).order_by(Solution.name.desc())).first()
-        reports.new_report(author, solution, None)
+        report, _created = reports.new_report(author, solution, None)
         db.session.commit()
-        name = solution.name
+        name, report_id = solution.name, report.id
         db.session.remove()
-    return name
+    return name, report_id
 
 
 def test_contributor_pages_fit_a_phone(phone_page, phone_check, check_page, login, live_app):
-    pages = _pages(live_app)
     # The referent writes reports as a contributor does; the demo's contributor has none.
-    solution = _draft_of(live_app, "referent@demo.retex-ia.test")
+    solution, draft = _draft_of(live_app, "referent@demo.retex-ia.test")
     login(phone_page, "referent@demo.retex-ia.test")
     phone_check("/reports/", "my-reports")
     # Each report is a card: its solution, state and date one under the other, each with its heading, its links
@@ -208,8 +207,8 @@ def test_contributor_pages_fit_a_phone(phone_page, phone_check, check_page, logi
     check_page(phone_page, "phone-menu-open")
     phone_check("/reports/establishment", "establishment-reports")
     phone_check("/reports/new", "new-report")
-    if pages["report"]:
-        phone_check(f"/reports/{pages['report']}", "report")
+    phone_check(f"/reports/{draft}", "draft")
+    expect(phone_page.get_by_role("heading", level=1)).to_contain_text(solution)
 
 
 def test_analyst_pages_fit_a_phone(phone_page, phone_check, login, live_app):
@@ -219,6 +218,8 @@ def test_analyst_pages_fit_a_phone(phone_page, phone_check, login, live_app):
     assert seen["chartTexts"] > 20
     phone_check("/exports/", "exports")
     phone_check("/guides/manage", "guides-manage")
+    phone_check(f"/reports/{pages['report']}", "published-report")
+    expect(phone_page.get_by_role("heading", level=1)).to_contain_text("Retour sur")
 
 
 @pytest.mark.parametrize(("account", "paths"), [
