@@ -113,6 +113,7 @@ def _pages(live_app) -> dict:
         top = releases.visitor_observatory()["most_deployed"][0]["solution_id"]
         ids = [top, *[i for i in db.session.scalars(sa.select(Solution.id).order_by(Solution.id).limit(4)) if i != top]][:4]
         pages = {"top": top, "slug": db.session.get(Solution, top).slug, "ids": ids,
+                 "category": db.session.get(Solution, top).category.slug,
                  "guide": db.session.scalars(sa.select(Guide.slug).order_by(Guide.id)).first(),
                  "report": db.session.scalars(sa.select(Report.id).where(Report.status == "published")
                                               .order_by(Report.id)).first()}
@@ -125,6 +126,7 @@ def test_visitor_pages_fit_a_phone(phone_page, phone_check, live_app):
     phone_check("/", "home")
     seen = phone_check(f"/statistics/solutions/{pages['top']}", "scorecard")
     assert seen["chartTexts"] > 20, "the scorecard should show its charts"
+    phone_check(f"/statistics/categories/{pages['category']}", "category")
     seen = phone_check("/observatory", "observatory")
     assert seen["chartTexts"] > 0, "the observatory should show its charts"
     phone_check("/statistics/compare?" + "&".join(f"solutions={i}" for i in pages["ids"]), "compare")
@@ -209,6 +211,7 @@ def test_contributor_pages_fit_a_phone(phone_page, phone_check, check_page, logi
     phone_check("/reports/new", "new-report")
     phone_check(f"/reports/{draft}", "draft")
     expect(phone_page.get_by_role("heading", level=1)).to_contain_text(solution)
+    phone_check("/team/", "team")
 
 
 def test_analyst_pages_fit_a_phone(phone_page, phone_check, login, live_app):
