@@ -46,6 +46,19 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
 
 
+# A 390 px phone (the width of the common iPhones), touch and mobile layout, twice as dense as a desktop screen.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone_page(browser, browser_context_args):
+    """A page in a browser context of its own with a phone's viewport, in French like the other journeys."""
+    context = browser.new_context(**{**browser_context_args, **PHONE})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """An application on its own SQLite file, upgraded with the migrations and filled with the demo data."""
