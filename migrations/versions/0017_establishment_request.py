@@ -1,7 +1,7 @@
 """establishment requests: a registration with a valid FINESS number the platform does not hold yet
 
-Revision ID: 0015_establishment_request
-Revises: 0014_stat_release
+Revision ID: 0017_establishment_request
+Revises: 0016_report_draft_guard
 Create Date: 2026-12-03 10:40:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0015_establishment_request"
-down_revision = "0014_stat_release"
+revision = "0017_establishment_request"
+down_revision = "0016_report_draft_guard"
 branch_labels = None
 depends_on = None
 
