@@ -75,6 +75,12 @@ def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
 Predicate = Callable[[Any], bool]
 
 
+def _anonymous(audience: Sequence[Predicate]) -> tuple[bool, ...]:
+    """The audience of a reader without an account: the only one whose pages are rendered again in the
+    background (app.page_refresh renders as such a reader)."""
+    return audience_of(current_app.login_manager.anonymous_user(), audience)  # type: ignore[attr-defined]
+
+
 def _stale_window() -> float:
     return current_app.config.get("PAGE_STALE_SECONDS", 0)
 
@@ -116,7 +122,7 @@ def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callab
                         if kept[0] == state.value:
                             _pages.move_to_end(key)
                             blocks = kept[1]
-                        elif not any(key[-1]) and state.refreshable(kept[0], _stale_window()):
+                        elif key[-1] == _anonymous(audience) and state.refreshable(kept[0], _stale_window()):
                             blocks = kept[1]  # a visitor's page one publication old: served, and redone
                             page_refresh.schedule(key, request.endpoint, request.path, request.query_string,
                                                   dict(request.view_args or {}))

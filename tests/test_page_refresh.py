@@ -65,14 +65,19 @@ def test_after_a_release_a_visitor_reads_the_previous_page_once_then_the_new_one
     assert 6 in establishments(text(client.get(url)))
 
 
-def test_every_visitors_page_kept_before_a_release_is_rendered_again(client, solution, authors, stale_window):
+def test_every_visitors_page_kept_before_a_release_is_rendered_again(client, solution, authors, stale_window,
+                                                                      monkeypatch):
     publish_voices(solution, authors, 3)
     urls = ["/catalogue", f"/catalogue/{solution.slug}", f"/statistics/solutions/{solution.id}",
             "/observatory", f"/statistics/categories/{solution.category.slug}"]
     first = {url: client.get(url).get_data(as_text=True) for url in urls}
     publish_voices(solution, authors, 3)
+    scheduled = []
+    schedule = page_refresh.schedule
+    monkeypatch.setattr(page_refresh, "schedule", lambda key, *rest: (scheduled.append(key[1]), schedule(key, *rest)))
     for url in urls:
         assert client.get(url).status_code == 200
+    assert scheduled == urls  # each served from the previous rendering, and rendered again
     assert page_refresh.wait()
     generation = page_generation.current_generation()
     kept = {key[1] for key, (kept_generation, _, _) in page_cache._pages.items() if kept_generation == generation}
@@ -141,3 +146,21 @@ def test_statistics_changes_in_a_row_keep_where_the_refreshable_generations_star
     page_generation.bump()
     db.session.commit()
     assert page_generation.current_state().refreshable_from is None
+
+
+def test_readers_with_an_account_never_read_a_stale_page(client, auth, solution, authors, stale_window, monkeypatch):
+    """Their audience is not the anonymous visitor's, which the pages are rendered again as."""
+    publish_voices(solution, authors, 3)
+    moderator = make_user("moderator")
+    db.session.commit()
+    auth.login(moderator.email)
+    urls = ["/catalogue", f"/catalogue/{solution.slug}", f"/statistics/solutions/{solution.id}"]
+    for url in urls:
+        client.get(url)
+    publish_voices(solution, authors, 3)
+    scheduled = []
+    monkeypatch.setattr(page_refresh, "schedule", lambda key, *rest: scheduled.append(key))
+    for url in urls:
+        assert client.get(url).status_code == 200
+    assert scheduled == []
+    assert 6 in establishments(text(client.get(urls[2])))
