@@ -247,7 +247,7 @@ def test_desktop_keeps_its_header_sidebar_and_charts(page, live_server, live_app
     assert page.locator("header.site-header").bounding_box()["height"] <= HEADER_MAX_PX
     # Filters in a column beside the results, on the left.
     filters = page.get_by_role("form", name="Filtrer").bounding_box()
-    results = page.locator(".cards .card").first.bounding_box()
+    results = page.locator("section[aria-labelledby='results-title']").bounding_box()  # the sort bar, then the cards
     assert filters["x"] + filters["width"] <= results["x"] and abs(filters["y"] - results["y"]) < 80, (filters, results)
 
     page.goto(f"{live_server}/statistics/solutions/{pages['top']}")
