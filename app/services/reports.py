@@ -78,8 +78,10 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
     db.session.flush()
     # A follow-up starts from the establishment's latest published answers, as an update does: the contributor
     # changes what changed. Those answers are the published ones (masked passages stay masked); the free texts
-    # are scanned again as the contributor goes through the steps and at submission.
-    answers = dict(previous.published_revision.answers or {}) if previous and previous.published_revision else {}
+    # are scanned again as the contributor goes through the steps and at submission. Consents are someone else's
+    # and are asked again.
+    answers = (q.without_consents(previous.published_revision.answers or {})
+               if previous and previous.published_revision else {})
     revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers=answers,
                               created_by_id=author.id)
     db.session.add(revision)
@@ -260,8 +262,12 @@ def start_update(report: Report, actor: User) -> ReportRevision:
     if report.working_revision is not None and report.working_revision.state != RevisionState.REJECTED:
         return report.working_revision
     number = max(r.number for r in report.revisions) + 1
+    published = report.published_revision
+    # Whoever gave the published revision's consents keeps them; another member of the establishment is asked.
+    answers = dict(published.answers or {}) if published.created_by_id == actor.id else q.without_consents(
+        published.answers or {})
     revision = ReportRevision(report_id=report.id, number=number, state=RevisionState.DRAFT, created_by_id=actor.id,
-                              answers=dict(report.published_revision.answers or {}))
+                              answers=answers)
     db.session.add(revision)
     db.session.flush()
     report.working_revision = revision
