@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditLog, Report
+from app.models import AuditLog, Report, ReportRevision
+from app.services import draft_merge
+from app.services import reports as service
 from tests.factories import COMPLETE_STEPS, make_solution, make_user, text
 from tests.report_helpers import create_report
 
@@ -124,3 +126,20 @@ def test_a_fresh_autosave_moves_the_page_on(client, draft):
     body = client.post(f"/reports/{draft}/step/1/autosave", data={**tab, "services": "Urgences"}).get_json()
     assert body["merged"] is False and body["edit_count"] == int(tab["edit_count"]) + 1
     assert json.loads(body["edit_base"]) == json.loads(open_tab(client, draft)["edit_base"])
+
+
+def test_two_saves_read_at_the_same_count_do_not_overwrite_each_other(client, contributor, draft):
+    revision = db.session.get(Report, draft).working_revision
+    seen, base = revision.edit_count, draft_merge.base_of(revision.answers, 1)
+    page = {**COMPLETE_STEPS[1], "volume": ""}
+    # The other request, sent from a page with the same count, writes first, after this one has read the revision.
+    other = {**revision.answers, "volume": "800 examens par mois"}
+    db.session.execute(sa.update(ReportRevision).where(ReportRevision.id == revision.id)
+                       .values(answers=other, edit_count=seen + 1).execution_options(synchronize_session=False))
+
+    merge = service.save_step(revision, 1, page, contributor, seen=seen, base=base)
+    db.session.commit()
+    assert merge.stale and merge.kept == ["volume"]
+    answers = saved(draft)
+    assert answers["volume"] == "800 examens par mois" and answers["services"] == page["services"]
+    assert db.session.get(Report, draft).working_revision.edit_count == seen + 2
