@@ -104,6 +104,45 @@ def test_both_tabs_changing_one_answer_shows_both_versions_and_the_choice_is_kep
     assert saved(draft)["services"] == "Version de l'onglet A"
 
 
+def conflict_page(client, draft) -> tuple[str, dict]:
+    """Two tabs change the services differently; the second gets the conflict page. Returns it and its fields."""
+    client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], "nav": "save"})
+    tab_a, tab_b = open_tab(client, draft), open_tab(client, draft)
+    client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_a, "services": "Version de l'onglet A",
+                                                  "nav": "save"})
+    response = client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_b,
+                                                             "services": "Version de l'onglet B", "nav": "next"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    fields = {name: html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page)[1])
+              for name in ("edit_count", "edit_base", "theirs-services")}
+    return page, fields
+
+
+def test_choosing_the_other_tabs_version_keeps_it_even_after_an_autosave_of_this_tab(client, draft):
+    _page, fields = conflict_page(client, draft)
+    mine = {**COMPLETE_STEPS[1], **fields, "services": "Version de l'onglet B"}
+    # While the contributor reads both versions, the page autosaves what its fields hold: this tab's version.
+    autosaved = client.post(f"/reports/{draft}/step/1/autosave", data={**mine, "keep-services": "mine"}).get_json()
+    assert saved(draft)["services"] == "Version de l'onglet B"
+
+    fields["edit_count"] = str(autosaved["edit_count"])
+    choose = client.post(f"/reports/{draft}/step/1", data={**mine, "edit_count": fields["edit_count"],
+                                                           "keep-services": "saved", "nav": "next"})
+    assert choose.status_code == 302 and choose.headers["Location"] == f"/reports/{draft}/step/2"
+    assert saved(draft)["services"] == "Version de l'onglet A"
+
+
+def test_the_other_tabs_version_carried_by_the_page_is_checked_like_a_typed_answer(client, draft):
+    _page, fields = conflict_page(client, draft)
+    response = client.post(f"/reports/{draft}/step/1", data={
+        **COMPLETE_STEPS[1], **fields, "services": "Version de l'onglet B", "keep-services": "saved",
+        "theirs-services": json.dumps("x" * 600), "nav": "next"})
+    assert response.status_code == 200  # not moved on: longer than the question allows, as if typed
+    page = text(response)
+    assert re.search(r'<textarea[^>]*name="services"[^>]*>\s*x{600}</textarea>', page)
+    assert 'aria-invalid="true"' in page
+
 def test_a_stale_autosave_merges_and_keeps_merging_until_the_page_is_reloaded(client, draft):
     tab_a, tab_b = open_tab(client, draft), open_tab(client, draft)
     client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_a, "volume": "", "nav": "save"})
