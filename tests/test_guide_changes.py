@@ -11,7 +11,8 @@ import pytest
 
 from app.extensions import db
 from app.services import guides
-from app.services.guide_changes import text_diff
+from app.services.guide_changes import diff_segments, text_diff
+from app.services.guides import MAX_NARRATIVE
 from tests.factories import make_solution, make_user, text
 from tests.test_guides import publish_reports
 
@@ -157,3 +158,43 @@ def test_english_readers_are_told_the_guide_is_in_french(client, guide, analyst)
     assert "Guides are written in French." in text(client.get("/guides", headers=english))
     assert "rédigé en français" not in text(client.get(f"/guides/{guide.slug}"))
     assert "rédigés en français" not in text(client.get("/guides"))
+
+
+def applied(segments: list[tuple[str, str]]) -> tuple[str, str]:
+    return ("".join(text for op, text in segments if op != "insert"),
+            "".join(text for op, text in segments if op != "delete"))
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("a\n" * 10_000, "b\n" * 10_000),
+    ("a\n" * 10_000, "a\n" * 5_000 + "b\n" + "a\n" * 4_999),
+    ("a\nb\n" * 5_000, "b\na\n" * 5_000),
+    ("a " * 10_000, "a b " * 5_000),
+    ("ab" * 10_000, "ba" * 10_000),
+    ("le la " * 630, "la le " * 630),
+    ("\n".join(f"p{i} " + "a b " * 10 for i in range(400)), "\n".join(f"p{i} " + "b a " * 10 for i in range(400))),
+])
+def test_repetitive_texts_at_the_maximum_length_are_compared_quickly(before, after):
+    before, after = before[:MAX_NARRATIVE], after[:MAX_NARRATIVE]
+    started = time.perf_counter()
+    segments = diff_segments(before, after)
+    text_diff(before, after)
+    assert time.perf_counter() - started < 2
+    assert applied(segments) == (before, after)
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("Prévoir un référent.\nDeux jours.\n", "Prévoir un référent et une salle.\nDeux jours.\nPuis un bilan.\n"),
+    ("Un.\nDeux.\nTrois.\n", "Trois.\nUn.\nDeux, enfin.\n"),
+    ("Former les équipes, puis installer.", "Installer, puis former les équipes du service."),
+    ("", "Nouveau.\n"), ("Ancien.\n", ""),
+])
+def test_applying_a_diff_gives_back_both_texts(before, after):
+    assert applied(diff_segments(before, after)) == (before, after)
+
+
+def test_each_reworded_paragraph_is_compared_word_by_word():
+    before = "\n".join(f"Paragraphe {i} : la formation dure deux jours." for i in range(20))
+    after = "\n".join(f"Paragraphe {i} : la formation dure trois jours." for i in range(20))
+    segments = diff_segments(before, after)
+    assert segments.count(("delete", " deux")) == 20 and segments.count(("insert", " trois")) == 20

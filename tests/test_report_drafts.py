@@ -95,7 +95,8 @@ def test_a_follow_up_starts_from_the_latest_published_answers(client, contributo
     assert "Imagerie et urgences" in page and 'value="40"' in page and "Ancienne version" not in page
     report = db.session.get(Report, report_id)
     assert report.previous_report_id == latest.id != older.id
-    assert report.working_revision.answers == latest.published_revision.answers
+    assert report.working_revision.answers == {k: v for k, v in latest.published_revision.answers.items()
+                                               if k != "contact_ok"}
     assert report.working_revision.number == 1 and report.status == "draft"
     # Changing what changed leaves the published report as it was.
     client.post(f"/reports/{report_id}/step/1", data={**{k: v for k, v in complete_answers().items()
@@ -130,3 +131,26 @@ def test_a_follow_up_keeps_masked_passages_masked_and_the_guard_speaks_again(cli
     page = text(client.get(f"/reports/{follow_up}/step/6"))
     assert "Attention : données personnelles possibles" in page
     assert "<mark" in page and "01 45 67 89 10" in page
+
+
+def test_a_follow_up_never_carries_over_a_consent_to_be_contacted(client, contributor):
+    colleague = make_user("contributor", establishment=contributor.establishment)
+    solution = make_solution()
+    make_report(colleague, solution, "published", complete_answers(contact_ok="y"))
+    db.session.commit()
+
+    follow_up = create_report(client, solution, "consent")
+    assert "contact_ok" not in db.session.get(Report, follow_up).working_revision.answers
+    page = text(client.get(f"/reports/{follow_up}/step/6"))
+    assert re.search(r'<input[^>]*name="contact_ok"[^>]*>', page)
+    assert "checked" not in re.search(r'<input[^>]*name="contact_ok"[^>]*>', page)[0]
+
+
+@pytest.mark.parametrize(("updater", "kept"), [("author", True), ("colleague", False)])
+def test_an_update_keeps_a_consent_only_for_whoever_gave_it(app, updater, kept):
+    author = make_user("contributor")
+    colleague = make_user("referent", establishment=author.establishment)
+    report = make_report(author, make_solution(), "published", complete_answers(contact_ok="y"))
+    revision = service.start_update(report, author if updater == "author" else colleague)
+    assert ("contact_ok" in revision.answers) is kept
+    assert revision.answers["advice"] == report.published_revision.answers["advice"]

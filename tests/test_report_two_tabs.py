@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditLog, Report
+from app.models import AuditLog, Report, ReportRevision
+from app.services import draft_merge
+from app.services import reports as service
 from tests.factories import COMPLETE_STEPS, make_solution, make_user, text
 from tests.report_helpers import create_report
 
@@ -102,6 +104,45 @@ def test_both_tabs_changing_one_answer_shows_both_versions_and_the_choice_is_kep
     assert saved(draft)["services"] == "Version de l'onglet A"
 
 
+def conflict_page(client, draft) -> tuple[str, dict]:
+    """Two tabs change the services differently; the second gets the conflict page. Returns it and its fields."""
+    client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], "nav": "save"})
+    tab_a, tab_b = open_tab(client, draft), open_tab(client, draft)
+    client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_a, "services": "Version de l'onglet A",
+                                                  "nav": "save"})
+    response = client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_b,
+                                                             "services": "Version de l'onglet B", "nav": "next"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    fields = {name: html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page)[1])
+              for name in ("edit_count", "edit_base", "theirs-services")}
+    return page, fields
+
+
+def test_choosing_the_other_tabs_version_keeps_it_even_after_an_autosave_of_this_tab(client, draft):
+    _page, fields = conflict_page(client, draft)
+    mine = {**COMPLETE_STEPS[1], **fields, "services": "Version de l'onglet B"}
+    # While the contributor reads both versions, the page autosaves what its fields hold: this tab's version.
+    autosaved = client.post(f"/reports/{draft}/step/1/autosave", data={**mine, "keep-services": "mine"}).get_json()
+    assert saved(draft)["services"] == "Version de l'onglet B"
+
+    fields["edit_count"] = str(autosaved["edit_count"])
+    choose = client.post(f"/reports/{draft}/step/1", data={**mine, "edit_count": fields["edit_count"],
+                                                           "keep-services": "saved", "nav": "next"})
+    assert choose.status_code == 302 and choose.headers["Location"] == f"/reports/{draft}/step/2"
+    assert saved(draft)["services"] == "Version de l'onglet A"
+
+
+def test_the_other_tabs_version_carried_by_the_page_is_checked_like_a_typed_answer(client, draft):
+    _page, fields = conflict_page(client, draft)
+    response = client.post(f"/reports/{draft}/step/1", data={
+        **COMPLETE_STEPS[1], **fields, "services": "Version de l'onglet B", "keep-services": "saved",
+        "theirs-services": json.dumps("x" * 600), "nav": "next"})
+    assert response.status_code == 200  # not moved on: longer than the question allows, as if typed
+    page = text(response)
+    assert re.search(r'<textarea[^>]*name="services"[^>]*>\s*x{600}</textarea>', page)
+    assert 'aria-invalid="true"' in page
+
 def test_a_stale_autosave_merges_and_keeps_merging_until_the_page_is_reloaded(client, draft):
     tab_a, tab_b = open_tab(client, draft), open_tab(client, draft)
     client.post(f"/reports/{draft}/step/1", data={**COMPLETE_STEPS[1], **tab_a, "volume": "", "nav": "save"})
@@ -124,3 +165,20 @@ def test_a_fresh_autosave_moves_the_page_on(client, draft):
     body = client.post(f"/reports/{draft}/step/1/autosave", data={**tab, "services": "Urgences"}).get_json()
     assert body["merged"] is False and body["edit_count"] == int(tab["edit_count"]) + 1
     assert json.loads(body["edit_base"]) == json.loads(open_tab(client, draft)["edit_base"])
+
+
+def test_two_saves_read_at_the_same_count_do_not_overwrite_each_other(client, contributor, draft):
+    revision = db.session.get(Report, draft).working_revision
+    seen, base = revision.edit_count, draft_merge.base_of(revision.answers, 1)
+    page = {**COMPLETE_STEPS[1], "volume": ""}
+    # The other request, sent from a page with the same count, writes first, after this one has read the revision.
+    other = {**revision.answers, "volume": "800 examens par mois"}
+    db.session.execute(sa.update(ReportRevision).where(ReportRevision.id == revision.id)
+                       .values(answers=other, edit_count=seen + 1).execution_options(synchronize_session=False))
+
+    merge = service.save_step(revision, 1, page, contributor, seen=seen, base=base)
+    db.session.commit()
+    assert merge.stale and merge.kept == ["volume"]
+    answers = saved(draft)
+    assert answers["volume"] == "800 examens par mois" and answers["services"] == page["services"]
+    assert db.session.get(Report, draft).working_revision.edit_count == seen + 2

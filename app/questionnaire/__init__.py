@@ -3,6 +3,7 @@ follow. Forms, summaries, exports, statistics and guides all read it; it imports
 
 from app.questionnaire.questions import (  # noqa: F401
     BY_NAME,
+    CONSENTS,
     QUESTIONS,
     Question,
     applicable_free_texts,
@@ -14,6 +15,7 @@ from app.questionnaire.questions import (  # noqa: F401
     parse_decimal,
     start_month,
     step_questions,
+    without_consents,
 )
 from app.questionnaire.rules import MAX_RAW_SIZE, Completeness, check_completeness, raw_answers, step_errors  # noqa: F401
 from app.questionnaire.vocabularies import *  # noqa: F401,F403

@@ -47,6 +47,7 @@ class Question:
     needed: tuple[Callable[[Answers], bool], Any] | None = None  # required by other answers: (when, message)
     check: Callable[[str, Answers], Any] | None = None  # a further rule: returns an error message or None
     inline: bool = False  # choices shown on one row (scales)
+    consent: bool = False  # given by the person who answers: never copied into another person's revision
 
     @property
     def multiple(self) -> bool:
@@ -217,10 +218,18 @@ QUESTIONS: tuple[Question, ...] = (
              needed=(_always_needed, _l("Indiquez au moins une raison de l'arrêt."))),
     Question("stop_reasons_text", 6, TEXTAREA, _l("Précisez les raisons de l'arrêt (facultatif)"),
              max_length=TEXT_MAX, applies=_stopped),
-    Question("contact_ok", 6, BOOLEAN, _l("J'accepte d'être contacté(e) par des pairs au sujet de ce retour")),
+    Question("contact_ok", 6, BOOLEAN, _l("J'accepte d'être contacté(e) par des pairs au sujet de ce retour"),
+             consent=True),
 )
 
 BY_NAME: dict[str, Question] = {question.name: question for question in QUESTIONS}
+CONSENTS: frozenset[str] = frozenset(question.name for question in QUESTIONS if question.consent)
+
+
+def without_consents(answers: Answers) -> dict[str, Any]:
+    """The answers to start another revision from: a consent (to be contacted by peers, which also names the
+    establishment to analysts) belongs to whoever gave it, and is asked again."""
+    return {name: value for name, value in answers.items() if name not in CONSENTS}
 
 
 def is_required(question: Question, answers: Answers) -> bool:

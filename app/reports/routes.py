@@ -157,11 +157,12 @@ def step(report_id: int, step: int):
 
     conflicts: dict = {}
     if request.method == "POST":
-        merge = _save(revision, step)
+        merge, posted = _save(revision, step)
         db.session.commit()
         if merge.conflicts:
             # Both tabs changed these answers: the form shows this tab's, each with the other version beside it.
-            conflicts = {name: q.display(q.BY_NAME[name], revision.answers.get(name)) or "—"
+            conflicts = {name: {"shown": q.display(q.BY_NAME[name], revision.answers.get(name)) or "—",
+                                "value": json.dumps(revision.answers.get(name), ensure_ascii=False)}
                          for name in merge.conflicts}
             form = step_form(step, {**revision.answers, **merge.conflicts})
             flash(ngettext("Ce brouillon a aussi été modifié dans un autre onglet. Vos autres réponses sont "
@@ -179,7 +180,7 @@ def step(report_id: int, step: int):
                     "que vous n'aviez pas changées restent comme l'autre onglet les a enregistrées (%(fields)s). "
                     "Vérifiez l'étape avant de continuer.", fields=_labels(merge.kept)), "warning")
             return redirect(url_for("reports.step", report_id=report.id, step=step))
-        form = step_form(step, revision.answers, formdata=request.form)
+        form = step_form(step, revision.answers, formdata=posted)
         navigation = request.form.get("nav", "next")
         if navigation == "prev":
             return redirect(url_for("reports.step", report_id=report.id, step=max(step - 1, 1)))
@@ -197,12 +198,31 @@ def step(report_id: int, step: int):
                            edit_base=draft_merge.base_of(revision.answers, step), hidden=form.hidden_questions())
 
 
-def _save(revision, step: int) -> draft_merge.Merge:
-    """Save a step as posted, with the save count and answers' fingerprints its page was shown with."""
-    keep_saved = frozenset(name for name in q.names(step) if request.form.get(f"keep-{name}") == "saved")
-    return service.save_step(revision, step, q.raw_answers(step, request.form), current_user,
-                             seen=request.form.get("edit_count", type=int),
-                             base=draft_merge.parse_base(request.form.get("edit_base"), step), keep_saved=keep_saved)
+def _posted(step: int):
+    """The step as posted, with the other tab's version wherever the contributor chose it on a conflict page. That
+    version travels in the page (`theirs-<name>`): since the page was shown, its autosave may have written this
+    tab's version over the saved one. It is then read and checked as a typed answer."""
+    form, keep_saved = request.form.copy(), set()
+    for name in q.names(step):
+        if request.form.get(f"keep-{name}") != "saved":
+            continue
+        try:
+            value = json.loads(request.form.get(f"theirs-{name}", ""))
+        except ValueError:
+            keep_saved.add(name)  # a page that does not carry it: the saved version is kept
+            continue
+        form.setlist(name, [str(item) for item in (value if isinstance(value, list) else [value]) if item is not None])
+    return form, frozenset(keep_saved)
+
+
+def _save(revision, step: int):
+    """Save a step as posted, with the save count and answers' fingerprints its page was shown with; returns the
+    merge and the answers as taken from the page."""
+    form, keep_saved = _posted(step)
+    merge = service.save_step(revision, step, q.raw_answers(step, form), current_user,
+                              seen=request.form.get("edit_count", type=int),
+                              base=draft_merge.parse_base(request.form.get("edit_base"), step), keep_saved=keep_saved)
+    return merge, form
 
 
 def _labels(names) -> str:
@@ -225,7 +245,7 @@ def autosave(report_id: int, step: int):
         return jsonify(status="locked", message=_("Ce retour n'est plus modifiable.")), 409
     seen = request.form.get("edit_count", type=int)
     base = draft_merge.parse_base(request.form.get("edit_base"), step)
-    merge = _save(revision, step)
+    merge, _form = _save(revision, step)
     db.session.commit()
     warnings = _step_warnings(step, revision.answers)
     count, page_base = draft_merge.page_state(revision.answers, step, merge, seen, revision.edit_count, base)

@@ -8,7 +8,6 @@ No figure is recomputed here, so a change log cannot reveal a suppressed cell.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -18,9 +17,10 @@ from app.services.guide_sections import ordered_sections
 
 # Words and punctuation runs, each with the whitespace before it: a word added after "référent" reads " et".
 _TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]+|\s+")
-# Above this many token pairs, a replaced block is shown as removed then added rather than word by word: the
-# comparison's cost grows with the product, and a page must not take seconds for a hostile text.
-WORD_DIFF_LIMIT = 400_000
+# At most this many cells of comparison table per text: the comparison of two blocks costs the product of their
+# lengths, and a page must not take seconds for a hostile text (difflib's matcher, used before, went cubic on
+# repeated lines). Past the budget a changed block is shown as removed then added.
+DIFF_BUDGET = 200_000
 CONTEXT = 160  # characters of unchanged text kept on each side of a change
 LONG_UNCHANGED = 3 * CONTEXT
 
@@ -28,35 +28,85 @@ LONG_UNCHANGED = 3 * CONTEXT
 def text_diff(before: str, after: str) -> list[dict[str, str]]:
     """Segments {"op": "equal" | "insert" | "delete" | "skip", "text"}: lines compared first, then words within
     the lines that changed; long unchanged passages shortened to their edges ("skip" marks what is left out)."""
+    return _shorten(diff_segments(before, after))
+
+
+def diff_segments(before: str, after: str) -> list[tuple[str, str]]:
+    """The whole comparison, nothing shortened: the equal and deleted parts make `before`, the equal and inserted
+    parts make `after`. Its cost is linear in the texts plus at most DIFF_BUDGET table cells."""
     before, after = before.replace("\r\n", "\n"), after.replace("\r\n", "\n")
-    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    budget = [DIFF_BUDGET]
     segments: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        old, new = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+    for op, old, new in _blocks(before.splitlines(keepends=True), after.splitlines(keepends=True), budget):
         if op == "equal":
-            segments.append(("equal", old))
-        elif op == "replace":
-            segments.extend(_word_diff(old, new))
+            segments.append(("equal", "".join(old)))
+        elif len(old) == len(new):  # paragraphs reworded in place: compared pairwise, a smaller table each
+            for old_line, new_line in zip(old, new, strict=True):
+                segments.extend(_word_diff(old_line, new_line, budget))
         else:
-            segments.append(("delete", old) if old else ("insert", new))
-    return _shorten(_merge(segments))
+            segments.extend(_word_diff("".join(old), "".join(new), budget))
+    return _merge(segments)
 
 
-def _word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    if len(a) * len(b) > WORD_DIFF_LIMIT:
-        return [("delete", old), ("insert", new)]
+def _word_diff(old: str, new: str, budget: list[int]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, a, b in _blocks(_TOKEN.findall(old), _TOKEN.findall(new), budget):
         if op == "equal":
-            out.append(("equal", "".join(a[i1:i2])))
+            out.append(("equal", "".join(a)))
             continue
-        if i2 > i1:
-            out.append(("delete", "".join(a[i1:i2])))
-        if j2 > j1:
-            out.append(("insert", "".join(b[j1:j2])))
+        out.append(("delete", "".join(a)))
+        out.append(("insert", "".join(b)))
     return out
+
+
+def _blocks(a: list[str], b: list[str], budget: list[int]) -> list[tuple[str, list[str], list[str]]]:
+    """("equal" | "change", part of a, part of b) in order: common ends first (linear), then a longest common
+    subsequence of the middle when its table fits in what is left of the budget, else the middle as one change."""
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    mid_a, mid_b = a[start:end_a], b[start:end_b]
+    blocks: list[tuple[str, list[str], list[str]]] = [("equal", a[:start], b[:start])] if start else []
+    cells = len(mid_a) * len(mid_b)
+    if mid_a and mid_b and cells <= budget[0]:
+        budget[0] -= cells
+        blocks.extend(_lcs_blocks(mid_a, mid_b))
+    elif mid_a or mid_b:
+        blocks.append(("change", mid_a, mid_b))
+    if end_a < len(a):
+        blocks.append(("equal", a[end_a:], b[end_b:]))
+    return blocks
+
+
+def _lcs_blocks(a: list[str], b: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    n, m = len(a), len(b)
+    # lengths[i][j]: the longest common subsequence of a[i:] and b[j:]
+    lengths = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, item = lengths[i], lengths[i + 1], a[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if item == b[j] else max(below[j], row[j + 1])
+    blocks: list[tuple[str, list[str], list[str]]] = []
+    i = j = 0
+    while i < n or j < m:
+        if i < n and j < m and a[i] == b[j]:
+            op, old, new = "equal", [a[i]], [b[j]]
+            i, j = i + 1, j + 1
+        elif j >= m or (i < n and lengths[i + 1][j] >= lengths[i][j + 1]):
+            op, old, new = "change", [a[i]], []
+            i += 1
+        else:
+            op, old, new = "change", [], [b[j]]
+            j += 1
+        if blocks and blocks[-1][0] == op:
+            blocks[-1][1].extend(old)
+            blocks[-1][2].extend(new)
+        else:
+            blocks.append((op, old, new))
+    return blocks
 
 
 def _merge(segments: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import questionnaire as q
 from app.extensions import db
@@ -78,8 +79,10 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
     db.session.flush()
     # A follow-up starts from the establishment's latest published answers, as an update does: the contributor
     # changes what changed. Those answers are the published ones (masked passages stay masked); the free texts
-    # are scanned again as the contributor goes through the steps and at submission.
-    answers = dict(previous.published_revision.answers or {}) if previous and previous.published_revision else {}
+    # are scanned again as the contributor goes through the steps and at submission. Consents are someone else's
+    # and are asked again.
+    answers = (q.without_consents(previous.published_revision.answers or {})
+               if previous and previous.published_revision else {})
     revision = ReportRevision(report_id=report.id, number=1, state=RevisionState.DRAFT, answers=answers,
                               created_by_id=author.id)
     db.session.add(revision)
@@ -90,6 +93,24 @@ def new_report(author: User, solution: Solution, creation_key: str | None) -> tu
     return report, True
 
 
+SAVE_ATTEMPTS = 3
+
+
+def _write_answers(revision: ReportRevision, count: int, answers: dict[str, Any]) -> bool:
+    """Store a step's answers if the revision's save count is still `count`, and count the save: a conditional
+    update, so that of two saves read at the same count only one writes as is."""
+    now = utcnow()
+    written = db.session.execute(
+        sa.update(ReportRevision).where(ReportRevision.id == revision.id, ReportRevision.edit_count == count)
+        .values(answers=answers, edit_count=count + 1, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if written != 1:
+        return False
+    for name, value in (("answers", answers), ("edit_count", count + 1), ("updated_at", now)):
+        set_committed_value(revision, name, value)
+    return True
+
+
 def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: User, seen: int | None = None,
               base: dict[str, str] | None = None, keep_saved: frozenset[str] = frozenset()) -> draft_merge.Merge:
     """Save a step's answers as sent. `seen` is the save count the sending page was shown with: behind the
@@ -97,13 +118,21 @@ def save_step(revision: ReportRevision, step: int, raw: dict[str, Any], actor: U
     `keep_saved` names answers whose saved value the contributor chose over the page's."""
     if not revision.editable:
         raise ReportError(_("Cette version du retour n'est plus modifiable."))
-    saved = dict(revision.answers or {})
-    raw = {name: saved.get(name, value) if name in keep_saved else value for name, value in raw.items()}
-    stale = seen is not None and seen != (revision.edit_count or 0)
-    merge = draft_merge.merge_step(saved, raw, base, stale)
-    revision.answers = {**saved, **merge.answers}  # a new dict, so that the JSON column is seen as changed
-    revision.edit_count = (revision.edit_count or 0) + 1
-    revision.updated_at = revision.report.updated_at = utcnow()
+    stale = False
+    for _attempt in range(SAVE_ATTEMPTS):
+        saved, count = dict(revision.answers or {}), revision.edit_count or 0
+        posted = {name: saved.get(name, value) if name in keep_saved else value for name, value in raw.items()}
+        stale = stale or (seen is not None and seen != count)
+        merge = draft_merge.merge_step(saved, posted, base, stale)
+        if _write_answers(revision, count, {**saved, **merge.answers}):
+            break
+        # Another save of this revision was written between the read and this write (two requests at once):
+        # this one is merged into it as a stale page's would be, rather than overwriting it.
+        db.session.refresh(revision)
+        stale = True
+    else:
+        raise ReportError(_("Ce brouillon est enregistré en même temps ailleurs : enregistrez à nouveau."))
+    revision.report.updated_at = revision.updated_at
     if actor.id != revision.report.author_id:
         _record(actor, "report.edited", revision.report, revision, step=step)
     if merge.stale and (merge.kept or merge.conflicts):
@@ -260,8 +289,12 @@ def start_update(report: Report, actor: User) -> ReportRevision:
     if report.working_revision is not None and report.working_revision.state != RevisionState.REJECTED:
         return report.working_revision
     number = max(r.number for r in report.revisions) + 1
+    published = report.published_revision
+    # Whoever gave the published revision's consents keeps them; another member of the establishment is asked.
+    answers = dict(published.answers or {}) if published.created_by_id == actor.id else q.without_consents(
+        published.answers or {})
     revision = ReportRevision(report_id=report.id, number=number, state=RevisionState.DRAFT, created_by_id=actor.id,
-                              answers=dict(report.published_revision.answers or {}))
+                              answers=answers)
     db.session.add(revision)
     db.session.flush()
     report.working_revision = revision
