@@ -74,7 +74,7 @@ def new():
         solution = db.session.get(Solution, form.solution_id.data)
         if solution is None or solution.archived:
             form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
-        elif (existing := _draft_to_offer(form.creation_key.data, solution)) is not None:
+        elif not form.new_anyway.data and (existing := _draft_to_offer(form.creation_key.data, solution)):
             return render_template("reports/new.html", form=form, categories=categories(), existing=existing)
         else:
             key = form.creation_key.data or None
