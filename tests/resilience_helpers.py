@@ -70,6 +70,8 @@ class Browser:
         self.rng = random.Random(seed)
         self.client = Client(live.server.port)
         self.token = ""
+        # Solutions where this browser left a draft: a second one there would be offered the first instead.
+        self.drafted: set[int] = set()
 
     def send(self, method: str, path: str, form: dict | None = None, client: Client | None = None):
         """Send until an answer comes: a broken connection (server killed) is re-sent as is, as a user would."""
@@ -134,8 +136,8 @@ class Browser:
         Nine requests: the creation form's page is fetched once per browser (its CSRF token lasts as long as
         the session), and each creation carries a fresh key, as each load of that form would."""
         token = self.token
-        creation = {"solution_id": self.rng.choice(self.live.solutions), "csrf_token": token,
-                    "creation_key": uuid.uuid4().hex}
+        solution = self.rng.choice([s for s in self.live.solutions if s not in self.drafted])
+        creation = {"solution_id": solution, "csrf_token": token, "creation_key": uuid.uuid4().hex}
         created = self.maybe_twice("/reports/new", creation)
         targets = {location_path(headers) for _, _, headers in created}
         statuses = [status for status, _, _ in created]
@@ -144,6 +146,8 @@ class Browser:
         report = targets.pop().rsplit("/step/", 1)[0]
         report_id = int(report.rsplit("/", 1)[1])
         saved: dict = {}
+        if draft_steps is not None:
+            self.drafted.add(solution)
         for step, data in self.answers(index).items():
             if draft_steps is not None and step > draft_steps:
                 return
@@ -240,11 +244,16 @@ def assert_unavailable_json(answer: tuple[int, str, dict], body: dict) -> None:
 
 
 def start_draft(browser: Client, solutions: list[int]) -> tuple[str, str]:
-    """A draft with its first step saved: its path and the form's CSRF token."""
+    """A draft with its first step saved: its path and the form's CSRF token. The first solution where the user
+    has no unsent draft yet (an earlier test's draft there is offered instead of a second one)."""
     _, page, _ = browser.get("/reports/new")
     token = form_value(page, "csrf_token")
-    status, _, headers = browser.post("/reports/new", {"solution_id": solutions[0], "csrf_token": token,
-                                                       "creation_key": form_value(page, "creation_key")})
+    for solution in solutions:
+        status, offer, headers = browser.post("/reports/new", {"solution_id": solution, "csrf_token": token,
+                                                               "creation_key": form_value(page, "creation_key")})
+        if status != 200:
+            break
+        assert "Continuer ce retour" in html.unescape(offer), offer[:300]
     assert status == 302
     report = location_path(headers).rsplit("/step/", 1)[0]
     assert browser.post(f"{report}/step/1", {**COMPLETE_STEPS[1], "nav": "next", "csrf_token": token})[0] == 302

@@ -9,8 +9,7 @@ from app.extensions import db
 from app.services import accounts, api_tokens
 from tests.factories import PASSWORD, make_solution, make_user
 
-PUBLIC_PAGES = ["/", "/catalogue", "/observatory", "/guides", "/login", "/register", "/api/v1/solutions",
-                "/static/css/app.css"]
+PUBLIC_PAGES = ["/", "/catalogue", "/observatory", "/guides", "/login", "/api/v1/solutions", "/static/css/app.css"]
 
 
 def assert_not_stored(response) -> None:
@@ -52,6 +51,15 @@ def test_public_pages_keep_their_caching_for_visitors(client, solution):
             assert response.status_code == 200, path
             assert_cacheable(response)
             response.close()
+
+
+def test_the_registration_page_is_not_stored_even_for_a_visitor(client):
+    # After an error the form shows again what was typed, passwords included: a shared workstation's back
+    # button or a proxy must not keep that page.
+    for _ in range(2):  # the second time from the app's page cache
+        response = client.get("/register")
+        assert response.status_code == 200
+        assert_not_stored(response)
 
 
 def test_static_files_stay_cacheable_for_a_logged_in_user(client, auth):

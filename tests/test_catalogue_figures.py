@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Solution
-from app.services import catalogue_figures, guides, releases
+from app.services import catalogue_figures, guides, numbers, releases
 from tests.factories import (
     RATING_CODES,
     complete_answers,
@@ -39,11 +39,9 @@ def card_of(page: str, name: str) -> str:
     return page[start:end if end != -1 else len(page)]
 
 
-def shown_value(card_html: str, label: str, unit: str) -> float:
-    """A figure as the card shows it, in either decimal notation ("3.9" or "3,9")."""
-    found = re.search(rf"<dt>{re.escape(label)}</dt><dd>([0-9]+(?:[.,][0-9]+)?){re.escape(unit)}</dd>", card_html)
-    assert found, card_html
-    return float(found.group(1).replace(",", "."))
+def shown_figure(label: str, written: str) -> str:
+    """A figure as the card writes it, e.g. "<dt>Satisfaction globale</dt><dd>4,0 / 5</dd>"."""
+    return f"<dt>{label}</dt><dd>{written}</dd>"
 
 
 @pytest.fixture
@@ -66,11 +64,17 @@ def test_cards_show_the_releases_visible_figures(client, catalogue):
     for solution in (big, small):
         card = releases.visitor_scorecard(releases.solution_scope(solution.id))
         shown = card_of(page, solution.name)
-        assert f"<dt>Établissements</dt><dd>{card['establishments']['value']}</dd>" in shown
-        assert shown_value(shown, "Utilisabilité (F-SUS)", " / 100") == pytest.approx(card["sus"]["value"], abs=0.05)
+        # French writing (app.services.numbers): "4,0 / 5", "85,0 / 100", "100 %" with non-breaking spaces.
+        assert shown_figure("Établissements", numbers.integer(card["establishments"]["value"], "fr")) in shown
+        sus = numbers.with_unit(numbers.decimal(card["sus"]["value"], 1, "fr"), " / 100")
+        assert shown_figure("Utilisabilité (F-SUS)", sus) in shown, shown
         ratings = [c["value"] for c in card["ratings"].values()]
-        assert shown_value(shown, "Satisfaction globale", " / 5") == pytest.approx(sum(ratings) / len(ratings), abs=0.05)
-    assert re.search(r"<dt>La choisiraient à nouveau</dt><dd>100\s%</dd>", card_of(page, big.name))
+        satisfaction = numbers.with_unit(numbers.decimal(sum(ratings) / len(ratings), 1, "fr"), " / 5")
+        assert shown_figure("Satisfaction globale", satisfaction) in shown, shown
+    big_card = card_of(page, big.name)
+    assert shown_figure("Satisfaction globale", "4,0\u00a0/ 5") in big_card
+    assert shown_figure("Utilisabilité (F-SUS)", "85,0\u00a0/ 100") in big_card
+    assert shown_figure("La choisiraient à nouveau", "100\u00a0%") in big_card
     assert "Pas encore de statistiques publiées" in card_of(page, bare.name)
 
 

@@ -105,7 +105,7 @@ def test_an_admin_adds_the_establishment_then_the_account_is_approved_as_any_oth
     assert requests()[0].status == "approved"
     bodies = {m.recipients[0]: m.body for m in mailbox}
     assert "est maintenant inscrit sur Retex IA" in bodies[person.email]
-    assert "demande un compte pour Hôpital de la Pitié" in bodies[admin.email]
+    assert "demande un compte rattaché à l'établissement « Hôpital de la Pitié »" in bodies[admin.email]
 
     client.post(f"/admin/users/{person.id}/approve")
     assert user_by_email(person.email).status == "active"

@@ -81,6 +81,28 @@ def test_a_referent_is_offered_a_colleagues_draft_a_contributor_writes_their_own
     assert own not in (draft.id, elsewhere.id)
 
 
+def test_a_referent_offered_a_colleagues_draft_may_write_their_own_all_the_same(client, auth):
+    home = make_establishment()
+    referent, colleague = make_user("referent", home), make_user("contributor", home)
+    solution = make_solution()
+    draft = make_report(colleague, solution, answers={})
+    db.session.commit()
+    auth.login(referent.email)
+
+    offer = text(client.post("/reports/new", data={"solution_id": solution.id, "creation_key": "r2"}))
+    assert "Écrire quand même un nouveau retour" in offer
+    # The offer's second form sends the same solution and key, with the choice made.
+    assert re.search(rf'name="solution_id" value="{solution.id}"', offer)
+    assert 'name="creation_key" value="r2"' in offer and 'name="new_anyway" value="y"' in offer
+    anyway = {"solution_id": solution.id, "creation_key": "r2", "new_anyway": "y"}
+    first, again = client.post("/reports/new", data=anyway), client.post("/reports/new", data=anyway)
+    assert first.status_code == again.status_code == 302  # a double click makes one draft
+    assert first.headers["Location"] == again.headers["Location"]
+    own = int(re.search(r"/reports/([0-9]+)/step/1", first.headers["Location"])[1])
+    assert own != draft.id and db.session.get(Report, own).author_id == referent.id
+    assert count_reports() == 2
+
+
 def test_a_follow_up_starts_from_the_latest_published_answers(client, contributor):
     solution = make_solution()
     older = make_report(contributor, solution, "published", complete_answers(services="Ancienne version"))

@@ -159,6 +159,8 @@ def _key(value: str | None) -> str | None:
 class NewReportForm(FlaskForm):
     solution_id = SelectField(_l("Solution"), coerce=int, validators=[_choose])
     creation_key = HiddenField(filters=[_key])
+    # Sent by the page offering an unsent draft: the user chose to write their own report all the same.
+    new_anyway = BooleanField()
 
 
 class SubmitForm(FlaskForm):

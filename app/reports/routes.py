@@ -74,7 +74,7 @@ def new():
         solution = db.session.get(Solution, form.solution_id.data)
         if solution is None or solution.archived:
             form.solution_id.errors.append(_("Choisissez une solution du catalogue."))
-        elif (existing := _draft_to_offer(form.creation_key.data, solution)) is not None:
+        elif not form.new_anyway.data and (existing := _draft_to_offer(form.creation_key.data, solution)):
             return render_template("reports/new.html", form=form, categories=categories(), existing=existing)
         else:
             key = form.creation_key.data or None
@@ -99,7 +99,9 @@ def _draft_to_offer(creation_key: str | None, solution: Solution) -> Report | No
     click or a retry goes to the draft it made)."""
     if creation_key and service.find_created_report(creation_key) is not None:
         return None
-    return unsent_draft(current_user, solution.id)
+    draft = unsent_draft(current_user, solution.id)
+    # The same form sent twice at once: its twin's draft may be committed between the two lookups.
+    return None if draft is not None and creation_key and draft.creation_key == creation_key else draft
 
 
 def _stash_for_login(report_id: int, step: int) -> None:
