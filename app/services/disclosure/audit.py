@@ -184,13 +184,16 @@ def audit_cells(program: Program, targets: Iterable[Cell], values: dict[Cell, fl
         return best
 
     def zeros(pending: list[tuple[str, Cell]]) -> None:
-        """Group testing: a greatest sum below 1 proves every check of the group 0 (each is no more than the
-        sum); a larger one settles some, and the rest is split."""
+        """Group testing: a greatest sum that proves every check of the group 0 (each is no more than the
+        sum) settles them all; a larger one settles some, and the rest is split. A sum below 1 proves 0 only
+        where every check counts whole establishments: a count of "yes" (a mean of voices), or a complement
+        of one, can be 1/2, which `_small` reports."""
         if len(pending) <= 2:
             return
         best = lift(pending)
         left = [check for check in pending if check not in settled]
-        if best < 1 - EPSILON:
+        nothing = 1 - EPSILON if all(check[1][1] in integral for check in pending) else EPSILON
+        if best < nothing:
             quiet.update(left)
         elif len(left) < len(pending):
             zeros(left)
@@ -208,7 +211,10 @@ def audit_cells(program: Program, targets: Iterable[Cell], values: dict[Cell, fl
         _, point = program.solve(dict.fromkeys(falling, 1.0), values, maximise=False)
         if point is not None:
             settled.update(("cell", cell) for cell in falling if program.value(point, cell, values) <= down[cell])
-    zeros([check for check in up if check not in settled and check[1] not in down])
+    # Only checks that cannot be negative go into a group: a complement whose cell exceeds its base (segments
+    # that overlap, several voices) has no relation keeping it at 0 or more, and would offset the others.
+    zeros([check for check in up if check not in settled and check[1] not in down
+           and sum(c * values[cell] for cell, c in objective(check).items()) >= -EPSILON])
     breaches = []
     for check, threshold in up.items():
         kind, cell = check
