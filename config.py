@@ -133,6 +133,10 @@ class Config:
     # Within this many seconds of a publication or a release, a visitor asking for a page it made stale gets the
     # previous rendering while the worker renders it again (app.page_refresh); 0: always rendered in the request.
     PAGE_STALE_SECONDS = float(os.environ.get("PAGE_STALE_SECONDS", "30"))
+    # Pages shared by every worker and server (app.shared_pages), in Redis; empty: each worker keeps its own.
+    SHARED_PAGES_URL = os.environ.get("SHARED_PAGES_URL", os.environ.get("REDIS_URL", "")) or None
+    # After a release, how many of the visitors' most recently rendered pages are rendered again at once.
+    PRERENDER_PAGES = int(os.environ.get("PRERENDER_PAGES", "300"))
     # Shows the "fictional data" banner on every page.
     DEMO_BANNER = _env_bool("DEMO_BANNER", True)
     DEMO_DATA_ALLOWED = True
@@ -201,6 +205,7 @@ class TestingConfig(Config):
     RELEASES_INLINE = True
     WARM_ANALYST_VIEWS = False  # tests/test_stats.py turns it on where it is checked
     PAGE_STALE_SECONDS = 0  # tests/test_page_refresh.py turns it on where it is checked
+    SHARED_PAGES_URL = None  # tests/test_shared_pages.py turns it on where it is checked
 
 
 class ProductionConfig(Config):

@@ -104,9 +104,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
 
 
 def register_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (models must be known to Migrate)
+    from app import (
+        models,  # noqa: F401  (models must be known to Migrate)
+        page_refresh,
+    )
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from app.services import publication_jobs  # noqa: F401  (its listeners make the releases after a commit)
+    from app.services import publication_jobs  # its listeners make the releases after a commit
+
+    rendering = ("Rendering the visitors' pages again", page_refresh.prerender)
+    if rendering not in publication_jobs.AFTER_RELEASES:
+        publication_jobs.AFTER_RELEASES.append(rendering)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),

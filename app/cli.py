@@ -49,6 +49,10 @@ def stats_release_command() -> None:
         warmed = stats.warm_analyst_views(None)
         db.session.commit()
         click.echo(f"Chiffres des analystes calculés : {warmed}.")
+    if made:
+        from app import page_refresh
+
+        click.echo(f"Pages des visiteurs rendues à nouveau : {page_refresh.prerender()}.")
 
 
 @users_cli.command("create-admin")

@@ -36,8 +36,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import page_refresh
-from app.services.page_generation import current_generation, current_state
+from app import page_refresh, shared_pages
+from app.page_refresh import RENDER_NOW
+from app.services.page_generation import Generation, current_state
 
 BLOCKS = ("title", "content")
 MAX_QUERY_LENGTH = 400  # longer query strings are rendered without the cache
@@ -99,6 +100,36 @@ def _key(audience: Sequence[Predicate]) -> tuple | None:
     return (request.endpoint, request.path, args, str(get_locale()), audience_of(current_user, audience))
 
 
+def _kept_blocks(key: tuple, state: Generation, visitors: bool) -> dict | None:
+    """The blocks to serve for this page: this worker's or the shared copy rendered under the current
+    generation; else, for visitors within PAGE_STALE_SECONDS of a statistics change, the previous rendering,
+    while the page is rendered again (app.page_refresh); else None (render it)."""
+    with _lock:
+        kept = _pages.get(key)
+        if kept is not None and kept[0] == state.value:
+            _pages.move_to_end(key)
+            return kept[1]
+    shared = shared_pages.get(key)
+    if shared is not None and shared[0] == state.value and "blocks" in shared[1]:
+        blocks = shared_pages.blocks_of(shared[1])
+        with _lock:
+            _keep(key, shared[0], blocks, sum(sys.getsizeof(block) for block in blocks.values()))
+        return blocks
+    if not visitors:
+        return None
+    window = _stale_window()
+    candidates = [(kept[0], kept[1]) for kept in (kept,) if kept is not None]
+    if shared is not None and "blocks" in shared[1]:
+        candidates.append((shared[0], None))
+    for generation, blocks in sorted(candidates, key=lambda item: item[0], reverse=True):
+        if state.refreshable(generation, window):
+            if shared_pages.claim(key):
+                page_refresh.schedule(key, request.endpoint, request.path, request.query_string,
+                                      dict(request.view_args or {}))
+            return blocks if blocks is not None else shared_pages.blocks_of(shared[1])  # type: ignore[index]
+    return None
+
+
 def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callable]:
     """Serve the view's page from the worker's pages while the data have not changed, one page per audience:
     `audience` lists every permission predicate the page's blocks depend on ([] when they are the same for
@@ -114,23 +145,14 @@ def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callab
                 return view(*args, **kwargs)
             state = current_state()
             refreshing = g.pop("page_refresh", None)
-            blocks = None
+            visitors = key[-1] == _anonymous(audience)
             if refreshing is None:
-                with _lock:
-                    kept = _pages.get(key)
-                    if kept is not None:
-                        if kept[0] == state.value:
-                            _pages.move_to_end(key)
-                            blocks = kept[1]
-                        elif key[-1] == _anonymous(audience) and state.refreshable(kept[0], _stale_window()):
-                            blocks = kept[1]  # a visitor's page one publication old: served, and redone
-                            page_refresh.schedule(key, request.endpoint, request.path, request.query_string,
-                                                  dict(request.view_args or {}))
-            elif refreshing != key:
+                blocks = _kept_blocks(key, state, visitors)
+                if blocks is not None:
+                    return render_template("_cached_page.html", cached=blocks)
+            elif refreshing is not RENDER_NOW and refreshing != key:
                 return None  # the page redone would not be the one asked for: leave it to the next reader
-            if blocks is not None:
-                return render_template("_cached_page.html", cached=blocks)
-            g.page_cache = (key, state.value, size)
+            g.page_cache = (key, state.value, size, visitors)
             return view(*args, **kwargs)
 
         wrapper.page_audience = audience  # type: ignore[attr-defined]  # read by the tests of shared pages
@@ -144,6 +166,12 @@ def page_cache_mark(name: str) -> str:
     return f"{_MARK}{name}\x00" if g.get("page_cache") else ""
 
 
+def _recipe(locale: str) -> dict[str, Any]:
+    """How app.page_refresh renders this request's page again, as a visitor, outside any request."""
+    return {"endpoint": request.endpoint, "path": request.path, "query": request.query_string.decode("latin-1"),
+            "view_args": dict(request.view_args or {}), "locale": locale}
+
+
 def render_page(template_name: str, **context: Any) -> str:
     """render_template for the views under @cached_page: keeps the page's blocks for the next readers."""
     pending = g.pop("page_cache", None)
@@ -154,7 +182,7 @@ def render_page(template_name: str, **context: Any) -> str:
         html = render_template(template_name, **context)
     finally:
         g.pop("page_cache", None)
-    key, generation, size = pending
+    key, generation, size, visitors = pending
     blocks = {}
     for name in BLOCKS:
         start, end = f"{_MARK}{name}\x00", f"{_MARK}/{name}\x00"
@@ -162,16 +190,42 @@ def render_page(template_name: str, **context: Any) -> str:
         blocks[name] = Markup(html.split(start, 1)[1].split(end, 1)[0])  # noqa: S704  # nosec B704  # our own output
     with _lock:
         _keep(key, generation, blocks, sum(sys.getsizeof(block) for block in blocks.values()))
+    shared_pages.put(key, generation, {"blocks": {name: str(block) for name, block in blocks.items()}},
+                     recipe=_recipe(key[3]) if visitors else None)
     # The reader of the first rendering gets the page exactly as the next readers will.
     return render_template("_cached_page.html", cached=blocks)
 
 
-def cached_response(reader: Callable[[], str], by_query: bool = True) -> Callable[[Callable], Callable]:
+def _visitor_request() -> bool:
+    return not current_user.is_authenticated and "Authorization" not in request.headers
+
+
+def _kept_response(key: tuple, state: Generation, statistics: bool) -> tuple | None:
+    def valid(generation: int) -> bool:
+        return generation == state.value or (not statistics and state.same_except_statistics(generation))
+
+    with _lock:
+        kept = _pages.get(key)
+        if kept is not None and valid(kept[0]):
+            _pages.move_to_end(key)
+            return kept[1]
+    shared = shared_pages.get(key)
+    if shared is None or "mimetype" not in shared[1] or not valid(shared[0]):
+        return None
+    answer = (shared[2], shared[1]["mimetype"], [tuple(header) for header in shared[1]["headers"]])
+    with _lock:
+        _keep(key, shared[0], answer, len(answer[0]))
+    return answer
+
+
+def cached_response(reader: Callable[[], str], by_query: bool = True,
+                    statistics: bool = True) -> Callable[[Callable], Callable]:
     """For GET views answering a whole document (the API's JSON, a guide's stored PDF; between the route and
     its other decorators): the 200 answer (body, type and headers) is kept per (path, query string,
     language, `reader()`) under the same generation as the pages. Without `by_query`, for a document that
     depends on neither the query string nor the language, per path and reader only: made-up query strings
-    then cannot fill the worker's memory with copies."""
+    then cannot fill the worker's memory with copies. Without `statistics`, for a document that shows no
+    published figure: a change to the figures alone leaves it valid."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -182,12 +236,11 @@ def cached_response(reader: Callable[[], str], by_query: bool = True) -> Callabl
                 return view(*args, **kwargs)
             key = ((request.endpoint, request.path, tuple(sorted(request.args.items(multi=True))),
                     str(get_locale()), reader()) if by_query else (request.endpoint, request.path, reader()))
-            generation = current_generation()
-            with _lock:
-                kept = _pages.get(key)
-                if kept is not None and kept[0] == generation:
-                    _pages.move_to_end(key)
-                    body, mimetype, headers = kept[1]
+            state = current_state()
+            if g.pop("page_refresh", None) is not RENDER_NOW:
+                kept = _kept_response(key, state, statistics)
+                if kept is not None:
+                    body, mimetype, headers = kept
                     return current_app.response_class(body, mimetype=mimetype, headers=headers)
             response = make_response(view(*args, **kwargs))
             if (response.status_code == 200 and not response.is_streamed
@@ -196,7 +249,9 @@ def cached_response(reader: Callable[[], str], by_query: bool = True) -> Callabl
                                 if name.lower() not in ("content-type", "content-length", "set-cookie", "vary")]
                 body = response.get_data()
                 with _lock:
-                    _keep(key, generation, (body, response.mimetype, kept_headers), len(body))
+                    _keep(key, state.value, (body, response.mimetype, kept_headers), len(body))
+                shared_pages.put(key, state.value, {"mimetype": response.mimetype, "headers": kept_headers}, body,
+                                 recipe=_recipe(str(get_locale())) if _visitor_request() else None)
             return response
 
         return wrapper

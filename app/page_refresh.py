@@ -16,8 +16,11 @@ import threading
 from typing import Any
 
 from flask import Flask, current_app, g
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+
+RENDER_NOW = object()  # in g.page_refresh: render whatever page the request names, and keep it
 
 _lock = threading.Lock()
 _pending: dict[tuple, tuple[Any, ...]] = {}  # key -> (app, endpoint, path, query string, view arguments)
@@ -65,15 +68,43 @@ def _run() -> None:
 
 
 def _render(key: tuple, app: Flask, endpoint: str, path: str, query_string: bytes, view_args: dict) -> None:
-    locale = key[3]
+    _render_as_visitor(app, key, endpoint, path, query_string, view_args, key[3])
+
+
+def _render_as_visitor(app: Flask, mark: object, endpoint: str, path: str, query_string: bytes, view_args: dict,
+                       locale: str) -> bool:
     try:
-        # As an anonymous visitor reading in the page's language: the page's audience is the visitors'.
-        with app.test_request_context(path, base_url=app.config["PUBLIC_URL"], query_string=query_string,
+        # As an anonymous visitor reading in the page's language: the page's audience is the visitors'. In an
+        # application context of its own: the caller's database session (a command's, a job's) is left alone.
+        with app.app_context(), app.test_request_context(path, base_url=app.config["PUBLIC_URL"], query_string=query_string,
                                       headers={"Accept-Language": locale}):
             try:
-                g.page_refresh = key
+                g.page_refresh = mark
                 app.view_functions[endpoint](**view_args)
             finally:
+                g.pop("page_refresh", None)
                 db.session.remove()
+        return True
+    except HTTPException:
+        return False  # the page is gone (a solution archived, a guide hidden): nothing to render
     except Exception:  # noqa: BLE001 - the page stays stale and its next reader renders it; logged
         app.logger.exception("Rendering %s again failed", path)
+        return False
+
+
+def prerender(limit: int | None = None) -> int:
+    """After a release (a command or the job that follows a publication, never a request): render again, under
+    the current generation, the visitors' pages that any worker rendered most recently (app.shared_pages), so
+    that their first readers after it are served a page already made. Answers how many were rendered."""
+    from app import shared_pages
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if limit is None:
+        limit = int(app.config.get("PRERENDER_PAGES", 300))
+    done = 0
+    for recipe in shared_pages.recipes(limit):
+        if recipe.get("endpoint") not in app.view_functions:
+            continue  # a page of an earlier version of the application
+        done += _render_as_visitor(app, RENDER_NOW, recipe["endpoint"], recipe["path"],
+                                   recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
+    return done

@@ -14,8 +14,9 @@ dropped here, or the empty database of the URL given), in one run:
    scorecard without and with a segment, the comparison, the observatory, the API scorecard, a guide
    page, a guide PDF (stored once per version), and a report submission (with the patient-data scan); the
    first request of each page after the load (cold caches) is reported apart; then, with the server still
-   running, publishes a few hundred more reports, makes the releases they make due (`flask stats release`,
-   which also computes the analysts' figures again) and times the first request of each page after it;
+   running, publishes a few hundred more reports, makes the releases they make due (`flask stats release`
+   with the server's settings, which also computes the analysts' figures again and renders again the
+   visitors' pages the workers share in Redis) and times the first request of each page after it;
 3. times the hand-written SQL of one scorecard aggregate through the database driver (the statistics'
    floor), and a guide PDF generation in-process (WeasyPrint);
 4. runs wrk against `/healthz`, the catalogue and a scorecard (throughput);
@@ -113,7 +114,10 @@ def measure_size(database: Database, setup: dict, args, scratch: Path, export: b
         print(f"  {RELEASE_REPORTS} reports published while the server runs, then the releases", flush=True)
         flask(database, "demo", "bench-data", "--reports", str(RELEASE_REPORTS))
         started = time.perf_counter()
-        result["new_release_output"] = flask(database, "stats", "release").strip()
+        # As production runs it: the server's settings, so that the visitors' pages it renders again after the
+        # releases (app.shared_pages) are the server's.
+        settings = {name: server.env[name] for name in ("RETEX_ENV", "SECRET_KEY", "PUBLIC_URL", "REDIS_URL")}
+        result["new_release_output"] = flask(database, "stats", "release", **settings).strip()
         result["new_release_seconds"] = time.perf_counter() - started
         result["after_release"] = {label: timed_get(*targets[label]) * 1000 for label, _, _ in PAGES}
         contributor = Client(server.port)

@@ -58,8 +58,9 @@ def version(slug: str, number: int):
 
 
 @bp.route("/<slug>/versions/<int:number>.pdf")
-# A published version's PDF is the same document for every reader, in French whatever the language.
-@cached_response(lambda: "anyone", by_query=False)
+# A published version's PDF is the same document for every reader, in French whatever the language, and shows
+# the figures of the release it was written from: a later release leaves it as it is.
+@cached_response(lambda: "anyone", by_query=False, statistics=False)
 def version_pdf(slug: str, number: int):
     from app.services.guide_pdf import pdf_for
 

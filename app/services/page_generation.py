@@ -38,6 +38,11 @@ class Generation(NamedTuple):
         recent = datetime.now(UTC) - changed < timedelta(seconds=window)
         return recent and self.refreshable_from <= kept < self.value
 
+    def same_except_statistics(self, kept: int) -> bool:
+        """Whether what was rendered under generation `kept` differs from the current data by published figures
+        at most (for documents that show none, such as a guide version's stored PDF)."""
+        return kept == self.value or (self.refreshable_from is not None and self.refreshable_from <= kept < self.value)
+
 
 def current_generation() -> int:
     return db.session.scalar(sa.select(PageGeneration.value).where(PageGeneration.id == 1)) or 0
@@ -65,7 +70,7 @@ def bump(connection: sa.Connection | None = None, *, statistics_only: bool = Fal
     done = execute(sa.update(PageGeneration).where(PageGeneration.id == 1)
                    .values(value=PageGeneration.value + 1, **values))
     if done.rowcount == 0:  # the row was removed (tables emptied): start again from a number never used
-        execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(62)))
+        execute(sa.insert(PageGeneration).values(id=1, value=secrets.randbits(52)))
 
 
 def _changes_pages(obj: object) -> bool:

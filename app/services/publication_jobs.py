@@ -5,6 +5,7 @@ again so that no reader's first page after a publication pays for the computatio
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import event
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.services import releases, stats
+
+# What else runs after the releases and the analysts' figures, in order: (what it is, a callable taking no
+# argument, run in an application context). The application adds the rendering of the visitors' pages.
+AFTER_RELEASES: list[tuple[str, Callable[[], object]]] = []
 
 
 def run_after_commit(solution_ids: set[int] | None) -> None:
@@ -33,6 +38,8 @@ def run_after_commit(solution_ids: set[int] | None) -> None:
                 step("Statistics release", lambda: releases.update(solution_ids))
                 if app.config.get("WARM_ANALYST_VIEWS", True):
                     step("Computing the analysts' figures", lambda: stats.warm_analyst_views(solution_ids))
+                for name, follow_up in AFTER_RELEASES:
+                    step(name, follow_up)
             finally:
                 db.session.remove()
 
