@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import flask
-import oidc_provider_mock
 import werkzeug.serving
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from oidc_provider_mock._storage import User, storage
 
 from app.demo.loader import DEMO_SIRET
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the package still imports Authlib's older modules, which warn about it
+    import oidc_provider_mock
+    from oidc_provider_mock._storage import User, storage
 
 # Fictional people, offered in one click on the provider's login page.
 FICTIONAL_IDENTITIES = (
