@@ -260,6 +260,8 @@ def test_logout_ends_the_provider_session_and_every_session_of_the_user(app, iss
     link(user, CAMILLE.sub)
     token = user.session_token
     log_in_with(client, CAMILLE.sub)
+    # Browsers check the logout form's redirection to the provider against the page's form-action.
+    assert client.get("/account").headers["Content-Security-Policy"].endswith(f"form-action 'self' {issuer}")
     response = client.post("/logout")
     location = response.headers["Location"]
     assert location.startswith(issuer + "/oauth2/end_session?")
