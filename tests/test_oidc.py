@@ -253,6 +253,12 @@ def test_pro_sante_connect_stores_the_rpps_number_shown_as_verified(app, issuer,
     assert user.rpps == "10012345678"
     page = text(client.get("/account"))
     assert "10012345678" in page and "vérifié par Pro Santé Connect" in page
+    # The referent who approves the establishment's accounts sees it too.
+    referent = make_user("referent", user.establishment)
+    db.session.commit()
+    team = app.test_client()
+    team.post("/login", data={"email": referent.email, "password": PASSWORD})
+    assert "RPPS 10012345678, vérifié" in text(team.get("/team/"))
 
 
 def test_logout_ends_the_provider_session_and_every_session_of_the_user(app, issuer, client):
