@@ -116,6 +116,10 @@ def test_userinfo_that_is_not_signed_by_the_provider_is_refused(app, issuer, cli
         assert response.headers["Location"] == "/login"
         assert "n'a pas pu être vérifiée" in text(client.get("/login"))
         assert not logged_in(client)
+    # Pro Santé Connect may answer plain JSON (over the TLS connection to it); a forged signature stays refused.
+    link(make_user("contributor"), DOMINIQUE.sub, "prosanteconnect")
+    provider[1].config["USERINFO_FORMAT"] = "json"
+    assert log_in_with(client, DOMINIQUE.sub, "prosanteconnect").headers["Location"] == "/"
 
 
 def test_a_wrong_state_is_refused(app, issuer, client):
