@@ -9,8 +9,21 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
 .PHONY: bench bench-reports check-bench-tools check-pdf-libraries run test setup venv translations db demo lint test-lanes test-sqlite test-postgresql test-e2e pass-sqlite pass-postgresql pass-e2e check-chromium check-postgresql extract-messages clean
 
+# In development `make run` also serves a local OpenID provider with fictional identities (app.demo.oidc_provider)
+# at localhost:$(OIDC_DEMO_PORT), and points ProConnect and Pro Santé Connect at it, so that "Se connecter avec
+# ProConnect" works in the demonstration. `make run OIDC_DEMO=0` leaves it out, and so does a PROCONNECT_ISSUER
+# of your own in the environment (the providers are then configured as in production).
+OIDC_DEMO ?= 1
+OIDC_DEMO_PORT ?= 5001
+
 run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@if [ "$(OIDC_DEMO)" = "1" ] && [ "$(RETEX_ENV)" = "development" ] && [ -z "$$PROCONNECT_ISSUER" ]; then \
+		$(BIN)/flask demo oidc-provider --port $(OIDC_DEMO_PORT) & provider=$$!; trap "kill $$provider 2>/dev/null" EXIT; \
+		export PROCONNECT_ISSUER=http://localhost:$(OIDC_DEMO_PORT) PROCONNECT_CLIENT_ID=retex-demo \
+			PROCONNECT_CLIENT_SECRET=demo-secret PROSANTECONNECT_ISSUER=http://localhost:$(OIDC_DEMO_PORT) \
+			PROSANTECONNECT_CLIENT_ID=retex-demo-psc PROSANTECONNECT_CLIENT_SECRET=demo-secret; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000; \
+	else $(BIN)/flask run --host 127.0.0.1 --port 5000; fi
 
 test: setup lint check-postgresql check-chromium test-lanes ## The whole suite
 

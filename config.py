@@ -122,6 +122,16 @@ class Config:
     # When true, messages are written to the application log instead of being sent.
     MAIL_SUPPRESS_SEND = _env_bool("MAIL_SUPPRESS_SEND", True)
 
+    # National identities (OpenID Connect, app.auth.oidc): each provider is offered on the login page only when its
+    # issuer URL (as its discovery document names it), client id and client secret are all set.
+    PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER")
+    PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID")
+    PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET")
+    PROSANTECONNECT_ISSUER = os.environ.get("PROSANTECONNECT_ISSUER")
+    PROSANTECONNECT_CLIENT_ID = os.environ.get("PROSANTECONNECT_CLIENT_ID")
+    PROSANTECONNECT_CLIENT_SECRET = os.environ.get("PROSANTECONNECT_CLIENT_SECRET")
+    OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "10"))  # seconds, for each call to a provider
+
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds
@@ -206,6 +216,9 @@ class TestingConfig(Config):
     WARM_ANALYST_VIEWS = False  # tests/test_stats.py turns it on where it is checked
     PAGE_STALE_SECONDS = 0  # tests/test_page_refresh.py turns it on where it is checked
     SHARED_PAGES_URL = None  # tests/test_shared_pages.py turns it on where it is checked
+    # No provider unless a test starts one (tests/test_oidc.py): the environment's never leak in.
+    PROCONNECT_ISSUER = PROCONNECT_CLIENT_ID = PROCONNECT_CLIENT_SECRET = None
+    PROSANTECONNECT_ISSUER = PROSANTECONNECT_CLIENT_ID = PROSANTECONNECT_CLIENT_SECRET = None
 
 
 class ProductionConfig(Config):

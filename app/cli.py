@@ -163,6 +163,17 @@ def demo_load_command(if_empty: bool, report_target: int | None, no_reports: boo
         click.echo(f"  {role:<12} {email}")
 
 
+@demo_cli.command("oidc-provider")
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=5001, show_default=True)
+def demo_oidc_provider_command(port: int) -> None:
+    """Serve a local OpenID provider with fictional identities (ProConnect, Pro Santé Connect in development)."""
+    from app.demo.oidc_provider import serve
+
+    _refuse_in_production()
+    click.echo(f"Fournisseur d'identité local (fictif) : http://localhost:{port}")
+    serve(port)
+
+
 @demo_cli.command("bench-data")
 @click.option("--reports", "report_count", type=click.IntRange(min=1), required=True, metavar="N",
               help="Published fictional reports to add.")

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request, session
 
@@ -49,14 +50,33 @@ def csp_nonce() -> str:
     return nonce
 
 
-def html_policy(nonce: str) -> str:
+def html_policy(nonce: str, form_targets: str = "") -> str:
     return (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            f"form-action 'self'{form_targets}")
+
+
+# The national identity providers (app.auth.oidc): the logout form's answer sends the browser on to the provider's
+# logout (RP-initiated logout), a redirection that browsers check against form-action.
+IDENTITY_PROVIDERS = ("PROCONNECT", "PROSANTECONNECT")
+
+
+def identity_provider_origins() -> str:
+    """The origins of the configured identity providers, each after a space (nothing when none is configured)."""
+    config = current_app.config
+    origins = []
+    for prefix in IDENTITY_PROVIDERS:
+        issuer = (config.get(f"{prefix}_ISSUER") or "").strip()
+        if issuer and config.get(f"{prefix}_CLIENT_ID") and config.get(f"{prefix}_CLIENT_SECRET"):
+            parts = urlsplit(issuer)
+            if parts.scheme in ("http", "https") and parts.netloc:
+                origins.append(f"{parts.scheme}://{parts.netloc}")
+    return "".join(f" {origin}" for origin in dict.fromkeys(origins))
 
 
 def content_security_policy(response: Response) -> str:
     if response.mimetype == "text/html":
-        return html_policy(csp_nonce())
+        return html_policy(csp_nonce(), identity_provider_origins())
     if response.mimetype == "application/pdf":
         return PDF_POLICY
     return NON_HTML_POLICY

@@ -144,6 +144,15 @@ CASES = [
     Case("static", "GET", lambda w: "/static/css/app.css", everyone(200)),
     Case("auth.login", "GET", lambda w: "/login", anonymous_only(200)),
     Case("auth.logout", "POST", lambda w: "/logout", everyone(302)),
+    # National identities: absent while no provider is configured (tests/test_oidc.py runs them against one).
+    Case("auth.oidc_login", "GET", lambda w: "/login/proconnect", everyone(404)),
+    Case("auth.oidc_callback", "GET", lambda w: "/login/prosanteconnect/callback?code=x&state=y", everyone(404)),
+    # Without an identity just vouched for in this session: back to the login page (the logged-in: home).
+    Case("auth.oidc_first_login", "GET", lambda w: "/login/identity", everyone(302)),
+    Case("auth.oidc_link", "POST", lambda w: "/login/identity/link", everyone(302),
+         lambda w: {"link-email": w.users["admin"].email, "link-password": PASSWORD}),
+    Case("auth.oidc_request", "POST", lambda w: "/login/identity/request", everyone(302)),
+    Case("auth.oidc_logged_out", "GET", lambda w: "/logout/done", everyone(302)),
     Case("auth.register", "GET", lambda w: "/register", anonymous_only(200)),
     Case("auth.registered", "GET", lambda w: "/register/done", everyone(302)),
     Case("auth.forgot_password", "GET", lambda w: "/password/forgot", everyone(200)),
@@ -359,7 +368,7 @@ def test_role_route_table(app, case: Case):
         if response.status_code != expected:
             failures.append(f"{role} {case.method} {url}: {response.status_code} != {expected}")
         elif role == "visitor" and expected == 302 and case.endpoint not in ("auth.logout", "main.set_language",
-                                                                             "auth.registered"):
+                                                                             "auth.registered", "auth.oidc_logged_out"):
             if not response.headers["Location"].startswith("/login"):
                 failures.append(f"visitor {url}: redirected to {response.headers['Location']}, not to /login")
     assert not failures, "\n".join(failures)

@@ -83,3 +83,29 @@ class LogoutForm(FlaskForm):
 
 class ResumeForm(FlaskForm):
     """Only the CSRF token: the kept form's own fields are sent as they were typed."""
+
+
+class LinkIdentityForm(FlaskForm):
+    """First login with a national identity: tie it to the account whose password is confirmed here."""
+
+    email = EmailField(_l("Adresse électronique de votre compte Retex IA"), validators=[_required, Length(max=254)])
+    password = PasswordField(_l("Mot de passe de ce compte"), validators=[_required])
+    submit = SubmitField(_l("Lier et me connecter"))
+
+
+class IdentityRequestForm(FlaskForm):
+    """First login with a national identity and no account yet: an account request, which still needs the
+    establishment's FINESS number and, as any registration, the referent's approval."""
+
+    full_name = StringField(_l("Nom et prénom"), validators=[_required, Length(max=160), single_line])
+    email = EmailField(_l("Adresse électronique professionnelle"), validators=[_required, _email, Length(max=254)])
+    finess = StringField(_l("Numéro FINESS de l'établissement"), validators=[_required, valid_finess],
+                         description=_l("9 caractères, par exemple 750712184 (2A ou 2B en Corse)."))
+    establishment_name = StringField(_l("Nom de l'établissement, s'il n'est pas encore inscrit sur Retex IA"),
+                                     validators=[Optional(), Length(max=255), single_line])
+    establishment_type = SelectField(_l("Type d'établissement"), validators=[Optional()])
+    submit = SubmitField(_l("Demander un compte"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.establishment_type.choices = v.choices(v.ESTABLISHMENT_TYPES, blank=str(_l("Je ne sais pas")))

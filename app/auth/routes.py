@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import form_stash, timeouts
+from app.auth import form_stash, oidc, timeouts
 from app.auth.blueprint import bp
 from app.auth.forms import (
     ChangePasswordForm,
@@ -21,7 +21,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.security import no_store, rotate_csrf_token
-from app.services import accounts, audit, establishment_requests, notifications
+from app.services import accounts, audit, establishment_requests, identities, notifications
 from app.services.finess import normalise_finess
 from app.services.mail import send_mail
 from app.urls import public_url, safe_redirect_target
@@ -73,6 +73,25 @@ def start_session(user: User, remember: bool = False) -> None:
     accounts.record_login(user)
 
 
+def inactive_account_message(user: User) -> tuple[str, str]:
+    """Why an account that proved who it is may not log in yet (message, category), whatever the way in."""
+    if user.status == "pending" and user.establishment_id is None:
+        return (_("Votre établissement n'est pas encore inscrit sur Retex IA : l'équipe examine votre demande "
+                  "d'ajout. Vous recevrez un message à chaque étape, jusqu'à l'activation de votre compte."),
+                "warning")
+    if user.status == "pending":
+        return (_("Votre compte attend la validation du référent de votre établissement ou d'un administrateur. "
+                  "Vous recevrez un message dès qu'il sera activé."), "warning")
+    return _("Ce compte n'est pas actif. Contactez le référent de votre établissement."), "error"
+
+
+def lock_message() -> str:
+    # Said whether or not the password was right, and whether or not the account exists.
+    return _("Trop de tentatives de connexion infructueuses avec cette adresse électronique depuis votre "
+             "réseau : la connexion y est suspendue pour un temps. Réessayez plus tard, ou choisissez un "
+             "nouveau mot de passe avec « Mot de passe oublié » : le lien reçu par courriel lève ce blocage.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed_login)
@@ -85,22 +104,11 @@ def login():
         user = attempt.user
         db.session.commit()  # failed attempts count, and may lock this e-mail from this address
         if attempt.locked:
-            # Said whether or not the password was right, and whether or not the account exists.
-            flash(_("Trop de tentatives de connexion infructueuses avec cette adresse électronique depuis votre "
-                    "réseau : la connexion y est suspendue pour un temps. Réessayez plus tard, ou choisissez un "
-                    "nouveau mot de passe avec « Mot de passe oublié » : le lien reçu par courriel lève ce blocage."),
-                  "error")
+            flash(lock_message(), "error")
         elif user is None:
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
-        elif user.status == "pending" and user.establishment_id is None:
-            flash(_("Votre établissement n'est pas encore inscrit sur Retex IA : l'équipe examine votre demande "
-                    "d'ajout. Vous recevrez un message à chaque étape, jusqu'à l'activation de votre compte."),
-                  "warning")
-        elif user.status == "pending":
-            flash(_("Votre compte attend la validation du référent de votre établissement ou d'un administrateur. "
-                    "Vous recevrez un message dès qu'il sera activé."), "warning")
         elif user.status != "active":
-            flash(_("Ce compte n'est pas actif. Contactez le référent de votre établissement."), "error")
+            flash(*inactive_account_message(user))
         else:
             start_session(user, remember=form.remember.data)
             resume = form_stash.pending(user) is not None  # (a kept form too old is dropped here)
@@ -108,8 +116,8 @@ def login():
             if resume:
                 return redirect(url_for("auth.resume_form"))
             return redirect(safe_redirect_target(request.args.get("next")))
-        return render_template("auth/login.html", form=form), 200
-    return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=form, providers=oidc.configured_providers()), 200
+    return render_template("auth/login.html", form=form, providers=oidc.configured_providers())
 
 
 @bp.route("/resume")
@@ -156,8 +164,16 @@ def logout():
         # Logged out on purpose: text typed in this browser afterwards is no longer kept for this user.
         session.pop(timeouts.LAST_USER, None)
         session.pop(timeouts.BROWSER_KEY, None)
+        provider_session = session.pop(oidc.SESSION_KEY, None)
         rotate_csrf_token()
         flash(_("Vous êtes déconnecté."), "info")
+        if isinstance(provider_session, dict):
+            # Logged in through a national identity: its provider's session ends too (RP-initiated logout).
+            ending = oidc.logout_redirect(str(provider_session.get("provider")),
+                                          str(provider_session.get("id_token") or ""),
+                                          public_url("auth.oidc_logged_out"))
+            if ending is not None:
+                return ending
     return redirect(url_for("main.index"))
 
 
@@ -298,4 +314,5 @@ def account():
             db.session.commit()
             flash(_("Mot de passe changé. Vos autres sessions ont été fermées."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, identities=identities.identities_of(current_user),
+                           provider_labels={name: provider.label for name, provider in oidc.PROVIDERS.items()})

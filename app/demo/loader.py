@@ -20,6 +20,9 @@ from app.services.categories import ensure_categories
 from app.services.finess import luhn_key
 
 DEMO_PASSWORD = "demo-retex-ia"  # noqa: S105 (published demo password, refused in production)
+# The fictional SIRET of the demonstration's university hospital: the fictional ProConnect identity of the local
+# provider (app.demo.oidc_provider) carries it, so that its first login suggests that establishment.
+DEMO_SIRET = "99999999900017"
 DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin")
 
 # (category, name, vendor, description, device class, AI Act risk, hosting, integrations, sectors)
@@ -241,6 +244,8 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
 
     home = db.session.scalar(sa.select(Establishment).where(Establishment.is_fictional.is_(True),
                                                             Establishment.type == "chu").order_by(Establishment.id))
+    if home.siret is None:
+        home.siret = DEMO_SIRET
     for role in DEMO_ROLES:
         email = f"{role}@{DEMO_DOMAIN}"
         if accounts.find_user_by_email(email) is None:

@@ -26,6 +26,8 @@ class Establishment(db.Model):
     ght: Mapped[str | None] = mapped_column(sa.String(255))
     # Folded name and city (see app.models.search), kept in step by a mapper event.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # SIRET of the establishment as the national FINESS extract gives it: ProConnect's `siret` claim points here.
+    siret: Mapped[str | None] = mapped_column(sa.String(14), index=True)
     finess_category: Mapped[str | None] = mapped_column(sa.String(8))
     finess_category_label: Mapped[str | None] = mapped_column(sa.String(255))
     is_fictional: Mapped[bool] = mapped_column(default=False)

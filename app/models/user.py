@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The RPPS number as Pro Santé Connect gave it at a login (verified by the national directory), never typed.
+    rpps: Mapped[str | None] = mapped_column(sa.String(16))
 
     establishment: Mapped[Establishment | None] = relationship(lazy="joined")
 

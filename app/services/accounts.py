@@ -209,11 +209,14 @@ def revoke_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def register_user(email: str, password: str, full_name: str, establishment: Establishment | None) -> User | None:
+def register_user(email: str, password: str | None, full_name: str,
+                  establishment: Establishment | None) -> User | None:
     """A pending account, or None when the address has one already: nothing is created then, and the caller
     answers as for a new account (the owner is told by e-mail), so that registering reveals no account. Without
-    an establishment, the account waits for an establishment request (app.services.establishment_requests)."""
-    password_hash = hash_password(password)  # in both cases: the answer takes as long
+    an establishment, the account waits for an establishment request (app.services.establishment_requests).
+    Without a password, the account is reached through the national identity it was requested with."""
+    # In both cases: the answer takes as long.
+    password_hash = hash_password(password) if password is not None else None
     if find_user_by_email(email) is not None:
         return None
     user = User(

@@ -22,7 +22,7 @@ from app.services.finess_import import sector_for_type
 MAX_REASON_LENGTH = 2000
 
 
-def request_establishment(email: str, password: str, full_name: str, finess: str, name: str,
+def request_establishment(email: str, password: str | None, full_name: str, finess: str, name: str,
                           type_code: str | None) -> User | None:
     """A pending account and its request, or None when the address has an account (nothing is created then, as
     for any registration: the caller answers the same and tells the owner)."""

@@ -52,3 +52,9 @@ def finess_error(value: str) -> str | None:
 
 def is_valid_finess(value: str) -> bool:
     return finess_error(value) is None
+
+
+def normalise_siret(value: str | None) -> str | None:
+    """A SIRET (14 digits) as the FINESS extract or ProConnect gives it, spaces removed; None when it is not one."""
+    number = re.sub(r"[\s.-]", "", value or "")
+    return number if len(number) == 14 and number.isdigit() else None

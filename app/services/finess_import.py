@@ -22,7 +22,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import Establishment
 from app.services import audit
-from app.services.finess import finess_error, normalise_finess
+from app.services.finess import finess_error, normalise_finess, normalise_siret
 
 # FINESS establishment categories (categetab) → our establishment types.
 CATEGORY_TYPES = {
@@ -94,6 +94,7 @@ class ParsedEstablishment:
     city: str
     department: str
     legal_status: str | None
+    siret: str = ""
 
 
 @dataclass
@@ -149,6 +150,7 @@ def parse_legacy(text: str, report: FinessImportReport) -> Iterator[ParsedEstabl
             city=_city_from_routing_line(values.get("ligneacheminement", "")),
             department=values.get("departement", ""),
             legal_status="public" if category in PUBLIC_BY_CATEGORY else None,
+            siret=values.get("siret", ""),
         )
 
 
@@ -204,6 +206,7 @@ def parse_json(text: str, report: FinessImportReport) -> Iterator[ParsedEstablis
                 city=_city_from_routing_line(_first(address, "ligneAcheminement")),
                 department=commune[:3] if commune.startswith("97") else commune[:2],
                 legal_status=legal_status,
+                siret=_first(info, "numSiret", "siret"),
             )
 
 
@@ -272,6 +275,8 @@ def import_finess_data(raw: bytes, filename: str, actor_id: int | None = None) -
         }
         if parsed.legal_status:
             values["legal_status"] = parsed.legal_status
+        if normalise_siret(parsed.siret):
+            values["siret"] = normalise_siret(parsed.siret)
         establishment = existing.get(finess)
         if establishment is None:
             db.session.add(Establishment(finess=finess, **values))
