@@ -6,6 +6,7 @@ from app.models.establishment import Establishment
 from app.models.establishment_request import EstablishmentRequest
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
+from app.models.peer import PeerConversation, PeerMessage
 from app.models.release import StatRelease, StatReleaseView
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
@@ -14,7 +15,8 @@ from app.models.user import FormStash, LoginLock, PasswordReset, User
 __all__ = [
     "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
     "FactChoice", "FormStash",
-    "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
+    "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PeerConversation", "PeerMessage",
+    "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"
 ]
