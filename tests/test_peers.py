@@ -9,8 +9,8 @@ import pytest
 
 from app import vocabulary
 from app.extensions import db
-from app.questionnaire import STAGES
 from app.models import PeerConversation, Report, ReportFact
+from app.questionnaire import STAGES
 from app.services import peer_messages, peers
 from tests.factories import PASSWORD, complete_answers, make_establishment, make_report, make_solution, make_user, text
 

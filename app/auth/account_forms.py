@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length
 from app.forms_common import single_line
 
 _required = DataRequired(message=_l("Ce champ est obligatoire."))
+_email = Email(message=_l("Saisissez une adresse électronique valide, par exemple nom@hopital.fr."))
 
 
 class NameForm(FlaskForm):
@@ -19,7 +20,7 @@ class NameForm(FlaskForm):
 
 class EmailChangeForm(FlaskForm):
     email = EmailField(_l("Nouvelle adresse électronique"), validators=[
-        _required, Email(message=_l("Saisissez une adresse électronique valide, par exemple nom@hopital.fr.")), Length(max=254)],
+        _required, _email, Length(max=254)],
         description=_l("Un lien de confirmation y sera envoyé : l'adresse ne change qu'une fois ce lien ouvert. "
                        "Votre adresse actuelle en sera avertie."))
     password = PasswordField(_l("Mot de passe actuel"), validators=[_required])
