@@ -26,7 +26,7 @@ ERRORS = {
 
 
 def _message_limit() -> str:
-    return current_app.config.get("PEER_MESSAGE_RATE_LIMIT", "20 per hour;60 per day")
+    return current_app.config["PEER_MESSAGE_RATE_LIMIT"]
 
 
 def _sender_key() -> str:

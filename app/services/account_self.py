@@ -56,7 +56,7 @@ def read_email_change_token(token: str) -> EmailChange | None:
     if not token or len(token) > 1000:
         return None
     try:
-        data = _serializer().loads(token, max_age=current_app.config.get("EMAIL_CHANGE_MAX_AGE", 86400))
+        data = _serializer().loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
