@@ -37,7 +37,7 @@ def test_the_new_address_changes_only_once_its_link_is_opened_and_the_old_one_is
     db.session.commit()
     auth.login(user.email)
 
-    sent = client.post("/account/email", data={"email": "Nouvelle@Hopital.test", "password": PASSWORD})
+    sent = client.post("/account/email", data={"new-email": "Nouvelle@Hopital.test", "new-password": PASSWORD})
     assert sent.status_code == 302
     assert db.session.get(User, user.id).email == "ancienne@hopital.test"
     [confirmation] = mailbox
@@ -63,11 +63,11 @@ def test_an_address_change_needs_the_password_and_a_free_address(client, auth, m
     taken = make_user()
     db.session.commit()
     auth.login(user.email)
-    wrong = client.post("/account/email", data={"email": "autre@hopital.test", "password": "not-the-password"})
+    wrong = client.post("/account/email", data={"new-email": "autre@hopital.test", "new-password": "not-the-password"})
     assert "Mot de passe actuel incorrect." in text(wrong)
-    busy = client.post("/account/email", data={"email": taken.email, "password": PASSWORD})
+    busy = client.post("/account/email", data={"new-email": taken.email, "new-password": PASSWORD})
     assert "déjà celle d'un autre compte" in text(busy)
-    invalid = client.post("/account/email", data={"email": "pas-une-adresse", "password": PASSWORD})
+    invalid = client.post("/account/email", data={"new-email": "pas-une-adresse", "new-password": PASSWORD})
     assert "adresse électronique valide" in text(invalid) and "pas-une-adresse" in text(invalid)
     assert mailbox == []
 

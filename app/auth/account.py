@@ -19,6 +19,8 @@ from app.services import account_self, accounts
 from app.services.mail import send_after_commit, send_mail
 from app.urls import public_url
 
+EMAIL_FORM = "new"  # the prefix of the e-mail form's fields: the password form beside it has a password field too
+
 ERRORS = {
     "email_taken": lambda: _("Cette adresse est déjà celle d'un autre compte."),
     "last_admin": lambda: _("Vous êtes le dernier administrateur : nommez-en un autre avant de supprimer votre "
@@ -30,7 +32,8 @@ ERRORS = {
 def _page(name_form=None, email_form=None, password_form=None, status: int = 200):
     user = current_user
     return render_template("auth/account.html", name_form=name_form or NameForm(full_name=user.full_name),
-                           email_form=email_form or EmailChangeForm(), form=password_form or ChangePasswordForm(),
+                           email_form=email_form or EmailChangeForm(prefix=EMAIL_FORM),
+                           form=password_form or ChangePasswordForm(),
                            pending_email=session.get("email_change_sent")), status
 
 
@@ -75,7 +78,7 @@ def rename():
 @login_required
 @limiter.limit("5 per hour", methods=["POST"], key_func=lambda: f"email-change|{getattr(current_user, 'id', None)}")
 def request_email_change():
-    form = EmailChangeForm()
+    form = EmailChangeForm(prefix=EMAIL_FORM)
     if not form.validate_on_submit():
         return _page(email_form=form)
     if not accounts.verify_password(current_user, form.password.data):
