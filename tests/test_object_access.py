@@ -21,11 +21,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.object_cases import SELF_SERVICE_EXPECTED, self_service_routes
 from tests.object_trial import Trial
 from tests.object_world import (
     CATEGORY_KINDS,
-    CONVERSATION_KINDS,
-    EMAIL_CHANGE_KINDS,
     ESTABLISHMENT_KINDS,
     ESTABLISHMENT_REQUEST_KINDS,
     FLAG_KINDS,
@@ -161,14 +160,7 @@ ROUTES = {
                                lambda w, o: _cite(w, w.objects["published"])),
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
         f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
-    "auth.confirm_email_change": Route("auth.confirm_email_change", EMAIL_CHANGE_KINDS,
-                                       lambda w, o: f"/account/email/confirm/{o.token}"),
-    "peers.write": Route("peers.write", ESTABLISHMENT_KINDS, lambda w, o: (
-        f"/peers/solutions/{w.objects['solution'].id}/establishments/{o.id}"), lambda w, o: {"body": "Injecté"}),
-    "peers.conversation": Route("peers.conversation", CONVERSATION_KINDS, lambda w, o: f"/peers/{o.id}",
-                                lambda w, o: {"body": "Injecté"}),
-    "peers.withdraw_consent": Route("peers.withdraw_consent", REPORT_KINDS,
-                                    lambda w, o: f"/peers/reports/{o.id}/consent"),
+    **self_service_routes(Route),
     # Object routes (add above this line)
 }
 
@@ -300,14 +292,7 @@ EXPECTED = {
        for kind in REPORT_KINDS if kind not in ("published", "published, update in draft")},
     ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
     ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
-    # The link is the credential: whoever follows it confirms the address it was sent to.
-    ("auth.confirm_email_change", "GET", "e-mail change link"):        "200    200    200    200    200    200",
-    ("auth.confirm_email_change", "POST", "e-mail change link"):       "302    302    302    302    302    302",
-    # Peer contact: an establishment that did not consent, another establishments' conversation and reports.
-    ("peers.write", "GET POST", "establishment"):                      "login  404    404    403    403    403",
-    ("peers.conversation", "GET POST", "conversation between two other establishments"):
-                                                                       "login  404    404    403    403    403",
-    **{("peers.withdraw_consent", "GET POST", kind): "login  404    404    403    403    403" for kind in REPORT_KINDS},
+    **SELF_SERVICE_EXPECTED,  # the account page and peer contact (tests/object_cases.py)
     # Object routes (add above this line)
 }
 

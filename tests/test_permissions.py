@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import account_self, accounts, establishment_requests, guides, peer_messages
+from app.services import accounts, establishment_requests, guides, peer_messages
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -21,6 +21,7 @@ from tests.factories import (
     make_solution,
     make_user,
 )
+from tests.permission_cases import self_service_cases
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
 STAFF = ("moderator", "analyst", "admin")
@@ -137,12 +138,6 @@ def request_id(world: World) -> int:
     return establishment_requests.request_of(world.establishment_request).id
 
 
-def email_change_link(user) -> str:
-    token = account_self.email_change_token(user, "nouvelle-adresse@hopital.test")
-    db.session.commit()
-    return token
-
-
 def reset_link(user) -> str:
     token = accounts.make_reset_token(user)
     db.session.commit()  # the link's row, for the request to find
@@ -169,20 +164,6 @@ CASES = [
                                                                     w.users["referent"]),
          everyone(200), label="valid token"),
     Case("auth.account", "GET", lambda w: "/account", login_redirect("", 200, allowed=ROLES)),
-    Case("auth.change_password", "POST", lambda w: "/account", login_redirect("", 200, allowed=ROLES),
-         label="form with errors"),
-    Case("auth.rename", "POST", lambda w: "/account/name", login_redirect("", 302, allowed=ROLES),
-         lambda w: {"full_name": "Nom Changé"}),
-    Case("auth.request_email_change", "POST", lambda w: "/account/email", login_redirect("", 200, allowed=ROLES),
-         label="form with errors"),
-    Case("auth.confirm_email_change", "GET", lambda w: "/account/email/confirm/forged", everyone(400),
-         label="forged"),
-    Case("auth.confirm_email_change", "GET",
-         lambda w: "/account/email/confirm/" + email_change_link(w.users["contributor"]), everyone(200),
-         label="valid token"),
-    Case("auth.delete_account", "GET", lambda w: "/account/delete", login_redirect("", 200, allowed=ROLES)),
-    Case("auth.delete_account", "POST", lambda w: "/account/delete", login_redirect("", 200, allowed=ROLES),
-         label="unconfirmed"),
     # Only the contributor has a kept form; the others are sent to the home page, which shows none of it.
     Case("auth.resume_form", "GET", lambda w: "/resume", {role: 200 if role == "contributor" else 302 for role in ROLES}),
     Case("auth.discard_form", "POST", lambda w: "/resume/discard", everyone(302)),
@@ -329,26 +310,6 @@ CASES = [
     Case("api.list_guides", "GET", lambda w: "/api/v1/guides", everyone(200)),
     Case("api.get_guide", "GET", lambda w: "/api/v1/guides/no-such-guide", everyone(404), label="missing"),
     # API cases (add above this line)
-    Case("peers.conversations", "GET", lambda w: "/peers/", login_redirect("", 200, allowed=WRITERS)),
-    Case("peers.write", "GET", lambda w: f"/peers/solutions/{w.solution.id}/establishments/{w.establishment.id}",
-         login_redirect("", 200, allowed=WRITERS), label="consenting establishment"),
-    Case("peers.write", "GET",
-         lambda w: f"/peers/solutions/{w.solution.id}/establishments/{w.users['contributor'].establishment_id}",
-         login_redirect("", 404, allowed=WRITERS), label="own establishment"),
-    Case("peers.write", "POST", lambda w: f"/peers/solutions/{w.solution.id}/establishments/{w.establishment.id}",
-         login_redirect("", 302, allowed=WRITERS), lambda w: {"body": "Bonjour, une question."}, label="send"),
-    Case("peers.conversation", "GET", lambda w: f"/peers/{w.conversation.id}",
-         login_redirect("", 200, allowed=WRITERS), label="ours"),
-    Case("peers.conversation", "GET", lambda w: f"/peers/{w.other_conversation.id}",
-         login_redirect("", 404, allowed=WRITERS), label="between two other establishments"),
-    Case("peers.conversation", "POST", lambda w: f"/peers/{w.other_conversation.id}",
-         login_redirect("", 404, allowed=WRITERS), lambda w: {"body": "Intrusion"},
-         label="answer between two other establishments"),
-    Case("peers.withdraw_consent", "GET", lambda w: f"/peers/reports/{w.own_published.id}/consent",
-         login_redirect("", 200, allowed=WRITERS), label="own report"),
-    Case("peers.withdraw_consent", "POST", lambda w: f"/peers/reports/{w.other_published.id}/consent",
-         login_redirect("", 404, allowed=WRITERS), label="other establishment's report"),
-    # Peer contact cases (add above this line)
     Case("exports.index", "GET", lambda w: "/exports/", login_redirect("", 200, allowed=("analyst", "admin"))),
     Case("exports.reports", "GET", lambda w: "/exports/reports.csv", login_redirect("", 200, allowed=("analyst", "admin")),
          label="csv"),
@@ -371,6 +332,8 @@ CASES = [
     Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
          login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
+    # The account page and peer contact (tests/permission_cases.py).
+    *self_service_cases(Case, login_redirect, everyone),
 ]
 
 
