@@ -107,6 +107,8 @@ class Config:
     # address, and per e-mail typed whatever the address.
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     REGISTER_EMAIL_RATE_LIMIT = os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "3 per hour")
+    # Messages to peers sent per account (app.peers): a form shown again with its errors does not count.
+    PEER_MESSAGE_RATE_LIMIT = os.environ.get("PEER_MESSAGE_RATE_LIMIT", "20 per hour;60 per day")
     # Requests per token or address on /api/v1 (default: app.api.DEFAULT_RATE_LIMIT).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or None
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
@@ -135,6 +137,7 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds
+    EMAIL_CHANGE_MAX_AGE = 24 * 3600  # seconds: the link that confirms a new e-mail address
 
     ITEMS_PER_PAGE = 20
     # Rendered read pages kept by each worker until the next publication (app.services.page_cache); 0: none.

@@ -182,6 +182,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(exports_bp)
     # Exports blueprint (registered above this line)
+    from app.peers import bp as peers_bp
+
+    app.register_blueprint(peers_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

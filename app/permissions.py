@@ -116,6 +116,24 @@ def can_see_revision_history(user: Any, report: Report) -> bool:
     return is_member_of(user, report) or _is(user, *STAFF_ROLES)
 
 
+# Peer contact ----------------------------------------------------------------------------------------
+
+def can_contact_peers(user: Any) -> bool:
+    """Members of an establishment see which other establishments agreed to be contacted, and write to them."""
+    return can_write_reports(user)
+
+
+def can_read_conversation(user: Any, conversation: Any) -> bool:
+    """A conversation is between two establishments: their members read and answer it, no one else."""
+    return can_contact_peers(user) and user.establishment_id in (conversation.sender_establishment_id,
+                                                                 conversation.recipient_establishment_id)
+
+
+def can_withdraw_contact_consent(user: Any, report: Report) -> bool:
+    """Whoever gave the consent (the author), and the establishment's referent, withdraw it."""
+    return is_member_of(user, report) and (user.role == "referent" or report.author_id == user.id)
+
+
 def can_moderate(user: Any) -> bool:
     return _is(user, "moderator", "admin")
 

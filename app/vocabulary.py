@@ -18,7 +18,10 @@ USER_STATUSES = {
     "active": _l("Actif"),
     "rejected": _l("Refusé"),
     "disabled": _l("Désactivé"),
+    "deleted": _l("Supprimé par son titulaire"),
 }
+# Statuses an administrator may give; a deleted account stays deleted (app.services.account_self).
+ADMIN_USER_STATUSES = {code: label for code, label in USER_STATUSES.items() if code != "deleted"}
 
 REPORT_STATUSES = {
     "draft": _l("Brouillon"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import accounts, establishment_requests, guides
+from app.services import account_self, accounts, establishment_requests, guides, peer_messages
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -37,6 +37,8 @@ CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
+CONVERSATION_KINDS = ("conversation between two other establishments",)
+EMAIL_CHANGE_KINDS = ("e-mail change link",)
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -119,6 +121,12 @@ def build_world() -> World:
     requester = establishment_requests.request_establishment(
         "demandeur@hopital.test", "correct-horse-battery", "Demandeur", "750712184",
         f"Hôpital {world.secret('requested establishment', frozenset({'admin'}))}", "ch")
+    # A third establishment agreed to be contacted; the other establishment wrote to it: their conversation is theirs.
+    third_author = make_user("contributor", make_establishment())
+    make_report(third_author, solution, "published", complete_answers(), moderator)
+    conversation = peer_messages.start(author, solution, third_author.establishment_id,
+                                       f"Bonjour {world.secret('peer conversation')}.")
+    email_change = account_self.email_change_token(author, "nouvelle-adresse@hopital.test")
     reset_link = accounts.make_reset_token(author)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
     db.session.commit()
@@ -143,6 +151,8 @@ def build_world() -> World:
     objects["another analyst's token"] = SimpleNamespace(id=token.id)
     objects["category"] = SimpleNamespace(id=category.id, slug=category.slug)
     objects["reset link"] = SimpleNamespace(token=reset_link)
+    objects["e-mail change link"] = SimpleNamespace(token=email_change)
+    objects["conversation between two other establishments"] = SimpleNamespace(id=conversation.id)
     objects["invitation"] = SimpleNamespace(token=invitation)
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}

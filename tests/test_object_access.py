@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.object_cases import SELF_SERVICE_EXPECTED, self_service_routes
 from tests.object_trial import Trial
 from tests.object_world import (
     CATEGORY_KINDS,
@@ -160,6 +161,7 @@ ROUTES = {
                                lambda w, o: _cite(w, w.objects["published"])),
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
         f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
+    **self_service_routes(Route),
     # Object routes (add above this line)
 }
 
@@ -291,6 +293,7 @@ EXPECTED = {
        for kind in REPORT_KINDS if kind not in ("published", "published, update in draft")},
     ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
     ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
+    **SELF_SERVICE_EXPECTED,  # the account page and peer contact (tests/object_cases.py)
     # Object routes (add above this line)
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import accounts, establishment_requests, guides
+from app.services import accounts, establishment_requests, guides, peer_messages
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -21,6 +21,7 @@ from tests.factories import (
     make_solution,
     make_user,
 )
+from tests.permission_cases import self_service_cases
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
 STAFF = ("moderator", "analyst", "admin")
@@ -45,6 +46,8 @@ class World:
     guide: object
     draft_guide: object
     establishment_request: object = None
+    conversation: object = None  # another establishment wrote to ours
+    other_conversation: object = None  # between two other establishments
 
 
 def build_world() -> World:
@@ -73,6 +76,10 @@ def build_world() -> World:
     # A registration with a FINESS number no establishment carries: the account waits for its establishment.
     world.establishment_request = establishment_requests.request_establishment(
         "demandeur@hopital.test", PASSWORD, "Demandeur", "750712184", "Hôpital demandé", "ch")
+    # Both establishments' published reports consent to be contacted (the complete answers do).
+    outsider = make_user("contributor", make_establishment())
+    world.conversation = peer_messages.start(stranger, solution, home.id, "Bonjour, une question.")
+    world.other_conversation = peer_messages.start(outsider, solution, elsewhere.id, "Bonjour, entre nous.")
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
@@ -334,6 +341,8 @@ CASES = [
     Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
          login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
+    # The account page and peer contact (tests/permission_cases.py).
+    *self_service_cases(Case, login_redirect, everyone),
 ]
 
 

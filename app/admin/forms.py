@@ -104,7 +104,7 @@ class UserForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = v.choices(v.ROLES)
-        self.status.choices = v.choices(v.USER_STATUSES)
+        self.status.choices = v.choices(v.ADMIN_USER_STATUSES)
 
 
 class ActionForm(FlaskForm):

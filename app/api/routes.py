@@ -50,7 +50,14 @@ def authenticate_token() -> None:
     g.api_user = None
     if header is None:
         return
-    user = api_tokens.authenticate(header)
+    found = api_tokens.authenticate_bearer(header)
+    user = found.user
+    if found.expired:
+        error = Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Retex IA",
+                                                                         "error": "invalid_token"}))
+        error.data = {"message": _("Ce jeton d'API a expiré : créez-en un nouveau sur la page « Jetons d'API » "
+                                   "de votre compte.")}
+        raise error
     if user is None:
         raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Retex IA"}))
     db.session.commit()  # last_used_at

@@ -29,7 +29,8 @@ def _page(form: NewTokenForm):
             token, clear = revealed
             new_token = {"id": token.id, "name": token.name, "token": clear}
     return render_template("api/tokens.html", tokens=api_tokens.user_tokens(current_user), form=form,
-                           revoke_form=RevokeTokenForm(), new_token=new_token)
+                           revoke_form=RevokeTokenForm(), new_token=new_token,
+                           today=api_tokens.today(), latest=api_tokens.latest_expiry())
 
 
 @pages.route("/account/api-tokens")
@@ -46,7 +47,7 @@ def create_token():
     form = NewTokenForm()
     if not form.validate_on_submit():
         return _page(form)
-    token, clear = api_tokens.create_token(current_user, form.name.data)
+    token, clear = api_tokens.create_token(current_user, form.name.data, form.expires_on.data)
     session[_NEW_TOKEN_KEY] = api_tokens.keep_for_display(token, clear)
     db.session.commit()
     return redirect(url_for("api_pages.tokens"))

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import form_stash, oidc, timeouts
 from app.auth.blueprint import bp
 from app.auth.forms import (
-    ChangePasswordForm,
     ForgotPasswordForm,
     InvitationForm,
     LoginForm,
@@ -21,7 +20,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.models import Establishment, User
 from app.security import no_store, rotate_csrf_token
-from app.services import accounts, audit, establishment_requests, identities, notifications
+from app.services import accounts, audit, establishment_requests, notifications
 from app.services.finess import normalise_finess
 from app.services.mail import send_mail
 from app.urls import public_url, safe_redirect_target
@@ -297,22 +296,3 @@ def accept_invitation(token: str):
         flash(_("Bienvenue ! Votre compte est actif."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/invitation.html", form=form, invitation=invitation, establishment=establishment)
-
-
-@bp.route("/account", methods=["GET", "POST"])
-@login_required
-def account():
-    form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not accounts.verify_password(current_user, form.current_password.data):
-            form.current_password.errors.append(_("Mot de passe actuel incorrect."))
-        else:
-            user = current_user._get_current_object()
-            accounts.change_password(user, form.password.data)
-            # Every other session is now revoked; this one continues with the new token.
-            start_session(user)
-            db.session.commit()
-            flash(_("Mot de passe changé. Vos autres sessions ont été fermées."), "success")
-            return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, identities=identities.identities_of(current_user),
-                           provider_labels={name: provider.label for name, provider in oidc.PROVIDERS.items()})

@@ -269,6 +269,10 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
         target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
         created["reports"] = load_demo_reports(target)
     # --- end of fictional published reports ---
+    # --- a fictional conversation between peers (app.demo.peers) ---
+    from app.demo.peers import load_demo_conversations
+
+    created["peer conversations"] = load_demo_conversations(f"contributor@{DEMO_DOMAIN}")
     # Guides read the statistics releases: make the ones the reports just made due.
     from app.services import releases
 

@@ -7,6 +7,7 @@ from app.models.establishment_request import EstablishmentRequest
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
 from app.models.identity import ExternalIdentity, OidcNonce
+from app.models.peer import PeerConversation, PeerMessage
 from app.models.release import StatRelease, StatReleaseView
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
@@ -15,8 +16,8 @@ from app.models.user import FormStash, LoginLock, PasswordReset, User
 __all__ = [
     "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
     "ExternalIdentity", "FactChoice", "FormStash",
-    "Guide", "GuideVersion", "LoginLock", "OidcNonce", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report",
-    "ReportFact",
+    "Guide", "GuideVersion", "LoginLock", "OidcNonce", "PageGeneration", "PasswordReset", "PeerConversation",
+    "PeerMessage", "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"
 ]

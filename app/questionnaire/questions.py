@@ -219,6 +219,11 @@ QUESTIONS: tuple[Question, ...] = (
     Question("stop_reasons_text", 6, TEXTAREA, _l("Précisez les raisons de l'arrêt (facultatif)"),
              max_length=TEXT_MAX, applies=_stopped),
     Question("contact_ok", 6, BOOLEAN, _l("J'accepte d'être contacté(e) par des pairs au sujet de ce retour"),
+             description=_l("Accepter révèle que votre établissement utilise cette solution : son nom, son type, sa "
+                            "région et le stade du projet s'affichent, pour les membres des autres établissements "
+                            "inscrits, sur la page de la solution, et ce retour nomme votre établissement. Les pairs "
+                            "vous écrivent par la plateforme ; ils ne voient votre nom et votre adresse que si vous "
+                            "leur répondez. Vous pourrez retirer cet accord à tout moment depuis la page du retour."),
              consent=True),
 )
 

@@ -1,10 +1,13 @@
-"""Personal tokens for the read API: issued to analysts, kept hashed, revocable."""
+"""Personal tokens for the read API: issued to analysts, kept hashed, revocable, and expiring on a date chosen at
+creation (DEFAULT_LIFETIME unless chosen, MAX_LIFETIME at most)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -17,19 +20,50 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 MAX_TOKEN_LENGTH = 200
 # How long a new token waits for its one display (the page it is created from redirects to it at once).
 REVEAL_WINDOW = timedelta(minutes=5)
+DEFAULT_LIFETIME = timedelta(days=90)
+MAX_LIFETIME = timedelta(days=365)
+# Expiry dates are days of the platform's calendar: a token dies at the end of its last day, in Paris.
+CALENDAR = ZoneInfo("Europe/Paris")
+
+
+class TokenError(Exception):
+    """A rule refused the token; the message is for the user (French)."""
+
+
+def today() -> date:
+    return datetime.now(CALENDAR).date()
+
+
+def default_expiry() -> date:
+    return today() + DEFAULT_LIFETIME
+
+
+def latest_expiry() -> date:
+    return today() + MAX_LIFETIME
+
+
+def end_of_day(day: date) -> datetime:
+    """The moment a token whose last day is `day` stops working (midnight after it, in Paris), in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=CALENDAR).astimezone(UTC)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `user`. The clear token is returned here and never again: only its hash is stored."""
+def create_token(user: User, name: str, last_day: date | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`, valid until the end of `last_day` (by default DEFAULT_LIFETIME from today). The
+    clear token is returned here and never again: only its hash is stored."""
+    last_day = last_day or default_expiry()
+    if last_day < today() or last_day > latest_expiry():
+        raise TokenError("expiry")
     clear = secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name.strip()[:80], token_hash=hash_token(clear))
+    token = ApiToken(user_id=user.id, name=name.strip()[:80], token_hash=hash_token(clear),
+                     expires_at=end_of_day(last_day))
     db.session.add(token)
     db.session.flush()
-    audit.record(user.id, "api_token.created", "api_token", token.id, name=token.name)
+    audit.record(user.id, "api_token.created", "api_token", token.id, name=token.name,
+                 expires_at=token.expires_at.isoformat())
     return token, clear
 
 
@@ -86,14 +120,23 @@ def parse_bearer(header: str | None) -> str | None:
     return token.strip()
 
 
-def authenticate(header: str | None) -> User | None:
-    """The user behind a bearer header, or None for a missing, unknown or revoked token or an inactive user."""
+@dataclass(frozen=True)
+class Authentication:
+    user: User | None
+    expired: bool = False  # the token was right but its expiry date has passed: the API says so
+
+
+def authenticate_bearer(header: str | None) -> Authentication:
+    """Who a bearer header authenticates: a user, or none (a missing, unknown, revoked or expired token, an
+    inactive user); `expired` tells an expired token apart, so that its holder learns why it stopped working."""
     token = parse_bearer(header)
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
+        return Authentication(None)
     record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if record is None or not record.is_active or not record.user.is_active:
-        return None
+    if record is None or record.revoked_at is not None or not record.user.is_active:
+        return Authentication(None)
+    if record.is_expired:
+        return Authentication(None, expired=True)
     now = datetime.now(UTC)
     last_used = record.last_used_at
     if last_used is not None and last_used.tzinfo is None:  # SQLite returns naive datetimes
@@ -101,7 +144,13 @@ def authenticate(header: str | None) -> User | None:
     if last_used is None or now - last_used > LAST_USED_PRECISION:
         record.last_used_at = now
         db.session.flush()
-    return record.user
+    return Authentication(record.user)
+
+
+def authenticate(header: str | None) -> User | None:
+    """The user behind a bearer header, or None for a missing, unknown, revoked or expired token or an inactive
+    user."""
+    return authenticate_bearer(header).user
 
 
 def user_tokens(user: User) -> list[ApiToken]:
