@@ -1,7 +1,7 @@
 """national identities (ProConnect, Pro Santé Connect): identities tied to accounts, nonces used, RPPS, SIRET
 
 Revision ID: 0022_oidc_identity
-Revises: 0017_establishment_request
+Revises: 0018_page_generation_start
 Create Date: 2026-12-03 13:40:00.000000
 
 """
