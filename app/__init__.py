@@ -175,6 +175,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(exports_bp)
     # Exports blueprint (registered above this line)
+    from app.notices import bp as notices_bp
+    from app.notices import follow_panel
+
+    app.register_blueprint(notices_bp)
+    app.jinja_env.globals["follow_panel"] = follow_panel
+    # Notices blueprint (registered above this line)
 
 
 def register_errorhandlers(app: Flask) -> None:
