@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import accounts, establishment_requests, guides
+from app.services import accounts, establishment_requests, follows, guides
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -37,6 +37,7 @@ CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
+UNSUBSCRIBE_KINDS = ("another person's unsubscribe link",)
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -120,6 +121,10 @@ def build_world() -> World:
         "demandeur@hopital.test", "correct-horse-battery", "Demandeur", "750712184",
         f"Hôpital {world.secret('requested establishment', frozenset({'admin'}))}", "ch")
     reset_link = accounts.make_reset_token(author)
+    # What the other establishment's author follows: no one else can stop it (their unfollow is their own).
+    for kind, followed in ((follows.FollowKind.SOLUTION, solution), (follows.FollowKind.CATEGORY, category),
+                           (follows.FollowKind.GUIDE, published_guide)):
+        follows.follow(author, kind, followed.id)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
     db.session.commit()
 
@@ -144,6 +149,7 @@ def build_world() -> World:
     objects["category"] = SimpleNamespace(id=category.id, slug=category.slug)
     objects["reset link"] = SimpleNamespace(token=reset_link)
     objects["invitation"] = SimpleNamespace(token=invitation)
+    objects["another person's unsubscribe link"] = SimpleNamespace(token=follows.unsubscribe_token(author.id, "statistics"))
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

@@ -206,3 +206,25 @@ def test_a_statistics_notice_says_figures_changed_and_carries_none(app, mailbox)
         assert not re.search(r"[0-9]", message.subject.replace(solution.name, "").replace(category.name_fr, ""))
     # The category follower heard of the category's release in the same mail.
     assert f"/statistics/categories/{category.slug}" in told[category_follower.email].body
+
+
+def test_nobody_sees_or_changes_another_persons_follows_or_settings(app, no_csrf):
+    solution, other_solution = make_solution(), make_solution()
+    owner, intruder = make_user("contributor"), make_user("referent")
+    follows.follow(owner, follows.FollowKind.SOLUTION, solution.id)
+    follows.set_preference(owner, follows.Delivery.WEEKLY, guides=False, statistics=True, establishment=True)
+    db.session.commit()
+    client = app.test_client()
+    login(client, intruder)
+    page = text(client.get("/account/notifications"))
+    assert solution.name not in page and "Vous ne suivez encore rien" in page
+    assert 'value="weekly" checked' not in client.get("/account/notifications").get_data(as_text=True)
+    client.post(f"/follows/solution/{solution.id}/stop")  # the intruder follows nothing: nothing to stop
+    client.post("/account/notifications", data={"delivery": "none"})
+    client.post(f"/follows/solution/{other_solution.id}")
+    db.session.expire_all()
+    assert [f.solution_id for f in db.session.scalars(sa.select(Follow).where(Follow.user_id == owner.id))] == [
+        solution.id]
+    mine = db.session.get(NoticePreference, owner.id)
+    assert (mine.delivery, mine.guides, mine.statistics, mine.establishment) == ("weekly", False, True, True)
+    assert db.session.get(NoticePreference, intruder.id).delivery == "none"

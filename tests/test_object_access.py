@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests import object_notices
 from tests.object_trial import Trial
 from tests.object_world import (
     CATEGORY_KINDS,
@@ -159,6 +160,7 @@ ROUTES = {
                                lambda w, o: _cite(w, w.objects["published"])),
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
         f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
+    **{name: Route(*route) for name, route in object_notices.ROUTES.items()},
     # Object routes (add above this line)
 }
 
@@ -290,6 +292,7 @@ EXPECTED = {
        for kind in REPORT_KINDS if kind not in ("published", "published, update in draft")},
     ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
     ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
+    **object_notices.EXPECTED,
     # Object routes (add above this line)
 }
 

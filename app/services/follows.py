@@ -150,7 +150,7 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
         data = _serializer().loads(token)
     except (BadSignature, UnicodeDecodeError, ValueError):
         return None
-    if (not isinstance(data, list) or len(data) != 2 or type(data[0]) is not int
+    if (not isinstance(data, list) or len(data) != 2 or type(data[0]) is not int or type(data[1]) is not str
             or data[1] not in {ALL, *(k.value for k in NoticeKind)}):
         return None
     user = db.session.get(User, data[0]) if 0 < data[0] < 2**31 else None
