@@ -113,6 +113,7 @@ def test_the_signed_link_turns_off_its_kind_or_everything_without_login(app, cli
     target, other = people
     token = follows.unsubscribe_token(target.id, "statistics")
     page = client.get(f"/unsubscribe/{token}")
+    assert "no-store" in page.headers["Cache-Control"]  # the address is a credential: no cache keeps the page
     assert page.status_code == 200 and "Ne plus recevoir les avis de nouveaux chiffres" in page.get_data(as_text=True)
     _unchanged(target, other)  # a GET (a mail scanner opening the link) changes nothing
     response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})

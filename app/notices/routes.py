@@ -9,6 +9,7 @@ from app.extensions import csrf, db
 from app.models import Category, Delivery, FollowKind, Guide
 from app.notices.blueprint import bp
 from app.notices.forms import FollowForm, NoticeSettingsForm, UnsubscribeForm
+from app.security import no_store
 from app.services import follows
 from app.urls import safe_redirect_target
 
@@ -67,6 +68,7 @@ def unfollow(kind: str, object_id: int):
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@no_store  # its address is a credential, however limited: no cache keeps it
 def unsubscribe(token: str):
     """GET: a page with the buttons (a link opened by a mail scanner changes nothing). POST: done, without login
     (RFC 8058's one-click POST carries `List-Unsubscribe=One-Click` and no scope: the link's own kind)."""
