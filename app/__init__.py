@@ -185,6 +185,12 @@ def register_blueprints(app: Flask) -> None:
     from app.peers import bp as peers_bp
 
     app.register_blueprint(peers_bp)
+    from app.notices import bp as notices_bp
+    from app.notices import follow_panel
+
+    app.register_blueprint(notices_bp)
+    app.jinja_env.globals["follow_panel"] = follow_panel
+    # Notices blueprint (registered above this line)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -77,6 +77,11 @@ def is_visitor(user: Any) -> bool:
     return user is None or not getattr(user, "is_authenticated", False)
 
 
+def can_follow(user: Any) -> bool:
+    """Anyone logged in follows solutions, categories and guides, and chooses their own notices."""
+    return _is(user, "contributor", "referent", *STAFF_ROLES)
+
+
 def is_member_of(user: Any, report: Report) -> bool:
     return can_write_reports(user) and user.establishment_id == report.establishment_id
 

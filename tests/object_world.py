@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import account_self, accounts, establishment_requests, guides, peer_messages
+from app.services import account_self, accounts, establishment_requests, follows, guides, peer_messages
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -39,6 +39,7 @@ INVITATION_KINDS = ("invitation",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
 CONVERSATION_KINDS = ("conversation between two other establishments",)
 EMAIL_CHANGE_KINDS = ("e-mail change link",)
+UNSUBSCRIBE_KINDS = ("another person's unsubscribe link",)
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -128,6 +129,10 @@ def build_world() -> World:
                                        f"Bonjour {world.secret('peer conversation')}.")
     email_change = account_self.email_change_token(author, "nouvelle-adresse@hopital.test")
     reset_link = accounts.make_reset_token(author)
+    # What the other establishment's author follows: no one else can stop it (their unfollow is their own).
+    for kind, followed in ((follows.FollowKind.SOLUTION, solution), (follows.FollowKind.CATEGORY, category),
+                           (follows.FollowKind.GUIDE, published_guide)):
+        follows.follow(author, kind, followed.id)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
     db.session.commit()
 
@@ -154,6 +159,7 @@ def build_world() -> World:
     objects["e-mail change link"] = SimpleNamespace(token=email_change)
     objects["conversation between two other establishments"] = SimpleNamespace(id=conversation.id)
     objects["invitation"] = SimpleNamespace(token=invitation)
+    objects["another person's unsubscribe link"] = SimpleNamespace(token=follows.unsubscribe_token(author.id, "statistics"))
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

@@ -9,7 +9,7 @@ from app.demo.loader import load_demo
 from app.demo.mix import DEMO_DOMAIN
 from app.extensions import db
 from app.models import Guide, GuideVersion, User
-from app.services import guides
+from app.services import follows, guides
 
 
 def test_the_demo_publishes_guides_once(app, client):
@@ -41,9 +41,15 @@ def test_the_demo_publishes_guides_once(app, client):
         assert client.get(f"/guides/{guide.slug}").status_code == 200
     assert client.get(f"/guides/{revised.slug}/changes").status_code == 200
 
+    # The demo contributor follows the first guided solution, its category and its guide; loaded once.
+    contributor = db.session.scalar(sa.select(User).where(User.email == f"contributor@{DEMO_DOMAIN}"))
+    assert created["follows"] == 3
+    assert [item.name for item in follows.followed_by(contributor)] == [
+        all_guides[0].solution.name, all_guides[0].solution.category.name_fr, all_guides[0].title]
+
     again = load_demo(report_target=300)
     db.session.commit()
-    assert again["guides"] == 0
+    assert again["guides"] == 0 and again["follows"] == 0
     assert db.session.scalar(sa.select(sa.func.count(Guide.id))) == len(all_guides)
     assert db.session.scalar(sa.select(sa.func.count(GuideVersion.id))) == sum(len(g.versions) for g in all_guides)
 
@@ -52,3 +58,4 @@ def test_without_facts_the_demo_publishes_no_guide(app):
     created = load_demo(with_reports=False)
 
     assert created["guides"] == 0 and db.session.scalar(sa.select(Guide.id).limit(1)) is None
+    assert created["follows"] == 0

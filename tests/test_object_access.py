@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests import object_notices
 from tests.object_cases import SELF_SERVICE_EXPECTED, self_service_routes
 from tests.object_trial import Trial
 from tests.object_world import (
@@ -162,6 +163,7 @@ ROUTES = {
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
         f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
     **self_service_routes(Route),
+    **{name: Route(*route) for name, route in object_notices.ROUTES.items()},
     # Object routes (add above this line)
 }
 
@@ -294,6 +296,7 @@ EXPECTED = {
     ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
     ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
     **SELF_SERVICE_EXPECTED,  # the account page and peer contact (tests/object_cases.py)
+    **object_notices.EXPECTED,
     # Object routes (add above this line)
 }
 

@@ -131,6 +131,9 @@ def _blocks(response) -> tuple[int, str, str]:
     page = response.get_data(as_text=True)
     title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
     main = re.search(r'<main id="content"[^>]*>(.*?)</main>', page, re.S)[1]
+    # The follow button is the reader's own, drawn by the layout outside the kept blocks (app.notices.panel); the
+    # blank lines its template leaves mean nothing.
+    main = re.sub(r"\s+", " ", re.sub(r'<div class="follow-panel">.*?</div>', "", main, flags=re.S))
     return response.status_code, title, without_tokens(main)
 
 

@@ -282,6 +282,9 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
 
     created["guides"] = load_demo_guides()
     # --- end of demonstration guides ---
+    from app.demo.follows import load_demo_follows
+
+    created["follows"] = load_demo_follows()
     return created
 
 

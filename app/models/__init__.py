@@ -5,6 +5,7 @@ from app.models.audit import AuditLog
 from app.models.establishment import Establishment
 from app.models.establishment_request import EstablishmentRequest
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
+from app.models.follow import Delivery, Follow, FollowKind, NoticeKind, NoticePreference, PendingNotice
 from app.models.guide import Guide, GuideVersion
 from app.models.identity import ExternalIdentity, OidcNonce
 from app.models.peer import PeerConversation, PeerMessage
@@ -14,8 +15,9 @@ from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
 
 __all__ = [
-    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
-    "ExternalIdentity", "FactChoice", "FormStash",
+    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "Delivery", "DraftStash", "Establishment",
+    "EstablishmentRequest", "ExternalIdentity", "FactChoice", "Follow", "FollowKind", "FormStash", "NoticeKind",
+    "NoticePreference", "PendingNotice",
     "Guide", "GuideVersion", "LoginLock", "OidcNonce", "PageGeneration", "PasswordReset", "PeerConversation",
     "PeerMessage", "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solution, User
 from app.models._types import utcnow
 from app.models.report import ReportStatus
-from app.services import audit, releases, stats
+from app.services import audit, notices, releases, stats
 from app.services.guide_changes import compare, content, fingerprint
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.guide_sections import ordered_sections as ordered_sections  # views, API and PDF read it here
@@ -213,6 +213,7 @@ def publish(guide: Guide, actor: User) -> GuideVersion:
     guide.versions.append(version)
     db.session.flush()
     audit.record(actor.id, "guide.published", "guide", guide.id, version=number)
+    notices.guide_published(guide, version)
     return version
 
 

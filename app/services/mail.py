@@ -63,20 +63,22 @@ def header_text(text: str) -> str:
     return "".join(" " if unicodedata.category(char) == "Cc" or char in "\u2028\u2029" else char for char in text)
 
 
-def _message(recipient: str, subject: str, body: str) -> Message:
+def _message(recipient: str, subject: str, body: str, headers: dict[str, str] | None = None) -> Message:
     subject = header_text(subject)
     if current_app.config.get("MAIL_SUPPRESS_SEND"):
         current_app.logger.info("Mail to %s — %s\n%s", recipient, subject, body)
-    return Message(subject=subject, recipients=[recipient], body=body)
+    extra = {name: header_text(value) for name, value in (headers or {}).items()}
+    return Message(subject=subject, recipients=[recipient], body=body, extra_headers=extra or None)
 
 
 def send_mail(recipient: str, subject: str, body: str) -> None:
     _deliver([_message(recipient, subject, body)])
 
 
-def send_after_commit(recipient: str, subject: str, body: str) -> None:
+def send_after_commit(recipient: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+    """`headers`: extra headers of the message (a notice's List-Unsubscribe, say)."""
     db.session.connection()  # the transaction the notice belongs to is open, so that its rollback drops it
-    db.session.info.setdefault(OUTBOX, []).append(_message(recipient, subject, body))
+    db.session.info.setdefault(OUTBOX, []).append(_message(recipient, subject, body, headers))
 
 
 @event.listens_for(Session, "after_commit")

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Category, ReportFact, Solution, StatRelease, StatReleaseView
 from app.models._types import utcnow
-from app.services import stat_cells
+from app.services import notices, stat_cells
 from app.services.disclosure.cards import hidden_card, visitor_card
 from app.services.disclosure.figures import (
     TOTAL,
@@ -255,6 +255,7 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
     if made or platform_due:
         build(ALL, keep_figures=not platform_due)
         made.append(ALL)
+    notices.statistics_released(made)
     return made
 
 

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import DraftStash, PrivacyFlag, Report, ReportRevision, Solution, Submission, User
 from app.models._types import utcnow
 from app.models.report import EDITABLE_STATES, TRANSITIONS, ReportStatus, RevisionState
-from app.services import audit, draft_merge, report_privacy
+from app.services import audit, draft_merge, notices, report_privacy
 from app.services import report_answers as answers_service
 from app.services.exports import refresh_export_cells
 from app.services.facts import refresh_facts
@@ -219,6 +219,7 @@ def publish(revision: ReportRevision, moderator: User) -> None:
     db.session.flush()
     refresh_facts({(report.establishment_id, report.solution_id)})
     _record(moderator, "report.published", report, revision)
+    notices.establishment_report_published(report)
 
 
 def request_changes(revision: ReportRevision, moderator: User, message: str) -> None:
