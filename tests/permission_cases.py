@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.services import account_self
+from app.services import account_self, follows
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
 WRITERS = ("contributor", "referent")
@@ -50,4 +50,32 @@ def self_service_cases(Case, login_redirect, everyone) -> list:  # noqa: N803 (t
              login_redirect("", 200, allowed=WRITERS), label="own report"),
         Case("peers.withdraw_consent", "POST", lambda w: f"/peers/reports/{w.other_published.id}/consent",
              login_redirect("", 404, allowed=WRITERS), label="other establishment's report"),
+    ]
+
+
+def unsubscribe_link(world) -> str:
+    return follows.unsubscribe_token(world.users["contributor"].id, "guide")
+
+
+def notice_cases(Case, login_redirect, everyone, ROLES) -> list:  # noqa: N803 (the table's own names)
+    return [
+        Case("notices.settings", "GET", lambda w: "/account/notifications", login_redirect("", 200, allowed=ROLES)),
+        Case("notices.settings", "POST", lambda w: "/account/notifications", login_redirect("", 302, allowed=ROLES),
+             lambda w: {"delivery": "weekly", "statistics": "y"}),
+        Case("notices.follow", "POST", lambda w: f"/follows/solution/{w.solution.id}",
+             login_redirect("", 302, allowed=ROLES),
+             label="solution"),
+        Case("notices.follow", "POST", lambda w: f"/follows/solution/{w.archived.id}", login_redirect("", 404, denied=404),
+             label="archived solution"),
+        Case("notices.follow", "POST", lambda w: f"/follows/guide/{w.draft_guide.id}", login_redirect("", 404, denied=404),
+             label="unpublished guide"),
+        Case("notices.follow", "POST", lambda w: f"/follows/report/{w.solution.id}", login_redirect("", 404, denied=404),
+             label="unknown kind"),
+        Case("notices.unfollow", "POST", lambda w: f"/follows/guide/{w.guide.id}/stop",
+             login_redirect("", 302, allowed=ROLES)),
+        Case("notices.unsubscribe", "GET", lambda w: "/unsubscribe/forged-token", everyone(400), label="forged"),
+        Case("notices.unsubscribe", "GET", lambda w: "/unsubscribe/" + unsubscribe_link(w), everyone(200),
+             label="valid token"),
+        Case("notices.unsubscribe", "POST", lambda w: "/unsubscribe/" + unsubscribe_link(w), everyone(200),
+             lambda w: {"List-Unsubscribe": "One-Click"}, label="one click"),
     ]

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import accounts, establishment_requests, follows, guides, peer_messages
+from app.services import accounts, establishment_requests, guides, peer_messages
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -21,7 +21,7 @@ from tests.factories import (
     make_solution,
     make_user,
 )
-from tests.permission_cases import self_service_cases
+from tests.permission_cases import notice_cases, self_service_cases
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
 STAFF = ("moderator", "analyst", "admin")
@@ -142,10 +142,6 @@ def reset_link(user) -> str:
     token = accounts.make_reset_token(user)
     db.session.commit()  # the link's row, for the request to find
     return f"/password/reset/{token}"
-
-
-def unsubscribe_link(world: World) -> str:
-    return follows.unsubscribe_token(world.users["contributor"].id, "guide")
 
 
 CASES = [
@@ -347,24 +343,8 @@ CASES = [
     # Export cases (add above this line)
     # The account page and peer contact (tests/permission_cases.py).
     *self_service_cases(Case, login_redirect, everyone),
-    Case("notices.settings", "GET", lambda w: "/account/notifications", login_redirect("", 200, allowed=ROLES)),
-    Case("notices.settings", "POST", lambda w: "/account/notifications", login_redirect("", 302, allowed=ROLES),
-         lambda w: {"delivery": "weekly", "statistics": "y"}),
-    Case("notices.follow", "POST", lambda w: f"/follows/solution/{w.solution.id}", login_redirect("", 302, allowed=ROLES),
-         label="solution"),
-    Case("notices.follow", "POST", lambda w: f"/follows/solution/{w.archived.id}", login_redirect("", 404, denied=404),
-         label="archived solution"),
-    Case("notices.follow", "POST", lambda w: f"/follows/guide/{w.draft_guide.id}", login_redirect("", 404, denied=404),
-         label="unpublished guide"),
-    Case("notices.follow", "POST", lambda w: f"/follows/report/{w.solution.id}", login_redirect("", 404, denied=404),
-         label="unknown kind"),
-    Case("notices.unfollow", "POST", lambda w: f"/follows/guide/{w.guide.id}/stop",
-         login_redirect("", 302, allowed=ROLES)),
-    Case("notices.unsubscribe", "GET", lambda w: "/unsubscribe/forged-token", everyone(400), label="forged"),
-    Case("notices.unsubscribe", "GET", lambda w: "/unsubscribe/" + unsubscribe_link(w), everyone(200),
-         label="valid token"),
-    Case("notices.unsubscribe", "POST", lambda w: "/unsubscribe/" + unsubscribe_link(w), everyone(200),
-         lambda w: {"List-Unsubscribe": "One-Click"}, label="one click"),
+    # Follows and notices (tests/permission_cases.py).
+    *notice_cases(Case, login_redirect, everyone, ROLES),
 ]
 
 
