@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import accounts, establishment_requests, guides
+from app.models import ReportReminder
+from app.services import accounts, establishment_requests, guides, reminders
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -36,6 +37,7 @@ TOKEN_KINDS = ("another analyst's token",)
 CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
+REMINDER_KINDS = ("another establishment's reminder",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
 
 # Which revision of which report each revision kind is.
@@ -121,6 +123,8 @@ def build_world() -> World:
         f"Hôpital {world.secret('requested establishment', frozenset({'admin'}))}", "ch")
     reset_link = accounts.make_reset_token(author)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
+    reminder = ReportReminder(report_id=reports["published"].id, milestone=6, recipient_id=author.id)
+    db.session.add(reminder)
     db.session.commit()
 
     objects = world.objects
@@ -144,6 +148,7 @@ def build_world() -> World:
     objects["category"] = SimpleNamespace(id=category.id, slug=category.slug)
     objects["reset link"] = SimpleNamespace(token=reset_link)
     objects["invitation"] = SimpleNamespace(token=invitation)
+    objects["another establishment's reminder"] = SimpleNamespace(token=reminders.make_link_token(reminder))
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

@@ -7,6 +7,7 @@ from app.models.establishment_request import EstablishmentRequest
 from app.models.facts import FactChoice, PageGeneration, ReportFact, StatCache
 from app.models.guide import Guide, GuideVersion
 from app.models.release import StatRelease, StatReleaseView
+from app.models.reminder import ReportReminder
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
@@ -15,6 +16,7 @@ __all__ = [
     "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
     "FactChoice", "FormStash",
     "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
-    "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
+    "ReportReminder", "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease",
+    "StatReleaseView", "Submission",
     "User"
 ]
