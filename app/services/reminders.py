@@ -9,7 +9,6 @@ a second run, or two at once, sends nothing twice.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from app.models import Report, ReportReminder, User
 from app.models._types import utcnow
 from app.models.report import ReportStatus
 from app.services import audit
+from app.services.freshness import add_months
 from app.services.mail import send_after_commit
 from app.urls import public_url
 
@@ -37,13 +37,6 @@ LINK_SALT = "follow-up-reminder"
 LINK_MAX_AGE = 60 * 24 * 3600  # seconds: two months to answer
 # Reports that count as newer news of the establishment on the solution (an abandoned draft does not).
 NEWER = (ReportStatus.SUBMITTED, ReportStatus.CHANGES_REQUESTED, ReportStatus.PUBLISHED)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def recipient(report: Report) -> User | None:
