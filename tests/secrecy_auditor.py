@@ -1,12 +1,12 @@
 """An attacker's audit of a visitor release, written apart from the platform's own protection code.
 
-From the cards a visitor can download (every view of a scope) and the exact figures (the analysts' view),
-it sets up the linear system a reader can use: each segment dimension splitting the establishments adds up
-to the whole, the stages add up to the establishments, a code is cited by no more establishments than the
-view holds, a system's segment (and the view of the reports of the last 12 months) holds no more than the whole. It then asks a linear-programming solver
-(scipy's HiGHS) for the least and greatest value of every hidden count, and of its complement, given every
-visible count. A breach is a hidden count that is pinned to a non-zero value or proven to lie between 1 and
-the minimum minus one, or whose complement is.
+From the cards a visitor can download (every view of a scope) and the exact figures (the analysts' view), it
+sets up the linear system a reader can use: each segment dimension splitting the establishments adds up to the
+whole, the stages add up to the establishments, a code is cited by no more establishments than the view holds,
+a system's segment (and the view of the reports of the last 12 months) holds no more than the whole. It then
+asks a linear-programming solver (scipy's HiGHS) for the least and greatest value of every hidden count, and
+of its complement, given every visible count. A breach is a hidden count that is pinned to a non-zero value or
+proven to lie between 1 and the minimum minus one, or whose complement is.
 
 Segments hidden whole in one dimension are interchangeable to a reader (each is tied only to its own
 dimension's sum and to its own counts): whatever the group of them can hold, any one of them can hold it
