@@ -139,6 +139,7 @@ def test_the_link_creates_a_follow_up_sent_to_moderation(app, client, auth, mail
     reminder = db.session.scalar(sa.select(ReportReminder).where(ReportReminder.report_id == report.id))
     assert reminder.follow_up_id == follow_up.id and reminder.changes == "Déployé aux urgences en plus."
     assert any(moderator.email in m.recipients for m in mailbox)
+    assert "Déployé aux urgences en plus." in client.get(f"/reports/{follow_up.id}").get_data(as_text=True)
     # The link again: the follow-up already made, not a second one.
     again = client.get(link)
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/reports/{follow_up.id}")
@@ -182,3 +183,17 @@ def test_the_link_is_only_for_the_person_it_was_sent_to(app, client, auth, mailb
     app.config["REMINDER_LINK_MAX_AGE"] = -1
     expired = client.get(link)
     assert expired.status_code == 400 and "expiré" in expired.get_data(as_text=True)
+
+
+def test_the_moderator_reads_what_changed_beside_the_follow_up(app, client, auth, mailbox):
+    report, link = _reminded(mailbox)
+    moderator = make_user("moderator")
+    db.session.commit()
+    auth.login(report.author.email, PASSWORD)
+    client.post(link, data={"still_in_use": "yes", "changes": "Nouvelle version installée.", "choose_again": "yes",
+                            "submission_key": "k3"})
+    follow_up = db.session.scalar(sa.select(Report).where(Report.previous_report_id == report.id))
+    auth.logout()
+    auth.login(moderator.email, PASSWORD)
+    page = client.get(f"/moderation/revisions/{follow_up.working_revision_id}").get_data(as_text=True)
+    assert "Nouvelle version installée." in page and "rappel à 6 mois" in page

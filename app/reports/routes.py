@@ -20,7 +20,7 @@ from app.models.report import ReportStatus
 from app.reports.blueprint import bp
 from app.reports.forms import ActionForm, NewReportForm, SubmitForm, WithdrawForm, step_form
 from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans
-from app.services import draft_merge, notifications, report_privacy
+from app.services import draft_merge, notifications, reminders, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
 from app.services.report_queries import establishment_reports, my_reports, reading, timeline, unsent_draft
@@ -326,7 +326,7 @@ def view(report_id: int):
                            member=permissions.is_member_of(current_user, report),
                            steps={step: answer_rows(step, shown.answers, spans) for step in q.STEPS},
                            action_form=ActionForm(), show_identity=shown.show_identity,
-                           can_restore=service.can_restore(report))
+                           can_restore=service.can_restore(report), follow_up_answer=reminders.changes_of(report))
 
 
 @bp.route("/<int:report_id>/update", methods=["POST"])
