@@ -197,3 +197,21 @@ def test_the_moderator_reads_what_changed_beside_the_follow_up(app, client, auth
     auth.login(moderator.email, PASSWORD)
     page = client.get(f"/moderation/revisions/{follow_up.working_revision_id}").get_data(as_text=True)
     assert "Nouvelle version installée." in page and "rappel à 6 mois" in page
+
+
+@pytest.mark.parametrize("changes", ["x" * 2001, "<script>alert(1)</script>\u202e", "avant\x00après"])
+def test_hostile_answers_are_refused_or_shown_inert(app, client, auth, mailbox, changes):
+    report, link = _reminded(mailbox)
+    auth.login(report.author.email, PASSWORD)
+    response = client.post(link, data={"still_in_use": "yes", "changes": changes, "choose_again": "yes",
+                                       "submission_key": "k4"})
+    assert response.status_code in (200, 302, 400)
+    follow_up = db.session.scalar(sa.select(Report).where(Report.previous_report_id == report.id))
+    if len(changes) > 2000:
+        assert "2 000 caractères au plus" in response.get_data(as_text=True) and follow_up is None
+    elif "\x00" in changes:
+        kept = db.session.scalar(sa.select(ReportReminder.changes).where(ReportReminder.report_id == report.id))
+        assert kept is None or "\x00" not in kept
+    else:
+        page = client.get(f"/reports/{follow_up.id}").get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
