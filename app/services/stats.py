@@ -195,6 +195,11 @@ def _integration(conditions) -> list[dict[str, Any]]:
 
 def segment_counts(solution_id: int, dimension: str) -> dict[str, int]:
     """Establishments per value of one segment dimension (for complementary suppression)."""
+    if dimension == freshness.PERIOD:
+        return {period: int(db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ReportFact.establishment_id)))
+            .where(ReportFact.solution_id == solution_id, Segment(dimension, period).condition())) or 0)
+            for period in freshness.PERIODS}
     if dimension == "system":
         query = (sa.select(FactChoice.code, sa.func.count(sa.distinct(ReportFact.establishment_id)))
                  .join(ReportFact, ReportFact.id == FactChoice.fact_id)
