@@ -19,11 +19,13 @@ def register(app: Flask) -> None:
     from app.cli_exports import exports_cli
     from app.cli_notices import notices_cli
     from app.cli_privacy import privacy_cli
+    from app.cli_reminders import reports_cli
 
     app.cli.add_command(backup_cli)
     app.cli.add_command(exports_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import account_self, accounts, establishment_requests, follows, guides, peer_messages
+from app.models import ReportReminder
+from app.services import account_self, accounts, establishment_requests, follows, guides, peer_messages, reminders
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
@@ -36,6 +37,7 @@ TOKEN_KINDS = ("another analyst's token",)
 CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
+REMINDER_KINDS = ("another establishment's reminder",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
 CONVERSATION_KINDS = ("conversation between two other establishments",)
 EMAIL_CHANGE_KINDS = ("e-mail change link",)
@@ -134,6 +136,8 @@ def build_world() -> World:
                            (follows.FollowKind.GUIDE, published_guide)):
         follows.follow(author, kind, followed.id)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
+    reminder = ReportReminder(report_id=reports["published"].id, milestone=6, recipient_id=author.id)
+    db.session.add(reminder)
     db.session.commit()
 
     objects = world.objects
@@ -160,6 +164,7 @@ def build_world() -> World:
     objects["conversation between two other establishments"] = SimpleNamespace(id=conversation.id)
     objects["invitation"] = SimpleNamespace(token=invitation)
     objects["another person's unsubscribe link"] = SimpleNamespace(token=follows.unsubscribe_token(author.id, "statistics"))
+    objects["another establishment's reminder"] = SimpleNamespace(token=reminders.make_link_token(reminder))
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

@@ -1,12 +1,12 @@
 """An attacker's audit of a visitor release, written apart from the platform's own protection code.
 
-From the cards a visitor can download (every view of a scope) and the exact figures (the analysts' view),
-it sets up the linear system a reader can use: each segment dimension splitting the establishments adds up
-to the whole, the stages add up to the establishments, a code is cited by no more establishments than the
-view holds, a system's segment holds no more than the whole. It then asks a linear-programming solver
-(scipy's HiGHS) for the least and greatest value of every hidden count, and of its complement, given every
-visible count. A breach is a hidden count that is pinned to a non-zero value or proven to lie between 1 and
-the minimum minus one, or whose complement is.
+From the cards a visitor can download (every view of a scope) and the exact figures (the analysts' view), it
+sets up the linear system a reader can use: each segment dimension splitting the establishments adds up to the
+whole, the stages add up to the establishments, a code is cited by no more establishments than the view holds,
+a system's segment (and the view of the reports of the last 12 months) holds no more than the whole. It then
+asks a linear-programming solver (scipy's HiGHS) for the least and greatest value of every hidden count, and
+of its complement, given every visible count. A breach is a hidden count that is pinned to a non-zero value or
+proven to lie between 1 and the minimum minus one, or whose complement is.
 
 Segments hidden whole in one dimension are interchangeable to a reader (each is tied only to its own
 dimension's sum and to its own counts): whatever the group of them can hold, any one of them can hold it
@@ -27,6 +27,7 @@ from app import vocabulary as v
 PARTITIONS = {"type": v.ESTABLISHMENT_TYPES, "sector": v.SECTORS, "size_class": v.SIZE_CLASSES,
               "region": v.REGIONS, "hosting": q.REPORT_HOSTING}
 SYSTEMS = q.REPORT_SYSTEMS
+RECENT = "period=12m"
 LISTS = {"prerequisites_met": q.PREREQUISITES, "prerequisites_missing": q.PREREQUISITES,
          "difficulties": q.DIFFICULTIES}
 MEAN_CELLS = ("sus", "nps", "months_to_golive", "integration_effort")
@@ -69,11 +70,13 @@ def counts(card: dict) -> dict[str, float | None]:
                 else 0.0
     for unit, cells in card["time_saved"].items():
         out[f"timed:{unit}"] = (cells["median"]["n"] or 0) if shown(cells["median"]) else None
+    old = card["freshness"]["older_18m"]  # establishments whose latest report is older than 18 months
+    out["old"] = None if not shown(old) else 0.0 if old["value"] is None else float(round(old["value"] * old["n"]))
     return out
 
 
 def _base(family: str) -> str | None:
-    if family.split(":")[0] in LISTS:
+    if family.split(":")[0] in LISTS or family == "old":
         return "n"
     if family.startswith("stop:"):
         return "stage:stopped"
@@ -121,7 +124,8 @@ def audit(visitor: dict[str, dict], exact: dict[str, dict], minimum: int) -> lis
         units[rest] = {f: units["-"][f] - sum(units[p][f] for p in parts) for f in families}
         known[rest] = dict(units[rest])
         sums.append((parts, rest))
-    systems = [f"system={code}" for code in SYSTEMS if f"system={code}" in seen]
+    # Each system's segment, and the reports of the last 12 months: parts of the whole, with the rest by difference.
+    systems = [key for key in [*(f"system={code}" for code in SYSTEMS), RECENT] if key in seen]
     for system in systems:
         # A system's segment and the whole: those without the system, by difference.
         others, rest = f"{system}/others", f"{system}/rest"

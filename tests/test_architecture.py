@@ -130,7 +130,8 @@ LAYERS = {
     "app.permissions": ("app.models", "app.extensions"),
     "app.services": ("app.services", "app.models", "app.questionnaire", "app.vocabulary", "app.permissions",
                      "app.extensions", "app.urls"),
-    "app.services.disclosure": ("app.services.disclosure", "app.services.stat_cells", "app.models",
+    "app.services.disclosure": ("app.services.disclosure", "app.services.stat_cells", "app.services.freshness",
+                                "app.models",
                                 "app.questionnaire", "app.vocabulary", "app.extensions"),
 }
 

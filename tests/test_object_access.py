@@ -31,6 +31,7 @@ from tests.object_world import (
     FLAG_KINDS,
     GUIDE_KINDS,
     INVITATION_KINDS,
+    REMINDER_KINDS,
     REPORT_KINDS,
     RESET_KINDS,
     REVISION_KINDS,
@@ -150,6 +151,8 @@ ROUTES = {
                                     lambda w, o: f"/account/api-tokens/{o.id}/revoke"),
     "auth.reset_password": Route("auth.reset_password", RESET_KINDS, lambda w, o: f"/password/reset/{o.token}"),
     "auth.accept_invitation": Route("auth.accept_invitation", INVITATION_KINDS, lambda w, o: f"/invitation/{o.token}"),
+    "reports.follow_up": Route("reports.follow_up", REMINDER_KINDS, lambda w, o: f"/reports/follow-up/{o.token}",
+                               lambda w, o: {"still_in_use": "yes", "choose_again": "yes"}),
     "guides.show": Route("guides.show", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}"),
     "guides.changes": Route("guides.changes", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/changes?from=1&to=1"),
     "guides.version": Route("guides.version", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/versions/1"),
@@ -272,6 +275,9 @@ EXPECTED = {
     ("auth.reset_password", "POST", "reset link"):                     "200=   200=   200=   200=   200=   200=",
     ("auth.accept_invitation", "GET", "invitation"):                   "200    200    200    200    200    200",
     ("auth.accept_invitation", "POST", "invitation"):                  "200=   200=   200=   200=   200=   200=",
+    # A reminder's link is for the person it was sent to: anyone else is told so, and nothing is created.
+    ("reports.follow_up", "GET", "another establishment's reminder"):  "login  400    400    403    403    403",
+    ("reports.follow_up", "POST", "another establishment's reminder"): "login  400=   400=   403    403    403",
     # Guides: published versions for everyone; drafts for analysts (and admins).
     ("guides.show", "GET", "published guide"):                         "200    200    200    200    200    200",
     ("guides.show", "GET", "unpublished guide"):                       "404    404    404    404    404    404",

@@ -217,6 +217,9 @@ CASES = [
     Case("reports.mine", "GET", lambda w: "/reports/", login_redirect("", 200, allowed=WRITERS)),
     Case("reports.establishment", "GET", lambda w: "/reports/establishment", login_redirect("", 200, allowed=WRITERS)),
     Case("reports.new", "GET", lambda w: "/reports/new", login_redirect("", 200, allowed=WRITERS)),
+    # A reminder's link is for the one person it was sent to (tests/test_reminders.py): a forged one is refused.
+    Case("reports.follow_up", "GET", lambda w: "/reports/follow-up/forged.token",
+         login_redirect("", 400, allowed=WRITERS), label="forged"),
     Case("reports.solution_timeline", "GET", lambda w: f"/reports/timeline/{w.solution.id}",
          login_redirect("", 200, allowed=WRITERS)),
     Case("reports.step", "GET", lambda w: f"/reports/{w.own_draft.id}/step/1", members_only(200), label="own draft"),

@@ -247,3 +247,28 @@ def test_the_release_command_makes_what_is_due_and_nothing_else(app, runner):
 
     again = runner.invoke(args=["stats", "release"])
     assert "aucune" in again.output and releases.latest(scope).number == 1
+
+
+def test_the_view_of_the_last_12_months_leaves_no_hidden_count_to_deduce(app, client):
+    """Reports of every age: the view of the last 12 months is a part of the whole that the protection hides or
+    shows as a system's segment, and the auditor attacks it with the rest."""
+    from datetime import timedelta
+
+    from app.models import ReportFact
+    from app.models._types import utcnow
+
+    ids = _small_segments(7, solutions=2, establishments=16)
+    rng = random.Random(7)
+    for fact in db.session.scalars(db.select(ReportFact).where(ReportFact.solution_id.in_(ids))):
+        fact.published_at = utcnow() - timedelta(days=rng.choice([10, 100, 300, 450, 700, 1000]))
+    for solution_id in ids:
+        releases.build(releases.solution_scope(solution_id))
+    db.session.commit()
+    recent, whole = (releases.visitor_scorecard(releases.solution_scope(ids[0]), key) for key in ("period=12m", "-"))
+    exact = _exact_views(ids[0])
+    assert exact["period=12m"]["establishments"]["value"] < exact["-"]["establishments"]["value"]
+    assert exact["-"]["freshness"]["older_18m"]["value"] > 0
+    assert recent["segment"] == {"dimension": "period", "value": "12m"} and whole["freshness"]
+    breaches, hidden, shown = _audit_solutions(app, client, ids)
+    assert hidden > 100 and shown > 50
+    assert breaches == []

@@ -182,7 +182,9 @@ def get_scorecard(args: dict[str, Any], solution_id: int):
     masquée par le secret statistique n'a ni valeur, ni intervalle, ni effectif (`"suppressed": true`), et les
     listes gardent tous les codes, dans l'ordre du vocabulaire. Avec un jeton d'analyste, les chiffres sont
     exacts et à jour ; aucune cellule donnée n'est marquée masquée, et `low_n` signale les faibles effectifs.
-    `segment` et `value` ensemble restreignent la fiche à un segment (par exemple `segment=region&value=11`).
+    `segment` et `value` ensemble restreignent la fiche à un segment (par exemple `segment=region&value=11`) ;
+    `segment=period&value=12m` la restreint aux retours publiés dans les 12 derniers mois. `freshness` dit l'ancienneté
+    des retours : âge médian (en mois entiers) du dernier retour de chaque établissement, part de plus de 18 mois.
     """
     solution = _solution_or_404(solution_id)
     segment = stats.Segment.parse(args.get("segment"), args.get("value"))

@@ -165,6 +165,13 @@ class IntegrationSchema(Schema):
     success = fields.Nested(CellSchema, required=True)
 
 
+class FreshnessSchema(Schema):
+    median_age_months = fields.Nested(CellSchema, required=True, metadata={
+        "description": "Âge médian, en mois entiers, du dernier retour de chaque établissement"})
+    older_18m = fields.Nested(CellSchema, required=True, metadata={
+        "description": "Part des établissements dont le dernier retour a plus de 18 mois"})
+
+
 class SegmentSchema(Schema):
     dimension = fields.Str(required=True)
     value = fields.Str(required=True)
@@ -205,6 +212,8 @@ class ScorecardSchema(Schema):
     stop_reasons = fields.List(fields.Nested(CodeCellSchema), required=True)
     governance = _cells()
     integration = fields.List(fields.Nested(IntegrationSchema), required=True)
+    freshness = fields.Nested(FreshnessSchema, metadata={
+        "description": "Ancienneté des retours (absente des publications antérieures à son introduction)"})
 
 
 class ObservatoryCategorySchema(Schema):

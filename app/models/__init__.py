@@ -10,6 +10,7 @@ from app.models.guide import Guide, GuideVersion
 from app.models.identity import ExternalIdentity, OidcNonce
 from app.models.peer import PeerConversation, PeerMessage
 from app.models.release import StatRelease, StatReleaseView
+from app.models.reminder import ReportReminder
 from app.models.report import DraftStash, PrivacyFlag, Report, ReportRevision, Submission
 from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
@@ -19,7 +20,7 @@ __all__ = [
     "EstablishmentRequest", "ExternalIdentity", "FactChoice", "Follow", "FollowKind", "FormStash", "NoticeKind",
     "NoticePreference", "PendingNotice",
     "Guide", "GuideVersion", "LoginLock", "OidcNonce", "PageGeneration", "PasswordReset", "PeerConversation",
-    "PeerMessage", "PrivacyFlag", "Report", "ReportFact",
+    "PeerMessage", "PrivacyFlag", "Report", "ReportFact", "ReportReminder",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"
 ]

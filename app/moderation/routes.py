@@ -11,7 +11,7 @@ from app.models import PrivacyFlag, ReportRevision
 from app.moderation.blueprint import bp
 from app.reports.forms import ActionForm, ModerationMessageForm
 from app.reports.presenters import answer_rows, flags_as_spans
-from app.services import notifications
+from app.services import notifications, reminders
 from app.services import reports as service
 from app.services.report_queries import moderation_queue
 from app.views_common import page_arg
@@ -51,7 +51,7 @@ def _review_page(revision: ReportRevision, **forms: ModerationMessageForm) -> st
     answers = revision.answers or {}
     return render_template("moderation/review.html", revision=revision, report=revision.report,
                            steps={step: answer_rows(step, answers, flags_as_spans(revision.flags)) for step in q.STEPS},
-                           action_form=ActionForm(),
+                           action_form=ActionForm(), follow_up_answer=reminders.changes_of(revision.report),
                            changes_form=forms.get("changes_form") or ModerationMessageForm(prefix="changes"),
                            reject_form=forms.get("reject_form") or ModerationMessageForm(prefix="reject"))
 

@@ -180,3 +180,27 @@ class WithdrawForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A state-changing button: only the CSRF token travels."""
+
+
+class FollowUpForm(FlaskForm):
+    """The three questions of a follow-up reminder (the rest of the follow-up is the latest published report)."""
+
+    still_in_use = RadioField(_l("La solution est-elle toujours en usage ?"),
+                              choices=choices({"yes": _l("Oui, toujours en usage"),
+                                               "no": _l("Non, nous l'avons arrêtée")}),
+                              validators=[_choose])
+    stop_reasons = MultiCheckboxField(_l("Raisons de l'arrêt"), choices=choices(q.STOP_REASONS),
+                                      description=_l("Si la solution n'est plus en usage."))
+    changes = TextAreaField(_l("Qu'est-ce qui a changé depuis votre dernier retour ?"),
+                            validators=[Length(max=2000, message=_l("2 000 caractères au plus."))],
+                            description=_l("Facultatif. N'indiquez aucun nom de patient ni de professionnel."))
+    choose_again = RadioField(_l("La choisiriez-vous à nouveau ?"), choices=choices(q.YES_NO_UNSURE),
+                              validators=[_choose])
+    submission_key = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.still_in_use.data == "no" and not self.stop_reasons.data:
+            self.stop_reasons.errors = [*self.stop_reasons.errors, _l("Indiquez au moins une raison de l'arrêt.")]
+            valid = False
+        return valid

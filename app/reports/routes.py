@@ -20,7 +20,7 @@ from app.models.report import ReportStatus
 from app.reports.blueprint import bp
 from app.reports.forms import ActionForm, NewReportForm, SubmitForm, WithdrawForm, step_form
 from app.reports.presenters import answer_rows, findings_as_spans, flags_as_spans
-from app.services import draft_merge, notifications, peers, report_privacy
+from app.services import draft_merge, notifications, peers, reminders, report_privacy
 from app.services import reports as service
 from app.services.catalogue import categories
 from app.services.report_queries import establishment_reports, my_reports, reading, timeline, unsent_draft
@@ -327,7 +327,8 @@ def view(report_id: int):
                            steps={step: answer_rows(step, shown.answers, spans) for step in q.STEPS},
                            action_form=ActionForm(), show_identity=shown.show_identity,
                            can_restore=service.can_restore(report),
-                           consent_to_withdraw=peers.has_consent_to_withdraw(report))
+                           consent_to_withdraw=peers.has_consent_to_withdraw(report),
+                           follow_up_answer=reminders.changes_of(report))
 
 
 @bp.route("/<int:report_id>/update", methods=["POST"])

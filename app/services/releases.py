@@ -82,8 +82,9 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     minimum = stat_cells.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
-    grouped = views_of(voices) if scope != ALL else {TOTAL: voices}
-    figures = {key: compute_view(vs, with_stop_any=with_stop_any) for key, vs in grouped.items()}
+    made_at = utcnow()  # ages, and the recent voices, are those of this moment
+    grouped = views_of(voices, made_at) if scope != ALL else {TOTAL: voices}
+    figures = {key: compute_view(vs, with_stop_any=with_stop_any, as_of=made_at) for key, vs in grouped.items()}
     now = {key: fingerprint(vs) for key, vs in grouped.items()}
     last = latest(scope)
     at_release = (last.state.get("at_release") if last else None) or {}
@@ -95,7 +96,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
     kept = _read_views(scope, [TOTAL]) if keep_figures and last else {}
-    release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=utcnow(),
+    release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=made_at,
                           establishments=len(now.get(TOTAL, {})),
                           state={"at_release": now, "published": published,
                                  "reports": sorted(voice.report_id for voice in voices)},

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import FactChoice, ReportFact
+from app.models._types import utcnow
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
+from app.services import freshness
 from app.services.secrecy import complementary_suppression
 from app.services.stat_cells import (  # noqa: F401  # the cells, read through this module by the pages
     STAGES,
@@ -29,7 +31,8 @@ from app.services.stat_cells import (  # noqa: F401  # the cells, read through t
     t95,
 )
 
-SEGMENT_DIMENSIONS = ("type", "sector", "size_class", "region", "hosting", "system")
+# "period": the voices of the last months (`freshness.PERIODS`), a restriction rather than a kind of establishment.
+SEGMENT_DIMENSIONS = ("type", "sector", "size_class", "region", "hosting", "system", freshness.PERIOD)
 _SEGMENT_COLUMNS = {"type": ReportFact.establishment_type, "sector": ReportFact.sector,
                     "size_class": ReportFact.size_class, "region": ReportFact.region, "hosting": ReportFact.hosting}
 
@@ -47,6 +50,9 @@ class Segment:
         return None
 
     def condition(self) -> sa.ColumnElement[bool]:
+        if self.dimension == freshness.PERIOD:
+            since = freshness.recent_since(utcnow(), self.value) if self.value in freshness.PERIODS else None
+            return ReportFact.published_at >= since if since else sa.false()
         if self.dimension == "system":
             return ReportFact.id.in_(sa.select(FactChoice.fact_id).where(FactChoice.kind == "system",
                                                                          FactChoice.code == self.value))
@@ -189,6 +195,11 @@ def _integration(conditions) -> list[dict[str, Any]]:
 
 def segment_counts(solution_id: int, dimension: str) -> dict[str, int]:
     """Establishments per value of one segment dimension (for complementary suppression)."""
+    if dimension == freshness.PERIOD:
+        return {period: int(db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ReportFact.establishment_id)))
+            .where(ReportFact.solution_id == solution_id, Segment(dimension, period).condition())) or 0)
+            for period in freshness.PERIODS}
     if dimension == "system":
         query = (sa.select(FactChoice.code, sa.func.count(sa.distinct(ReportFact.establishment_id)))
                  .join(ReportFact, ReportFact.id == FactChoice.fact_id)
@@ -215,7 +226,7 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
     row = _establishment_means(conditions)
     n = int(row["establishments"] or 0)
     voices = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact).where(*conditions)) or 0
-    segment_hidden = (segment is not None and solution_id is not None
+    segment_hidden = (segment is not None and solution_id is not None and segment.dimension != freshness.PERIOD
                       and segment.value in hidden_segments(solution_id, segment.dimension))
 
     stages = {stage: 0 for stage in STAGES} | _current_stages(conditions)
@@ -254,6 +265,9 @@ def compute_scorecard(solution_id: int | None, segment: Segment | None = None, *
         "stop_reasons": ranked("stop_reason", stopped),
         "governance": {name: share_cell(*_gov(row, name)) for name in GOVERNANCE_COLUMNS},
         "integration": _integration(conditions),
+        "freshness": freshness.cells(freshness.ages(db.session.scalars(
+            sa.select(sa.func.max(ReportFact.published_at)).where(*conditions)
+            .group_by(ReportFact.establishment_id)), utcnow())),
     }
     if n < minimum_n or segment_hidden:
         card = suppress_everything(card)

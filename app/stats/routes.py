@@ -22,6 +22,7 @@ SEGMENT_LABELS = {
     "region": (_l("Région"), v.REGIONS),
     "hosting": (_l("Hébergement"), q.REPORT_HOSTING),
     "system": (_l("Système intégré"), q.REPORT_SYSTEMS),
+    "period": (_l("Période"), {"12m": _l("Retours des 12 derniers mois")}),
 }
 
 

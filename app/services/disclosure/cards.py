@@ -84,6 +84,10 @@ def _hide(card: dict[str, Any], hidden: set[str]) -> None:
     if "stop_any" in card and ("stopany" in hidden or "stage:stopped" in hidden):
         # With one solution, "stopped at least one" is the stopped stage: hidden with it.
         off(card["stop_any"])
+    if "old" in hidden and "freshness" in card:
+        # The median age would bound the count of old establishments: hidden with it.
+        for cell in card["freshness"].values():
+            off(cell)
     # A mean's interval gives the spread of its answers: on a few establishments, the answers themselves.
     for cell in means.values():
         if (cell["n"] or 0) < INTERVAL_MINIMUM:

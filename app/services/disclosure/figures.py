@@ -14,6 +14,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import FactChoice, ReportFact
 from app.models.facts import GOVERNANCE_COLUMNS, RATING_COLUMNS
-from app.services import stat_cells
+from app.services import freshness, stat_cells
 
 TOTAL = "-"
 # Dimensions whose segments split the establishments (each establishment in one segment, or none).
@@ -38,6 +39,9 @@ MEASURES = {**{f"rating_{name}": (1, 5, 1.0) for name in RATING_COLUMNS}, "sus":
             "nps": (-1, 1, 100.0), "months": (0, None, 1.0), "effort": (1, 5, 1.0)}
 SHARES = ("again", *(f"gov_{name}" for name in GOVERNANCE_COLUMNS))
 TIME_UNITS = tuple(q.TIME_SAVED_UNITS)
+# The voices of the last months: a subset of the whole, as a system's segment is (an establishment is in it when
+# one of its voices is; its figures there come from those voices only).
+RECENT = f"{freshness.PERIOD}={freshness.RECENT}"
 
 
 def view_key(dimension: str, value: str) -> str:
@@ -49,7 +53,12 @@ def all_view_keys() -> list[str]:
     keys = [TOTAL]
     for dimension, vocabulary in PARTITIONS.items():
         keys += [view_key(dimension, code) for code in vocabulary]
-    return keys + [view_key("system", code) for code in SYSTEMS]
+    return keys + [view_key("system", code) for code in SYSTEMS] + [RECENT]
+
+
+def subset_keys() -> list[str]:
+    """The views that are a part of the whole without splitting it with others: each system's, the recent one."""
+    return [view_key("system", code) for code in SYSTEMS] + [RECENT]
 
 
 @dataclass
@@ -106,10 +115,14 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def views_of(voices: Iterable[Voice]) -> dict[str, list[Voice]]:
-    """The voices of each view, remainders included (`dimension=`: voices without a value)."""
+def views_of(voices: Iterable[Voice], as_of: datetime | None = None) -> dict[str, list[Voice]]:
+    """The voices of each view, remainders included (`dimension=`: voices without a value); the recent view holds
+    the voices published in the last months before `as_of` (default: now)."""
     views: dict[str, list[Voice]] = defaultdict(list)
+    since = freshness.recent_since(as_of or datetime.now(UTC))
     for voice in voices:
+        if freshness.is_recent(voice.published_at, since):
+            views[RECENT].append(voice)
         views[TOTAL].append(voice)
         for dimension in PARTITIONS:
             views[view_key(dimension, voice.segments[dimension] or "")].append(voice)
@@ -144,8 +157,9 @@ class ViewFigures:
     families: dict[str, float]
 
 
-def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFigures:
-    """The exact card of one view (as the analysts' statistics give it) and its families."""
+def compute_view(voices: list[Voice], *, with_stop_any: bool = False, as_of: datetime | None = None) -> ViewFigures:
+    """The exact card of one view (as the analysts' statistics give it) and its families; ages are counted at
+    `as_of` (default: now)."""
     by_establishment: dict[int, list[Voice]] = defaultdict(list)
     for voice in voices:
         by_establishment[voice.establishment_id].append(voice)
@@ -156,9 +170,11 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
     shares: dict[str, list[float]] = defaultdict(list)
     saved: dict[str, list[float]] = defaultdict(list)
     first_quarters: list[str] = []
+    latest_published = []
     stop_any = 0
     for own in by_establishment.values():
         latest = _latest(own)
+        latest_published.append(max(voice.published_at for voice in own))
         stages[latest.stage] = stages.get(latest.stage, 0) + 1
         for kind in CODE_KINDS:
             for code in set().union(*(voice.codes[kind] for voice in own)):
@@ -211,6 +227,7 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
         return {"median": stat_cells.cell(median, count, digits=1), "q1": stat_cells.cell(q1, count, digits=1),
                 "q3": stat_cells.cell(q3, count, digits=1)}
 
+    ages = freshness.ages(latest_published, as_of or datetime.now(UTC))
     cumulative, total = [], 0
     for quarter in sorted(set(first_quarters)):
         total += first_quarters.count(quarter)
@@ -234,8 +251,10 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
         "stop_reasons": listed("stop_reason", q.STOP_REASONS, stages["stopped"]),
         "governance": {name: share(f"gov_{name}") for name in GOVERNANCE_COLUMNS},
         "integration": [],
+        "freshness": freshness.cells(ages),
     }
-    families: dict[str, float] = {"n": float(n), **{f"stage:{s}": float(k) for s, k in stages.items()}}
+    families: dict[str, float] = {"n": float(n), **{f"stage:{s}": float(k) for s, k in stages.items()},
+                                  "old": float(freshness.old_count(ages))}
     for kind, (_, vocabulary) in CODE_KINDS.items():
         families |= {f"code:{kind}:{code}": float(codes[kind].get(code, 0)) for code in vocabulary}
     families |= {f"stop:{code}": float(codes["stop_reason"].get(code, 0)) for code in q.STOP_REASONS}
@@ -252,7 +271,7 @@ def compute_view(voices: list[Voice], *, with_stop_any: bool = False) -> ViewFig
 
 def base_of(family: str) -> str | None:
     """The count a family is part of: a cell and its base tell two groups (those with and without)."""
-    if family.startswith(("code:", "stopany")):
+    if family.startswith(("code:", "stopany")) or family == "old":
         return "n"
     if family.startswith("stop:"):
         return "stage:stopped"

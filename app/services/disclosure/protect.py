@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.services.disclosure.audit import EPSILON, Breach, Cell, Program, Relation, audit_cells, checks
-from app.services.disclosure.figures import PARTITIONS, SYSTEMS, TOTAL, base_of, bounded_by, view_key
+from app.services.disclosure.figures import PARTITIONS, TOTAL, base_of, bounded_by, subset_keys, view_key
 
 BLOCK = "*"
 
@@ -48,7 +48,8 @@ def hide_views(families: dict[str, dict[str, float]], now: dict[str, dict[str, i
         return families.get(key, {}).get("n", 0.0)
 
     keys = [view_key(d, code) for d, vocabulary in PARTITIONS.items() for code in vocabulary]
-    keys += [view_key("system", code) for code in SYSTEMS]
+    keys += subset_keys()
+    subsets = set(subset_keys())
     if n(TOTAL) < minimum or TOTAL in forced:
         return {TOTAL, *keys}
     # The sector is the union of its establishment types: its segments would let a reader subtract types
@@ -58,8 +59,9 @@ def hide_views(families: dict[str, dict[str, float]], now: dict[str, dict[str, i
         since_shown = changed(at_publication.get(key), now.get(key, {})) if key in at_publication else None
         if n(key) < minimum or (since_shown is not None and 0 < since_shown < minimum):
             hidden.add(key)
-        # A system's segment and the whole tell those *without* the system by difference: a group too.
-        if key.startswith("system=") and 0 < n(TOTAL) - n(key) < minimum:
+        # A system's segment (or the recent voices) and the whole tell those *without* the system (without a recent
+        # voice) by difference: a group too.
+        if key in subsets and 0 < n(TOTAL) - n(key) < minimum:
             hidden.add(key)
     for dimension, vocabulary in PARTITIONS.items():
         members = [view_key(dimension, code) for code in vocabulary]
@@ -118,21 +120,20 @@ class Release:
                 self.hidden_units.add(key)
                 parts.append(key)
             self._remainder(view_key(dimension, ""), parts)
-        for code in (SYSTEMS if segments else ()):
+        for key in (subset_keys() if segments else ()):
             # A hidden system's segment is tied to nothing but the whole (it holds no more than it), so a reader
             # can always take its cells to be 0 or as large as the whole's: it needs no audit, and leaving it out
             # changes no other cell's interval. A visible one splits the whole in two: with the system, and
-            # without it (hidden, a block of its own).
-            key = view_key("system", code)
+            # without it (hidden, a block of its own). The recent voices are such a part of the whole too.
             if key not in hidden_views:
                 self._unit(key, families.get(key, {}))
                 self.subsets.append(key)
-                others = view_key("system", code + BLOCK)
+                others = key + BLOCK
                 self._unit(others, {name: max(0.0, self.values[(TOTAL, name)] - self.values[(key, name)])
                                     for name in self.names})
                 self.blocks.add(others)
                 self.hidden_units.add(others)
-                self._remainder(view_key("system", code + "-"), [key, others])
+                self._remainder(key + "-", [key, others])
         self.units = list(dict.fromkeys([TOTAL] + [u for parts in self.partitions for u in parts] + self.subsets))
 
     def _remainder(self, key: str, parts: list[str]) -> None:
@@ -191,7 +192,9 @@ def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minim
             if unit == TOTAL:
                 return _protect_once(families, {TOTAL} | hidden_views, minimum, segments)
             dimension, _, value = unit.partition("=")
-            if value != BLOCK:
+            if value != BLOCK and value.endswith(BLOCK):  # those outside a part of the whole: the part goes
+                grown.add(unit[:-len(BLOCK)])
+            elif value != BLOCK:
                 grown.add(unit)
             else:  # the block is too revealing: one more segment goes into it
                 candidates = sorted((families.get(k, {}).get("n", 0.0), k) for k in
