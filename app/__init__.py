@@ -175,6 +175,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(exports_bp)
     # Exports blueprint (registered above this line)
+    from app.alerts import bp as alerts_bp
+
+    app.register_blueprint(alerts_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -26,7 +26,7 @@ def index():
 
 @bp.route("/<key>")
 @cached_page(audience=[permissions.can_see_archived_solutions, permissions.can_edit_catalogue,
-                        permissions.can_write_reports, permissions.is_visitor])
+                        permissions.can_write_reports, permissions.can_raise_alerts, permissions.is_visitor])
 def solution(key: str):
     item = find_solution(key, include_archived=permissions.can_see_archived_solutions(current_user))
     if item is None:

@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate."""
 
+from app.models.alert import AlertMessage, EthicsAlert
 from app.models.api_token import ApiToken, ApiTokenReveal
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
@@ -12,8 +13,8 @@ from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
 
 __all__ = [
-    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment", "EstablishmentRequest",
-    "FactChoice", "FormStash",
+    "AlertMessage", "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "DraftStash", "Establishment",
+    "EstablishmentRequest", "EthicsAlert", "FactChoice", "FormStash",
     "Guide", "GuideVersion", "LoginLock", "PageGeneration", "PasswordReset", "PrivacyFlag", "Report", "ReportFact",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",
     "User"
