@@ -25,7 +25,7 @@ def _no_nul(form, field) -> None:  # noqa: ARG001 (WTForms validator signature)
 class AlertForm(FlaskForm):
     solution_id = SelectField(_l("Solution concernée"), validators=[DataRequired(message=REQUIRED)])
     report_id = HiddenField()
-    category = RadioField(_l("Nature du problème"), choices=list(v.ALERT_CATEGORIES.items()),
+    category = RadioField(_l("Nature du problème"), choices=v.choices(v.ALERT_CATEGORIES),
                           validators=[InputRequired(message=_l("Choisissez la nature du problème."))])
     summary = StringField(_l("Objet de l'alerte"), description=_l("En une ligne, sans nom de patient ni de collègue."),
                           validators=[DataRequired(message=REQUIRED), Length(max=SUMMARY_MAX), _one_line])
@@ -38,11 +38,11 @@ class AlertForm(FlaskForm):
         _l("L'éditeur peut-il connaître le nom de votre établissement ?"),
         description=_l("Si l'alerte lui est transmise. Sans votre accord, elle lui parvient sans le nom de "
                        "l'établissement."),
-        choices=[("yes", _l("Oui")), ("no", _l("Non"))],
+        choices=v.choices({"yes": _l("Oui"), "no": _l("Non")}),
         validators=[InputRequired(message=_l("Indiquez si l'éditeur peut connaître le nom de l'établissement."))])
     vigilance_declared = RadioField(_l("La déclaration de matériovigilance a-t-elle été faite ?"),
                                     description=_l("À renseigner pour un incident de sécurité patient."),
-                                    choices=list(v.VIGILANCE_ANSWERS.items()), validators=[Optional()])
+                                    choices=v.choices(v.VIGILANCE_ANSWERS), validators=[Optional()])
     privacy_confirmed = BooleanField(_l("J'ai relu les passages signalés : ce ne sont pas des données de patients."))
     submit = SubmitField(_l("Envoyer l'alerte"))
 
@@ -63,7 +63,7 @@ class QuestionForm(MessageForm):
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField(_l("Suite donnée"), choices=list(v.ALERT_OUTCOMES.items()),
+    outcome = RadioField(_l("Suite donnée"), choices=v.choices(v.ALERT_OUTCOMES),
                          validators=[InputRequired(message=_l("Choisissez la suite donnée."))])
     note = TextAreaField(_l("Message à l'auteur"), description=_l("Ce que l'auteur de l'alerte lira de la suite donnée."),
                          validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX), _no_nul])

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app import permissions
 from app import vocabulary as v
@@ -18,10 +19,10 @@ from app.services.privacy import TYPE_LABELS
 from app.views_common import id_arg
 
 
-def _solutions() -> list[tuple[str, str]]:
+def _solutions() -> list[SelectChoice]:
     rows = db.session.execute(sa.select(Solution.id, Solution.name, Solution.vendor)
                               .where(Solution.archived.is_(False)).order_by(Solution.name, Solution.vendor))
-    return [(str(id_), f"{name} ({vendor})") for id_, name, vendor in rows]
+    return [SelectChoice(value=str(id_), label=f"{name} ({vendor})") for id_, name, vendor in rows]
 
 
 def _warnings(findings: list[dict]) -> list[dict]:
@@ -38,7 +39,7 @@ def _own_report(report_id: int | None) -> Report | None:
 @permissions.require(permissions.can_raise_alerts)
 def new():
     form = AlertForm()
-    form.solution_id.choices = [("", _("Choisissez une solution"))] + _solutions()
+    form.solution_id.choices = [SelectChoice(value="", label=_("Choisissez une solution")), *_solutions()]
     if request.method == "GET":
         report = _own_report(id_arg("report"))
         chosen = report.solution if report else None
@@ -192,6 +193,6 @@ def outcome(alert_id: int):
 def counts_csv():
     filename = f"retex-ia-alertes-{exports.local_today().isoformat()}.csv"
     body = csv_text(alert_counts.EXPORT_COLUMNS, alert_counts.export_rows())
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}",
+    return Response(stream_with_context(body), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}",
                                                         "Cache-Control": "no-store",
                                                         "X-Content-Type-Options": "nosniff"})
