@@ -193,6 +193,6 @@ def outcome(alert_id: int):
 def counts_csv():
     filename = f"retex-ia-alertes-{exports.local_today().isoformat()}.csv"
     body = csv_text(alert_counts.EXPORT_COLUMNS, alert_counts.export_rows())
-    return Response(stream_with_context(body), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}",
-                                                        "Cache-Control": "no-store",
-                                                        "X-Content-Type-Options": "nosniff"})
+    headers = {"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store",
+               "X-Content-Type-Options": "nosniff"}
+    return Response(stream_with_context(body), mimetype="text/csv", headers=headers)

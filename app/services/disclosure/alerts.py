@@ -94,65 +94,78 @@ def visitor_card(values: dict[str, float], hidden: set[str], minimum: int) -> di
     return stat_cells.public_view(card)
 
 
-def relations(names: Iterable[str]) -> list[Relation]:
-    """What every reader knows of a table: each category ≤ the total ≤ the categories together."""
+def relations(names: Iterable[str], units: Iterable[str] = (TOTAL,), parts: Iterable[str] = ()) -> list[Relation]:
+    """What every reader knows of linked tables: in each, a category ≤ the total ≤ the categories together; and a
+    table that is the union of others (`parts`, of TOTAL: a category's solutions) holds, for each count, no less
+    than any part and no more than the parts together."""
+    names = list(names)
     categories = [name for name in names if name.startswith("cat:")]
-    out = [Relation((((TOTAL, c), 1.0), ((TOTAL, "n"), -1.0)), False) for c in categories]
-    out.append(Relation((((TOTAL, "n"), 1.0), *(((TOTAL, c), -1.0) for c in categories)), False))
+    out = []
+    for unit in units:
+        out += [Relation((((unit, c), 1.0), ((unit, "n"), -1.0)), False) for c in categories]
+        out.append(Relation((((unit, "n"), 1.0), *(((unit, c), -1.0) for c in categories)), False))
+    parts = list(parts)
+    for name in names if parts else ():
+        out += [Relation((((part, name), 1.0), ((TOTAL, name), -1.0)), False) for part in parts]
+        out.append(Relation((((TOTAL, name), 1.0), *(((part, name), -1.0) for part in parts)), False))
     return out
 
 
-def protect(values: dict[str, float], minimum: int, forced: set[str] = frozenset()) -> set[str]:
-    """The hidden cells of a table ("n": the whole table)."""
+def protect(values: dict[str, float], minimum: int, linked: dict[str, tuple[dict[str, float], set[str]]] | None = None
+            ) -> set[str]:
+    """The hidden cells of a table ("n": the whole table). `linked`: for a category, each of its solutions' table
+    (its exact counts, and the cells its release hides), which a reader puts together with this one."""
+    names = ["n", *(f"cat:{c}" for c in CATEGORIES)]
+    everything = set(names)
     n = values["n"]
-    if EPSILON < n < minimum - EPSILON or "n" in forced:
-        return {"n", *(f"cat:{c}" for c in CATEGORIES)}
+    if EPSILON < n < minimum - EPSILON:
+        return everything
     if n < EPSILON:
         return set()
-    hidden = set(forced)
+    hidden = set()
     for c in CATEGORIES:
         count = values[f"cat:{c}"]
         if EPSILON < count < minimum - EPSILON or EPSILON < n - count < minimum - EPSILON:
             hidden.add(f"cat:{c}")
-    names = ["n", *(f"cat:{c}" for c in CATEGORIES)]
+    linked = linked or {}
     cells = {(TOTAL, name): values[name] for name in names}
+    their_hidden = set()
+    for unit, (truth, unseen) in linked.items():
+        cells |= {(unit, name): truth[name] for name in names}
+        their_hidden |= {(unit, name) for name in (everything if "n" in unseen else unseen)}
+    rules = relations(names, [TOTAL, *linked], linked)
     while True:
-        unknown = {(TOTAL, name) for name in hidden}
+        unknown = {(TOTAL, name) for name in hidden} | their_hidden
         targets = sorted(unknown)
         if not targets:
             return hidden
-        program = Program(relations(names), cells, unknown)
-        breaches = audit_cells(program, targets, cells, minimum, blocks=set(), integral=set(names),
+        program = Program(rules, cells, unknown)
+        # A category's count is a union of its solutions': pinned by them at the minimum or more, it tells of no
+        # small group (a block, to the audit); a small count, or a small complement, would.
+        breaches = audit_cells(program, targets, cells, minimum, blocks={TOTAL} if linked else set(),
+                               integral=everything,
                                bases={name: "n" for name in names if name != "n"})
         if not breaches:
             return hidden
-        visible = sorted((values[name], name) for name in names[1:] if name not in hidden)
+        # The count of the breached cell's own category goes first; else the smallest count still shown.
+        same = {b.cell[1] for b in breaches if b.cell[1] != "n" and b.cell[1] not in hidden}
+        visible = sorted((name not in same, values[name], name) for name in names[1:] if name not in hidden)
         if not visible:
-            return {"n", *names[1:]}
-        hidden.add(visible[0][1])  # the smallest count still shown joins the hidden ones
+            return everything
+        hidden.add(visible[0][2])
 
 
-def across_solutions(rows: list[AlertRow], minimum: int, shown: dict[int, dict[str, Any]]) -> set[str]:
-    """A category's cells that its solutions' current tables would let a reader take apart (`shown`: each
-    solution's visitor table). Take away the establishments a visitor can count in the solutions' visible cells:
-    those seen only through hidden cells, and those counted in several solutions, must be none or the minimum."""
-    forced = set()
-    for name in ["n", *(f"cat:{c}" for c in CATEGORIES)]:
-        seen_in: dict[int, set[int]] = defaultdict(set)
-        unseen: set[int] = set()
-        for row in rows:
-            if name != "n" and row.category != name[4:]:
-                continue
-            card = shown.get(row.solution_id)
-            if card is not None and _visible(card, name):
-                seen_in[row.establishment_id].add(row.solution_id)
-            else:
-                unseen.add(row.establishment_id)
-        only_hidden = len(unseen - seen_in.keys())
-        several = sum(1 for solutions in seen_in.values() if len(solutions) > 1)
-        if 0 < only_hidden < minimum or 0 < several < minimum:
-            forced.add(name)
-    return forced
+def linked_tables(rows: list[AlertRow], shown: dict[int, dict[str, Any]]) -> dict[str, tuple[dict[str, float], set[str]]]:
+    """A category's solutions' tables as a reader puts them together with the category's: exact counts, and the
+    cells their current releases hide."""
+    by_solution: dict[int, list[AlertRow]] = defaultdict(list)
+    for row in rows:
+        by_solution[row.solution_id].append(row)
+    out = {}
+    for solution_id, card in shown.items():
+        unseen = {name for name in ["n", *(f"cat:{c}" for c in CATEGORIES)] if not _visible(card, name)}
+        out[f"solution={solution_id}"] = (families(by_solution.get(solution_id, [])), unseen)
+    return out
 
 
 def _visible(card: dict[str, Any], name: str) -> bool:
@@ -186,5 +199,5 @@ def release_table(scope: str, last_state: dict[str, Any] | None, last_card: dict
         # Too few establishments changed since the table was last shown: it stays as it was.
         return last_card, {"at_release": now, "published": published}
     values = families(rows)
-    forced = across_solutions(rows, minimum, shown) if shown is not None else set()
-    return visitor_card(values, protect(values, minimum, forced), minimum), {"at_release": now, "published": now}
+    linked = linked_tables(rows, shown) if shown is not None else None
+    return visitor_card(values, protect(values, minimum, linked), minimum), {"at_release": now, "published": now}
