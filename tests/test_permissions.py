@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import accounts, establishment_requests, guides
+from app.services import accounts, alerts, establishment_requests, guides
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
 )
 
-ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 STAFF = ("moderator", "analyst", "admin")
 
 
@@ -45,6 +45,8 @@ class World:
     guide: object
     draft_guide: object
     establishment_request: object = None
+    own_alert: object = None
+    other_alert: object = None
 
 
 def build_world() -> World:
@@ -73,6 +75,11 @@ def build_world() -> World:
     # A registration with a FINESS number no establishment carries: the account waits for its establishment.
     world.establishment_request = establishment_requests.request_establishment(
         "demandeur@hopital.test", PASSWORD, "Demandeur", "750712184", "Hôpital demandé", "ch")
+    # Alerts: the contributor's own, and one of another establishment's staff.
+    world.own_alert = alerts.raise_alert(users["contributor"], solution, category="bias", summary="Objet",
+                                         description="Faits.", vendor_may_know_establishment=False)
+    world.other_alert = alerts.raise_alert(stranger, solution, category="consent", summary="Objet",
+                                           description="Faits.", vendor_may_know_establishment=False)
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
@@ -111,6 +118,7 @@ WRITERS = ("contributor", "referent")
 GUIDE_WRITERS = login_redirect("", 200, allowed=("analyst", "admin"))
 GUIDE_WRITERS_POST = login_redirect("", 302, allowed=("analyst", "admin"))
 MODERATORS = ("moderator", "admin")
+REVIEWERS = ("ethics_reviewer",)
 
 
 def members_only(ok: int) -> dict[str, int]:
@@ -325,6 +333,32 @@ CASES = [
     Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
          login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
+    Case("alerts.new", "GET", lambda w: f"/alerts/new?solution={w.solution.slug}", login_redirect("", 200, allowed=WRITERS)),
+    Case("alerts.new", "POST", lambda w: "/alerts/new", login_redirect("", 302, allowed=WRITERS), lambda w: {
+        "solution_id": str(w.solution.id), "category": "other", "summary": "Objet", "description": "Faits.",
+        "vendor_may_know": "no"}),
+    Case("alerts.mine", "GET", lambda w: "/alerts/", login_redirect("", 200, allowed=WRITERS)),
+    Case("alerts.queue", "GET", lambda w: "/alerts/review", login_redirect("", 200, allowed=REVIEWERS)),
+    Case("alerts.view", "GET", lambda w: f"/alerts/{w.own_alert.id}",
+         login_redirect("", 200, denied=404, allowed=("contributor", *REVIEWERS)), label="own alert"),
+    Case("alerts.view", "GET", lambda w: f"/alerts/{w.other_alert.id}",
+         login_redirect("", 200, denied=404, allowed=REVIEWERS), label="other establishment's alert"),
+    # No question was asked: the author's answer is refused with a message (sent back, nothing done).
+    Case("alerts.answer", "POST", lambda w: f"/alerts/{w.own_alert.id}/answer",
+         {**login_redirect("", 302, denied=404, allowed=("contributor",)), "ethics_reviewer": 403},
+         lambda w: {"answer-body": "Réponse."}, label="own alert"),
+    Case("alerts.answer", "POST", lambda w: f"/alerts/{w.other_alert.id}/answer",
+         {**login_redirect("", 302, denied=404), "ethics_reviewer": 403}, lambda w: {"answer-body": "Réponse."},
+         label="other establishment's alert"),
+    Case("alerts.acknowledge", "POST", lambda w: f"/alerts/{w.other_alert.id}/acknowledge",
+         login_redirect("", 302, allowed=REVIEWERS)),
+    Case("alerts.question", "POST", lambda w: f"/alerts/{w.other_alert.id}/question",
+         login_redirect("", 302, allowed=REVIEWERS), lambda w: {"question-body": "Question ?"}),
+    Case("alerts.outcome", "POST", lambda w: f"/alerts/{w.other_alert.id}/outcome",
+         login_redirect("", 302, allowed=REVIEWERS), lambda w: {"outcome-outcome": "closed", "outcome-note": "Vu."}),
+    Case("alerts.counts_csv", "GET", lambda w: "/alerts/counts.csv",
+         login_redirect("", 200, allowed=("analyst", "admin", *REVIEWERS))),
+    # Alert cases (add above this line)
 ]
 
 
