@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from app.extensions import db
-from app.services import accounts, establishment_requests, guides
+from app.services import accounts, alerts, establishment_requests, guides
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
 
-ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 MODERATORS = frozenset({"moderator", "admin"})
 STAFF = frozenset({"moderator", "analyst", "admin"})
 
@@ -37,6 +37,8 @@ CATEGORY_KINDS = ("category",)
 RESET_KINDS = ("reset link",)
 INVITATION_KINDS = ("invitation",)
 ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
+ALERT_KINDS = ("new alert", "alert awaiting its author's answer")
+REVIEWERS = frozenset({"ethics_reviewer"})
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -119,6 +121,13 @@ def build_world() -> World:
     requester = establishment_requests.request_establishment(
         "demandeur@hopital.test", "correct-horse-battery", "Demandeur", "750712184",
         f"Hôpital {world.secret('requested establishment', frozenset({'admin'}))}", "ch")
+    # Alerts of the other establishment's staff: for the ethics reviewers alone.
+    raised = {kind: alerts.raise_alert(author, solution, category="bias", summary="Objet",
+                                       description=f"Faits {world.secret(kind, REVIEWERS)}.",
+                                       vendor_may_know_establishment=False) for kind in ALERT_KINDS}
+    reviewer = users["ethics_reviewer"]
+    alerts.acknowledge(raised["alert awaiting its author's answer"], reviewer)
+    alerts.ask(raised["alert awaiting its author's answer"], reviewer, "Depuis quand ?")
     reset_link = accounts.make_reset_token(author)
     invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
     db.session.commit()
@@ -144,6 +153,8 @@ def build_world() -> World:
     objects["category"] = SimpleNamespace(id=category.id, slug=category.slug)
     objects["reset link"] = SimpleNamespace(token=reset_link)
     objects["invitation"] = SimpleNamespace(token=invitation)
+    for kind, alert in raised.items():
+        objects[kind] = SimpleNamespace(id=alert.id)
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world
