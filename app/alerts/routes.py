@@ -12,6 +12,7 @@ from app.alerts.blueprint import bp
 from app.alerts.forms import ActionForm, AlertForm, MessageForm, OutcomeForm, QuestionForm
 from app.extensions import db
 from app.models import EthicsAlert, Report, Solution
+from app.models._types import parse_id
 from app.services import alert_counts, exports
 from app.services import alerts as service
 from app.services.export_writers import csv_text
@@ -51,8 +52,9 @@ def new():
         form.report_id.data = str(report.id) if report else ""
     warnings: list[dict] = []
     solution = None
-    if form.is_submitted() and form.solution_id.data and form.solution_id.data.isdigit():
-        solution = db.session.scalar(sa.select(Solution).where(Solution.id == int(form.solution_id.data[:10]),
+    solution_id = parse_id(form.solution_id.data or "") if form.is_submitted() else None
+    if solution_id is not None:
+        solution = db.session.scalar(sa.select(Solution).where(Solution.id == solution_id,
                                                                Solution.archived.is_(False)))
     if form.validate_on_submit():
         if form.needs_vigilance(solution.device_class if solution else None) and not form.vigilance_declared.data:
@@ -62,8 +64,7 @@ def new():
             if findings and not form.privacy_confirmed.data:
                 warnings = _warnings(findings)
             else:
-                report = _own_report(int(form.report_id.data) if (form.report_id.data or "").isdigit()
-                                     and len(form.report_id.data) < 10 else None)
+                report = _own_report(parse_id(form.report_id.data or ""))
                 alert = service.raise_alert(
                     current_user, solution, category=form.category.data, summary=form.summary.data,
                     description=form.description.data, vendor_may_know_establishment=form.vendor_may_know.data == "yes",
