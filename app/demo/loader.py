@@ -20,7 +20,7 @@ from app.services.categories import ensure_categories
 from app.services.finess import luhn_key
 
 DEMO_PASSWORD = "demo-retex-ia"  # noqa: S105 (published demo password, refused in production)
-DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin")
+DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 
 # (category, name, vendor, description, device class, AI Act risk, hosting, integrations, sectors)
 _SOLUTIONS = [
@@ -264,6 +264,11 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
         target = report_target if report_target is not None else current_app.config.get("DEMO_REPORTS", 3000)
         created["reports"] = load_demo_reports(target)
     # --- end of fictional published reports ---
+    # --- fictional ethics alerts (app.demo.alerts) ---
+    from app.demo.alerts import load_demo_alerts
+
+    created["alerts"] = load_demo_alerts()
+    # --- end of fictional ethics alerts ---
     # Guides read the statistics releases: make the ones the reports just made due.
     from app.services import releases
 
