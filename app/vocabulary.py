@@ -190,6 +190,13 @@ ALERT_OUTCOMES = {
     "authorities": _l("Transmise aux autorités"),
     "closed": _l("Classée"),
 }
+ALERT_ACTIONS = {  # the audit log's entries of an alert
+    "alert.raised": _l("Alerte envoyée"),
+    "alert.acknowledged": _l("Alerte prise en compte"),
+    "alert.question_asked": _l("Question posée à l'auteur"),
+    "alert.question_answered": _l("Réponse de l'auteur"),
+    "alert.outcome_recorded": _l("Suite donnée enregistrée"),
+}
 VIGILANCE_ANSWERS = {
     "yes": _l("Oui, la déclaration de matériovigilance est faite"),
     "no": _l("Non, pas encore"),
