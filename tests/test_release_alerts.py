@@ -9,11 +9,14 @@ import random
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import EthicsAlert, Solution
 from app.services import alert_counts, alerts, releases, stats
 from app.services.disclosure import alerts as tables
+from tests.conftest import backend
 from tests.factories import make_category, make_establishment, make_solution, make_user, text
 from tests.secrecy_auditor import audit_alert_tables
 
@@ -141,3 +144,34 @@ def test_guides_state_the_released_counts(app):
     assert figures["alerts"]["value"] == 3 and figures["alerts_bias"]["value"] == 3
     assert figures["alerts_consent"]["value"] == 0
     assert db.session.scalar(sa.select(sa.func.count(EthicsAlert.id))) == 3
+
+
+@st.composite
+def alert_rows(draw) -> list[tables.AlertRow]:
+    """A category's alerts: establishments each with alerts of a few kinds on one or more solutions."""
+    rows, alert_id = [], 0
+    for establishment_id in range(1, draw(st.integers(min_value=3, max_value=16)) + 1):
+        for solution_id in draw(st.sets(st.sampled_from((1, 2, 3)), min_size=1, max_size=2)):
+            for category in draw(st.sets(st.sampled_from(CATEGORIES[:4]), min_size=1, max_size=2)):
+                alert_id += 1
+                rows.append(tables.AlertRow(alert_id, establishment_id, solution_id, category))
+    return rows
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="no database involved: run in the SQLite pass")
+@settings(max_examples=60, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=alert_rows())
+def test_the_auditor_never_finds_a_disclosure_in_random_alert_tables(app, rows):
+    """The protection alone (no database), solutions first and then their category, as releases make them."""
+    minimum = stats.minimum()
+    visitor, truth = {}, {}
+    for solution_id in (1, 2, 3):
+        values = tables.families([row for row in rows if row.solution_id == solution_id])
+        visitor[f"solution:{solution_id}"] = tables.visitor_card(values, tables.protect(values, minimum), minimum)
+        truth[f"solution:{solution_id}"] = values
+    values = tables.families(rows)
+    shown = {s: visitor[f"solution:{s}"] for s in (1, 2, 3)}
+    hidden = tables.protect(values, minimum, tables.linked_tables(rows, shown))
+    visitor["category"], truth["category"] = tables.visitor_card(values, hidden, minimum), values
+    assert audit_alert_tables(visitor, truth, minimum, parts={"category": [f"solution:{s}" for s in (1, 2, 3)]}) == []

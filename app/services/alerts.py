@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import vocabulary as v
 from app.extensions import db
-from app.models import Report, Solution, User
+from app.models import AuditLog, Report, Solution, User
 from app.models._types import utcnow
 from app.models.alert import TRANSITIONS, AlertEvent, AlertMessage, AlertStatus, EthicsAlert
 from app.services import alert_notices, audit, releases, report_privacy
@@ -131,13 +132,12 @@ def queue() -> list[EthicsAlert]:
     """Open alerts first (new, then awaiting an answer, then acknowledged), oldest first; closed ones last."""
     order = sa.case({AlertStatus.NEW.value: 0, AlertStatus.ACKNOWLEDGED.value: 1,
                      AlertStatus.AWAITING_AUTHOR.value: 2}, value=EthicsAlert.status, else_=3)
-    return list(db.session.scalars(sa.select(EthicsAlert).order_by(order, EthicsAlert.created_at, EthicsAlert.id)))
+    return list(db.session.scalars(sa.select(EthicsAlert).options(selectinload(EthicsAlert.establishment))
+                                   .order_by(order, EthicsAlert.created_at, EthicsAlert.id)))
 
 
 def history(alert: EthicsAlert) -> list[Any]:
     """The audit log's entries of an alert, oldest first: what the reviewers see of its handling."""
-    from app.models import AuditLog
-
     return list(db.session.scalars(sa.select(AuditLog).where(AuditLog.object_type == "ethics_alert",
                                                              AuditLog.object_id == alert.id)
                                    .order_by(AuditLog.at, AuditLog.id)))
