@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from tests.object_routes import Route, cite, establishment_form, guide_sections, report_step, solution_form
 from tests.object_trial import Trial
 from tests.object_world import (
     ALERT_KINDS,
@@ -47,50 +46,15 @@ NOT_OBJECTS = {"filename": "a static file", "fmt": "csv, json or html", "step": 
                "export": "the export a codebook describes (reports or aggregates)"}
 
 
-@dataclass
-class Route:
-    endpoint: str
-    kinds: tuple[str, ...]
-    url: Callable[[World, object], str]
-    data: Callable[[World, object], dict] | None = None
-
-
-def _guide_sections(world: World, guide) -> dict:
-    data = {}
-    for index, (key, position) in enumerate(guide.sections):
-        data |= {f"sections-{index}-key": key, f"sections-{index}-narrative": "Texte injecté",
-                 f"sections-{index}-visible": "y", f"sections-{index}-position": str(position)}
-    return data
-
-
-def _solution_form(world: World, solution) -> dict:
-    return {"name": "Nom injecté", "vendor": "Éditeur injecté", "category_id": str(world.objects["category"].id),
-            "short_description": "Injecté.", "device_class": "none", "ai_act_risk": "minimal"}
-
-
-def _establishment_form(world: World, establishment) -> dict:
-    return {"finess": establishment.finess, "name": "Nom injecté", "type": "ch", "sector": "health", "region": "11",
-            "legal_status": "public", "size_class": "200_499"}
-
-
-def _report_step(world: World, report) -> dict:
-    return {"services": "Texte injecté", "nav": "save"}
-
-
-def _cite(world: World, report) -> dict:
-    """The editor's "Citer" button on a report's text, no section sent."""
-    return {"action": f"cite:{report.id}:advice"}
-
-
 # A route, or a way of naming an object in a query string or a form ("endpoint?parameter", "endpoint(field)").
 ROUTES = {
     "reports.view": Route("reports.view", REPORT_KINDS, lambda w, o: f"/reports/{o.id}"),
     "reports.view?revision": Route("reports.view", REVISION_KINDS,
                                    lambda w, o: f"/reports/{o.report_id}?revision={o.number}"),
-    "reports.step": Route("reports.step", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1", _report_step),
+    "reports.step": Route("reports.step", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1", report_step),
     "reports.resume": Route("reports.resume", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/continue"),
     "reports.autosave": Route("reports.autosave", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1/autosave",
-                              _report_step),
+                              report_step),
     "reports.summary": Route("reports.summary", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/summary",
                              lambda w, o: {"submission_key": uuid.uuid4().hex}),
     "reports.start_update": Route("reports.start_update", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/update"),
@@ -126,7 +90,7 @@ ROUTES = {
     "exports.reports.json?solution": Route("exports.reports", SOLUTION_KINDS,
                                            lambda w, o: f"/exports/reports.json?solution={o.id}"),
     "admin.edit_solution": Route("admin.edit_solution", SOLUTION_KINDS, lambda w, o: f"/admin/solutions/{o.id}",
-                                 _solution_form),
+                                 solution_form),
     "admin.archive_solution": Route("admin.archive_solution", SOLUTION_KINDS,
                                     lambda w, o: f"/admin/solutions/{o.id}/archive"),
     "admin.edit_user": Route("admin.edit_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}", lambda w, o: {
@@ -134,7 +98,7 @@ ROUTES = {
     "admin.approve_user": Route("admin.approve_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}/approve"),
     "admin.unlock_user": Route("admin.unlock_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}/unlock"),
     "admin.edit_establishment": Route("admin.edit_establishment", ESTABLISHMENT_KINDS,
-                                      lambda w, o: f"/admin/establishments/{o.id}", _establishment_form),
+                                      lambda w, o: f"/admin/establishments/{o.id}", establishment_form),
     "admin.establishment_request": Route("admin.establishment_request", ESTABLISHMENT_REQUEST_KINDS,
                                          lambda w, o: f"/admin/establishment-requests/{o.id}"),
     "admin.approve_establishment_request": Route("admin.approve_establishment_request", ESTABLISHMENT_REQUEST_KINDS,
@@ -152,14 +116,14 @@ ROUTES = {
     "guides.changes": Route("guides.changes", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/changes?from=1&to=1"),
     "guides.version": Route("guides.version", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/versions/1"),
     "guides.version_pdf": Route("guides.version_pdf", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/versions/1.pdf"),
-    "guides.edit": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}", _guide_sections),
+    "guides.edit": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}", guide_sections),
     "guides.preview": Route("guides.preview", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/preview"),
     "guides.evidence": Route("guides.evidence", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/evidence"),
     "guides.publish": Route("guides.publish", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/publish"),
     "guides.edit(cite)": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}",
-                               lambda w, o: _cite(w, w.objects["published"])),
+                               lambda w, o: cite(w, w.objects["published"])),
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
-        f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
+        f"/guides/manage/{w.objects['unpublished guide'].id}"), cite),
     "alerts.view": Route("alerts.view", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}"),
     "alerts.answer": Route("alerts.answer", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}/answer",
                            lambda w, o: {"answer-body": "Réponse injectée."}),

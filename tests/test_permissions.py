@@ -76,10 +76,9 @@ def build_world() -> World:
     world.establishment_request = establishment_requests.request_establishment(
         "demandeur@hopital.test", PASSWORD, "Demandeur", "750712184", "Hôpital demandé", "ch")
     # Alerts: the contributor's own, and one of another establishment's staff.
-    world.own_alert = alerts.raise_alert(users["contributor"], solution, category="bias", summary="Objet",
-                                         description="Faits.", vendor_may_know_establishment=False)
-    world.other_alert = alerts.raise_alert(stranger, solution, category="consent", summary="Objet",
-                                           description="Faits.", vendor_may_know_establishment=False)
+    world.own_alert, world.other_alert = (alerts.raise_alert(author, solution, category="bias", summary="Objet",
+                                                             description="Faits.", vendor_may_know_establishment=False)
+                                          for author in (users["contributor"], stranger))
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
@@ -119,6 +118,7 @@ GUIDE_WRITERS = login_redirect("", 200, allowed=("analyst", "admin"))
 GUIDE_WRITERS_POST = login_redirect("", 302, allowed=("analyst", "admin"))
 MODERATORS = ("moderator", "admin")
 REVIEWERS = ("ethics_reviewer",)
+REVIEWERS_POST, COUNTERS = login_redirect("", 302, allowed=REVIEWERS), ("analyst", "admin", *REVIEWERS)
 
 
 def members_only(ok: int) -> dict[str, int]:
@@ -335,29 +335,21 @@ CASES = [
     # Export cases (add above this line)
     Case("alerts.new", "GET", lambda w: f"/alerts/new?solution={w.solution.slug}", login_redirect("", 200, allowed=WRITERS)),
     Case("alerts.new", "POST", lambda w: "/alerts/new", login_redirect("", 302, allowed=WRITERS), lambda w: {
-        "solution_id": str(w.solution.id), "category": "other", "summary": "Objet", "description": "Faits.",
-        "vendor_may_know": "no"}),
+        "solution_id": str(w.solution.id), "category": "bias", "summary": "O", "description": "F", "vendor_may_know": "no"}),
     Case("alerts.mine", "GET", lambda w: "/alerts/", login_redirect("", 200, allowed=WRITERS)),
     Case("alerts.queue", "GET", lambda w: "/alerts/review", login_redirect("", 200, allowed=REVIEWERS)),
-    Case("alerts.view", "GET", lambda w: f"/alerts/{w.own_alert.id}",
-         login_redirect("", 200, denied=404, allowed=("contributor", *REVIEWERS)), label="own alert"),
-    Case("alerts.view", "GET", lambda w: f"/alerts/{w.other_alert.id}",
-         login_redirect("", 200, denied=404, allowed=REVIEWERS), label="other establishment's alert"),
+    *(Case("alerts.view", "GET", lambda w, a=a: f"/alerts/{getattr(w, a).id}", login_redirect("", 200, denied=404,
+           allowed=who), label=a) for a, who in (("own_alert", ("contributor", *REVIEWERS)), ("other_alert", REVIEWERS))),
     # No question was asked: the author's answer is refused with a message (sent back, nothing done).
-    Case("alerts.answer", "POST", lambda w: f"/alerts/{w.own_alert.id}/answer",
-         {**login_redirect("", 302, denied=404, allowed=("contributor",)), "ethics_reviewer": 403},
-         lambda w: {"answer-body": "Réponse."}, label="own alert"),
-    Case("alerts.answer", "POST", lambda w: f"/alerts/{w.other_alert.id}/answer",
-         {**login_redirect("", 302, denied=404), "ethics_reviewer": 403}, lambda w: {"answer-body": "Réponse."},
-         label="other establishment's alert"),
-    Case("alerts.acknowledge", "POST", lambda w: f"/alerts/{w.other_alert.id}/acknowledge",
-         login_redirect("", 302, allowed=REVIEWERS)),
-    Case("alerts.question", "POST", lambda w: f"/alerts/{w.other_alert.id}/question",
-         login_redirect("", 302, allowed=REVIEWERS), lambda w: {"question-body": "Question ?"}),
-    Case("alerts.outcome", "POST", lambda w: f"/alerts/{w.other_alert.id}/outcome",
-         login_redirect("", 302, allowed=REVIEWERS), lambda w: {"outcome-outcome": "closed", "outcome-note": "Vu."}),
-    Case("alerts.counts_csv", "GET", lambda w: "/alerts/counts.csv",
-         login_redirect("", 200, allowed=("analyst", "admin", *REVIEWERS))),
+    *(Case("alerts.answer", "POST", lambda w, a=a: f"/alerts/{getattr(w, a).id}/answer", {**login_redirect(
+        "", 302, denied=404, allowed=who), "ethics_reviewer": 403}, lambda w: {"answer-body": "R"}, label=a)
+      for a, who in (("own_alert", ("contributor",)), ("other_alert", ()))),
+    Case("alerts.acknowledge", "POST", lambda w: f"/alerts/{w.other_alert.id}/acknowledge", REVIEWERS_POST),
+    Case("alerts.question", "POST", lambda w: f"/alerts/{w.other_alert.id}/question", REVIEWERS_POST,
+         lambda w: {"question-body": "Q"}),
+    Case("alerts.outcome", "POST", lambda w: f"/alerts/{w.other_alert.id}/outcome", REVIEWERS_POST,
+         lambda w: {"outcome-outcome": "closed", "outcome-note": "Vu."}),
+    Case("alerts.counts_csv", "GET", lambda w: "/alerts/counts.csv", login_redirect("", 200, allowed=COUNTERS)),
     # Alert cases (add above this line)
 ]
 
