@@ -21,6 +21,7 @@ from tests.factories import (
     make_solution,
     make_user,
 )
+from tests.permission_alerts import alert_cases
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 STAFF = ("moderator", "analyst", "admin")
@@ -117,8 +118,6 @@ WRITERS = ("contributor", "referent")
 GUIDE_WRITERS = login_redirect("", 200, allowed=("analyst", "admin"))
 GUIDE_WRITERS_POST = login_redirect("", 302, allowed=("analyst", "admin"))
 MODERATORS = ("moderator", "admin")
-REVIEWERS = ("ethics_reviewer",)
-REVIEWERS_POST, COUNTERS = login_redirect("", 302, allowed=REVIEWERS), ("analyst", "admin", *REVIEWERS)
 
 
 def members_only(ok: int) -> dict[str, int]:
@@ -333,23 +332,7 @@ CASES = [
     Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
          login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
-    Case("alerts.new", "GET", lambda w: f"/alerts/new?solution={w.solution.slug}", login_redirect("", 200, allowed=WRITERS)),
-    Case("alerts.new", "POST", lambda w: "/alerts/new", login_redirect("", 302, allowed=WRITERS), lambda w: {
-        "solution_id": str(w.solution.id), "category": "bias", "summary": "O", "description": "F", "vendor_may_know": "no"}),
-    Case("alerts.mine", "GET", lambda w: "/alerts/", login_redirect("", 200, allowed=WRITERS)),
-    Case("alerts.queue", "GET", lambda w: "/alerts/review", login_redirect("", 200, allowed=REVIEWERS)),
-    *(Case("alerts.view", "GET", lambda w, a=a: f"/alerts/{getattr(w, a).id}", login_redirect("", 200, denied=404,
-           allowed=who), label=a) for a, who in (("own_alert", ("contributor", *REVIEWERS)), ("other_alert", REVIEWERS))),
-    # No question was asked: the author's answer is refused with a message (sent back, nothing done).
-    *(Case("alerts.answer", "POST", lambda w, a=a: f"/alerts/{getattr(w, a).id}/answer", {**login_redirect(
-        "", 302, denied=404, allowed=who), "ethics_reviewer": 403}, lambda w: {"answer-body": "R"}, label=a)
-      for a, who in (("own_alert", ("contributor",)), ("other_alert", ()))),
-    Case("alerts.acknowledge", "POST", lambda w: f"/alerts/{w.other_alert.id}/acknowledge", REVIEWERS_POST),
-    Case("alerts.question", "POST", lambda w: f"/alerts/{w.other_alert.id}/question", REVIEWERS_POST,
-         lambda w: {"question-body": "Q"}),
-    Case("alerts.outcome", "POST", lambda w: f"/alerts/{w.other_alert.id}/outcome", REVIEWERS_POST,
-         lambda w: {"outcome-outcome": "closed", "outcome-note": "Vu."}),
-    Case("alerts.counts_csv", "GET", lambda w: "/alerts/counts.csv", login_redirect("", 200, allowed=COUNTERS)),
+    *alert_cases(Case, login_redirect),  # tests/permission_alerts.py
     # Alert cases (add above this line)
 ]
 
