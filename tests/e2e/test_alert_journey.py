@@ -25,6 +25,9 @@ def _open_alert(page: Page) -> None:
 
 
 def test_an_alert_from_raising_to_its_outcome(browser, browser_context_args, live_server, login, check_page):
+    from app.services import privacy
+
+    privacy.warm_up()  # the patient-data guard's model, loaded before the form is sent (as the server does at start)
     writer = browser.new_context(**browser_context_args).new_page()
     reviewer = browser.new_context(**browser_context_args).new_page()
 
