@@ -191,6 +191,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp)
     app.jinja_env.globals["follow_panel"] = follow_panel
     # Notices blueprint (registered above this line)
+    from app.alerts import bp as alerts_bp
+
+    app.register_blueprint(alerts_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

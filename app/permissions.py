@@ -189,3 +189,38 @@ def can_revoke_api_token(user: Any, token: Any) -> bool:
 def can_export(user: Any) -> bool:
     """Analysts (and admins) download the published reports and unsuppressed scorecards."""
     return _is(user, "analyst", "admin")
+
+
+# Ethics and safety alerts ----------------------------------------------------------------------------
+
+def can_raise_alerts(user: Any) -> bool:
+    """Staff of an establishment raise alerts about the solutions they use."""
+    return _is(user, "contributor", "referent") and user.establishment_id is not None
+
+
+def can_review_alerts(user: Any) -> bool:
+    """The platform's ethics reviewers receive the alerts, question their authors and record an outcome."""
+    return _is(user, "ethics_reviewer")
+
+
+def can_view_alert(user: Any, alert: Any) -> bool:
+    """An alert is read by its author and by the ethics reviewers, no one else (not even the author's referent:
+    an alert may be about working conditions in the establishment). Anyone else gets a 404."""
+    if can_review_alerts(user):
+        return True
+    return (can_raise_alerts(user) and alert.author_id == user.id
+            and alert.establishment_id == user.establishment_id)
+
+
+def can_answer_alert(user: Any, alert: Any) -> bool:
+    return can_raise_alerts(user) and can_view_alert(user, alert)
+
+
+def can_export_alert_counts(user: Any) -> bool:
+    """Analysts and ethics reviewers download the exact counts of alerts (admins too, as for every export)."""
+    return _is(user, "analyst", "ethics_reviewer", "admin")
+
+
+def can_see_live_alert_counts(user: Any) -> bool:
+    """Who reads the live, exact counts of alerts on a scorecard; everyone else reads the release."""
+    return can_export_alert_counts(user)

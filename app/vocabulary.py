@@ -10,6 +10,7 @@ ROLES = {
     "moderator": _l("Modérateur"),
     "analyst": _l("Analyste"),
     "admin": _l("Administrateur"),
+    "ethics_reviewer": _l("Référent éthique de la plateforme"),
 }
 ESTABLISHMENT_ROLES = ("contributor", "referent")
 
@@ -167,6 +168,50 @@ SOLUTION_ATTRIBUTE_KINDS = {
     "integration": INTEGRATED_SYSTEMS,
     "sector": SECTORS,
 }
+
+
+# Ethics and safety alerts (app.models.alert) -------------------------------------------------------------
+ALERT_CATEGORIES = {
+    "bias": _l("Biais ou discrimination"),
+    "consent": _l("Information des patients et consentement"),
+    "oversight": _l("Contrôle humain et biais d'automatisation"),
+    "data_protection": _l("Protection des données"),
+    "transparency": _l("Transparence et explicabilité"),
+    "working_conditions": _l("Conditions de travail"),
+    "patient_safety": _l("Incident de sécurité patient"),
+    "other": _l("Autre"),
+}
+ALERT_STATUSES = {
+    "new": _l("Reçue, en attente de prise en compte"),
+    "acknowledged": _l("Prise en compte"),
+    "awaiting_author": _l("Question posée, en attente de votre réponse"),
+    "closed": _l("Clôturée"),
+}
+ALERT_OUTCOMES = {
+    "answered": _l("Réponse apportée"),
+    "vendor": _l("Transmise à l'éditeur"),
+    "authorities": _l("Transmise aux autorités"),
+    "closed": _l("Classée"),
+}
+ALERT_ACTIONS = {  # the audit log's entries of an alert
+    "alert.raised": _l("Alerte envoyée"),
+    "alert.acknowledged": _l("Alerte prise en compte"),
+    "alert.question_asked": _l("Question posée à l'auteur"),
+    "alert.question_answered": _l("Réponse de l'auteur"),
+    "alert.outcome_recorded": _l("Suite donnée enregistrée"),
+}
+VIGILANCE_ANSWERS = {
+    "yes": _l("Oui, la déclaration de matériovigilance est faite"),
+    "no": _l("Non, pas encore"),
+}
+# The national portal for reporting adverse health events (materiovigilance included).
+VIGILANCE_PORTAL = "https://signalement-sante.gouv.fr"
+
+
+def is_possible_device(device_class: str | None) -> bool:
+    """A solution declared a medical device, or whose status is not known: a patient-safety incident with it may
+    call for a materiovigilance declaration."""
+    return device_class != "none"
 
 
 def label(vocabulary: dict, code: str | None) -> str:

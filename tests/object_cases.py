@@ -21,11 +21,11 @@ def self_service_routes(Route) -> dict:  # noqa: N803 (the table's own class)
 
 SELF_SERVICE_EXPECTED = {
     # The link is the credential: whoever follows it confirms the address it was sent to.
-    ("auth.confirm_email_change", "GET", "e-mail change link"):        "200    200    200    200    200    200",
-    ("auth.confirm_email_change", "POST", "e-mail change link"):       "302    302    302    302    302    302",
+    ("auth.confirm_email_change", "GET", "e-mail change link"):        "200    200    200    200    200    200    200",
+    ("auth.confirm_email_change", "POST", "e-mail change link"):       "302    302    302    302    302    302    302",
     # Peer contact: an establishment that did not consent, another establishments' conversation and reports.
-    ("peers.write", "GET POST", "establishment"):                      "login  404    404    403    403    403",
+    ("peers.write", "GET POST", "establishment"):                      "login  404    404    403    403    403    403",
     ("peers.conversation", "GET POST", "conversation between two other establishments"):
-                                                                       "login  404    404    403    403    403",
-    **{("peers.withdraw_consent", "GET POST", kind): "login  404    404    403    403    403" for kind in REPORT_KINDS},
+                                                                       "login  404    404    403    403    403    403",
+    **{("peers.withdraw_consent", "GET POST", kind): "login  404    404    403    403    403    403" for kind in REPORT_KINDS},
 }

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 
 from app.extensions import db
 from app.models import ReportReminder
-from app.services import account_self, accounts, establishment_requests, follows, guides, peer_messages, reminders
+from app.services import account_self, accounts, alerts, establishment_requests, follows, guides, peer_messages, reminders
 from app.services import reports as report_service
 from app.services.api_tokens import create_token
 from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
 
-ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 MODERATORS = frozenset({"moderator", "admin"})
 STAFF = frozenset({"moderator", "analyst", "admin"})
 
@@ -42,6 +42,8 @@ ESTABLISHMENT_REQUEST_KINDS = ("establishment request",)
 CONVERSATION_KINDS = ("conversation between two other establishments",)
 EMAIL_CHANGE_KINDS = ("e-mail change link",)
 UNSUBSCRIBE_KINDS = ("another person's unsubscribe link",)
+ALERT_KINDS = ("new alert", "alert awaiting its author's answer")
+REVIEWERS = frozenset({"ethics_reviewer"})
 
 # Which revision of which report each revision kind is.
 REVISION_OF = {"draft revision": ("draft", 1), "submitted revision": ("submitted", 1),
@@ -130,6 +132,13 @@ def build_world() -> World:
     conversation = peer_messages.start(author, solution, third_author.establishment_id,
                                        f"Bonjour {world.secret('peer conversation')}.")
     email_change = account_self.email_change_token(author, "nouvelle-adresse@hopital.test")
+    # Alerts of the other establishment's staff: for the ethics reviewers alone.
+    raised = {kind: alerts.raise_alert(author, solution, category="bias", summary="Objet",
+                                       description=f"Faits {world.secret(kind, REVIEWERS)}.",
+                                       vendor_may_know_establishment=False) for kind in ALERT_KINDS}
+    reviewer = users["ethics_reviewer"]
+    alerts.acknowledge(raised["alert awaiting its author's answer"], reviewer)
+    alerts.ask(raised["alert awaiting its author's answer"], reviewer, "Depuis quand ?")
     reset_link = accounts.make_reset_token(author)
     # What the other establishment's author follows: no one else can stop it (their unfollow is their own).
     for kind, followed in ((follows.FollowKind.SOLUTION, solution), (follows.FollowKind.CATEGORY, category),
@@ -165,6 +174,8 @@ def build_world() -> World:
     objects["invitation"] = SimpleNamespace(token=invitation)
     objects["another person's unsubscribe link"] = SimpleNamespace(token=follows.unsubscribe_token(author.id, "statistics"))
     objects["another establishment's reminder"] = SimpleNamespace(token=reminders.make_link_token(reminder))
+    for kind, alert in raised.items():
+        objects[kind] = SimpleNamespace(id=alert.id)
     objects["establishment request"] = SimpleNamespace(id=establishment_requests.request_of(requester).id)
     world.emails = {role: user.email for role, user in users.items()}
     return world

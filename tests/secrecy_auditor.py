@@ -293,3 +293,85 @@ def _small(high: float, minimum: int, whole: bool) -> bool:
     if whole:
         return 1 <= math.floor(high + 1e-6) <= minimum - 1
     return ROUNDING < high < minimum - ROUNDING
+
+
+# Counts of ethics alerts ------------------------------------------------------------------------------
+
+def alert_counts(card: dict) -> dict[str, float | None]:
+    """The counts of establishments an alert table states (None: hidden)."""
+    out: dict[str, float | None] = {"n": None if card["establishments"]["suppressed"] else
+                                    card["establishments"]["value"]}
+    for row in card["categories"]:
+        out[f"cat:{row['code']}"] = None if row["suppressed"] else row["value"]
+    return out
+
+
+def audit_alert_tables(tables: dict[str, dict], truth: dict[str, dict[str, float]], minimum: int,
+                       parts: dict[str, list[str]] | None = None) -> list[tuple[str, str, str]]:
+    """Breaches in linked alert tables: (table, count, kind).
+
+    `tables`: each table as a visitor reads it; `truth`: its exact counts; `parts`: a table that is the union of
+    others (a category of its solutions). A reader knows, in each table, that a category holds no more
+    establishments than the whole and the whole no more than the categories together; for a union, that each
+    part's count is no more than the union's and the union's no more than the parts' together. Every hidden count
+    is then maximised and minimised with scipy's linprog (HiGHS). A union's count pinned at the minimum or more by
+    its visible parts tells of no small group: only its small values and small complements are breaches."""
+    from scipy.optimize import linprog
+
+    names = list(next(iter(truth.values())))
+    seen = {table: alert_counts(card) for table, card in tables.items()}
+    unknown = [(t, f) for t in tables for f in names if seen[t][f] is None]
+    index = {cell: i for i, cell in enumerate(unknown)}
+    rows, rhs = [], []
+
+    def at_most(left: list[tuple[str, str]], right: list[tuple[str, str]]) -> None:
+        """sum(left) ≤ sum(right)."""
+        row, constant = np.zeros(len(unknown)), 0.0
+        for cell, sign in [*((c, 1.0) for c in left), *((c, -1.0) for c in right)]:
+            if cell in index:
+                row[index[cell]] += sign
+            else:
+                constant += sign * float(seen[cell[0]][cell[1]])
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+
+    for table in tables:
+        categories = [(table, f) for f in names if f != "n"]
+        for cell in categories:
+            at_most([cell], [(table, "n")])
+        at_most([(table, "n")], categories)
+    for union, members in (parts or {}).items():
+        for f in names:
+            for member in members:
+                at_most([(member, f)], [(union, f)])
+            at_most([(union, f)], [(member, f) for member in members])
+    breaches = []
+    if not unknown:
+        return breaches
+
+    def extreme(objective: dict[tuple[str, str], float], maximise: bool) -> float:
+        cost, constant = np.zeros(len(unknown)), 0.0
+        for cell, c in objective.items():
+            if cell in index:
+                cost[index[cell]] += c
+            else:
+                constant += c * float(seen[cell[0]][cell[1]])
+        result = linprog(-cost if maximise else cost, A_ub=np.array(rows) if rows else None,
+                         b_ub=np.array(rhs) if rhs else None, bounds=[(0, 1e7)] * len(unknown), method="highs")
+        assert result.status == 0, result.message
+        return constant + (-result.fun if maximise else result.fun)
+
+    for table, family in unknown:
+        true = truth[table][family]
+        high = extreme({(table, family): 1.0}, True)
+        if _small(high, minimum, True):
+            breaches.append((table, family, "below_minimum"))
+        elif table not in (parts or {}) and true >= minimum and \
+                math.floor(high + 1e-6) == math.ceil(extreme({(table, family): 1.0}, False) - 1e-6):
+            breaches.append((table, family, "exact"))
+        if family != "n":
+            rest = extreme({(table, "n"): 1.0, (table, family): -1.0}, True)
+            if _small(rest, minimum, True):
+                breaches.append((table, family, "complement"))
+    return breaches

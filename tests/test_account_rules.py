@@ -15,7 +15,7 @@ def test_the_approvers_told_of_a_request_are_exactly_those_who_may_approve_it(ap
     home, other = make_establishment(), make_establishment()
     pending = make_user("contributor", home, status="pending")
     people = [make_user(role, establishment, status=status)
-              for role in ("referent", "contributor", "moderator", "analyst", "admin")
+              for role in ("referent", "contributor", "moderator", "analyst", "admin", "ethics_reviewer")
               for establishment in (home, other, None) if establishment is not None or role not in ("referent",)
               for status in ("active", "pending", "disabled")]
     db.session.flush()

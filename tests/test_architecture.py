@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-WEB_PACKAGES = ("admin", "api", "auth", "guides", "main", "moderation", "peers", "reports", "stats", "team")
+WEB_PACKAGES = ("admin", "alerts", "api", "auth", "guides", "main", "moderation", "notices", "peers", "reports", "stats",
+                "team")
 
 
 def _module_name(path: Path) -> str:

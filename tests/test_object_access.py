@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from tests import object_notices
 from tests.object_cases import SELF_SERVICE_EXPECTED, self_service_routes
+from tests.object_routes import Route, cite, establishment_form, guide_sections, report_step, solution_form
 from tests.object_trial import Trial
 from tests.object_world import (
+    ALERT_KINDS,
     CATEGORY_KINDS,
     ESTABLISHMENT_KINDS,
     ESTABLISHMENT_REQUEST_KINDS,
@@ -50,50 +50,15 @@ NOT_OBJECTS = {"filename": "a static file", "fmt": "csv, json or html", "step": 
                "provider": "a national identity provider (ProConnect, Pro Santé Connect)"}
 
 
-@dataclass
-class Route:
-    endpoint: str
-    kinds: tuple[str, ...]
-    url: Callable[[World, object], str]
-    data: Callable[[World, object], dict] | None = None
-
-
-def _guide_sections(world: World, guide) -> dict:
-    data = {}
-    for index, (key, position) in enumerate(guide.sections):
-        data |= {f"sections-{index}-key": key, f"sections-{index}-narrative": "Texte injecté",
-                 f"sections-{index}-visible": "y", f"sections-{index}-position": str(position)}
-    return data
-
-
-def _solution_form(world: World, solution) -> dict:
-    return {"name": "Nom injecté", "vendor": "Éditeur injecté", "category_id": str(world.objects["category"].id),
-            "short_description": "Injecté.", "device_class": "none", "ai_act_risk": "minimal"}
-
-
-def _establishment_form(world: World, establishment) -> dict:
-    return {"finess": establishment.finess, "name": "Nom injecté", "type": "ch", "sector": "health", "region": "11",
-            "legal_status": "public", "size_class": "200_499"}
-
-
-def _report_step(world: World, report) -> dict:
-    return {"services": "Texte injecté", "nav": "save"}
-
-
-def _cite(world: World, report) -> dict:
-    """The editor's "Citer" button on a report's text, no section sent."""
-    return {"action": f"cite:{report.id}:advice"}
-
-
 # A route, or a way of naming an object in a query string or a form ("endpoint?parameter", "endpoint(field)").
 ROUTES = {
     "reports.view": Route("reports.view", REPORT_KINDS, lambda w, o: f"/reports/{o.id}"),
     "reports.view?revision": Route("reports.view", REVISION_KINDS,
                                    lambda w, o: f"/reports/{o.report_id}?revision={o.number}"),
-    "reports.step": Route("reports.step", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1", _report_step),
+    "reports.step": Route("reports.step", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1", report_step),
     "reports.resume": Route("reports.resume", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/continue"),
     "reports.autosave": Route("reports.autosave", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/step/1/autosave",
-                              _report_step),
+                              report_step),
     "reports.summary": Route("reports.summary", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/summary",
                              lambda w, o: {"submission_key": uuid.uuid4().hex}),
     "reports.start_update": Route("reports.start_update", REPORT_KINDS, lambda w, o: f"/reports/{o.id}/update"),
@@ -129,7 +94,7 @@ ROUTES = {
     "exports.reports.json?solution": Route("exports.reports", SOLUTION_KINDS,
                                            lambda w, o: f"/exports/reports.json?solution={o.id}"),
     "admin.edit_solution": Route("admin.edit_solution", SOLUTION_KINDS, lambda w, o: f"/admin/solutions/{o.id}",
-                                 _solution_form),
+                                 solution_form),
     "admin.archive_solution": Route("admin.archive_solution", SOLUTION_KINDS,
                                     lambda w, o: f"/admin/solutions/{o.id}/archive"),
     "admin.edit_user": Route("admin.edit_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}", lambda w, o: {
@@ -137,7 +102,7 @@ ROUTES = {
     "admin.approve_user": Route("admin.approve_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}/approve"),
     "admin.unlock_user": Route("admin.unlock_user", USER_KINDS, lambda w, o: f"/admin/users/{o.id}/unlock"),
     "admin.edit_establishment": Route("admin.edit_establishment", ESTABLISHMENT_KINDS,
-                                      lambda w, o: f"/admin/establishments/{o.id}", _establishment_form),
+                                      lambda w, o: f"/admin/establishments/{o.id}", establishment_form),
     "admin.establishment_request": Route("admin.establishment_request", ESTABLISHMENT_REQUEST_KINDS,
                                          lambda w, o: f"/admin/establishment-requests/{o.id}"),
     "admin.approve_establishment_request": Route("admin.approve_establishment_request", ESTABLISHMENT_REQUEST_KINDS,
@@ -157,157 +122,187 @@ ROUTES = {
     "guides.changes": Route("guides.changes", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/changes?from=1&to=1"),
     "guides.version": Route("guides.version", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/versions/1"),
     "guides.version_pdf": Route("guides.version_pdf", GUIDE_KINDS, lambda w, o: f"/guides/{o.slug}/versions/1.pdf"),
-    "guides.edit": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}", _guide_sections),
+    "guides.edit": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}", guide_sections),
     "guides.preview": Route("guides.preview", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/preview"),
     "guides.evidence": Route("guides.evidence", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/evidence"),
     "guides.publish": Route("guides.publish", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}/publish"),
     "guides.edit(cite)": Route("guides.edit", GUIDE_KINDS, lambda w, o: f"/guides/manage/{o.id}",
-                               lambda w, o: _cite(w, w.objects["published"])),
+                               lambda w, o: cite(w, w.objects["published"])),
     "guides.edit(cite report)": Route("guides.edit", REPORT_KINDS, lambda w, o: (
-        f"/guides/manage/{w.objects['unpublished guide'].id}"), _cite),
+        f"/guides/manage/{w.objects['unpublished guide'].id}"), cite),
     **self_service_routes(Route),
     **{name: Route(*route) for name, route in object_notices.ROUTES.items()},
+    "alerts.view": Route("alerts.view", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}"),
+    "alerts.answer": Route("alerts.answer", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}/answer",
+                           lambda w, o: {"answer-body": "Réponse injectée."}),
+    "alerts.acknowledge": Route("alerts.acknowledge", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}/acknowledge"),
+    "alerts.question": Route("alerts.question", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}/question",
+                             lambda w, o: {"question-body": "Question injectée ?"}),
+    "alerts.outcome": Route("alerts.outcome", ALERT_KINDS, lambda w, o: f"/alerts/{o.id}/outcome",
+                            lambda w, o: {"outcome-outcome": "closed", "outcome-note": "Classée."}),
+    "alerts.new?solution": Route("alerts.new", SOLUTION_KINDS, lambda w, o: f"/alerts/new?solution={o.slug}"),
+    "alerts.new?report": Route("alerts.new", REPORT_KINDS, lambda w, o: f"/alerts/new?report={o.id}"),
+    "alerts.new(solution_id)": Route("alerts.new", SOLUTION_KINDS, lambda w, o: "/alerts/new", lambda w, o: {
+        "solution_id": str(o.id), "category": "other", "summary": "Objet", "description": "Faits.",
+        "vendor_may_know": "no"}),
     # Object routes (add above this line)
 }
 
-# One column per role: visitor, contributor, referent (both of "home"), moderator, analyst, admin.
+# One column per role: visitor, contributor, referent (both of "home"), moderator, analyst, admin, ethics reviewer.
 EXPECTED = {
-    #                                                                   vis.   contr. ref.   mod.   anal.  admin
-    ("reports.view", "GET", "draft"):                                  "404    404    404    404    404    404",
-    ("reports.view", "GET", "submitted"):                              "404    404    404    200    404    200",
-    ("reports.view", "GET", "changes requested"):                      "404    404    404    200    404    200",
-    ("reports.view", "GET", "rejected"):                               "404    404    404    200    404    200",
-    ("reports.view", "GET", "published"):                              "404    404    404    200    200    200",
-    ("reports.view", "GET", "withdrawn draft"):                        "404    404    404    404    404    404",
-    ("reports.view", "GET", "withdrawn published"):                    "404    404    404    200    404    200",
-    ("reports.view", "GET", "published, update in draft"):             "404    404    404    200    200    200",
+    #                                                                   vis.   contr. ref.   mod.   anal.  admin  ethics
+    ("reports.view", "GET", "draft"):                                  "404    404    404    404    404    404    404",
+    ("reports.view", "GET", "submitted"):                              "404    404    404    200    404    200    404",
+    ("reports.view", "GET", "changes requested"):                      "404    404    404    200    404    200    404",
+    ("reports.view", "GET", "rejected"):                               "404    404    404    200    404    200    404",
+    ("reports.view", "GET", "published"):                              "404    404    404    200    200    200    404",
+    ("reports.view", "GET", "withdrawn draft"):                        "404    404    404    404    404    404    404",
+    ("reports.view", "GET", "withdrawn published"):                    "404    404    404    200    404    200    404",
+    ("reports.view", "GET", "published, update in draft"):             "404    404    404    200    200    200    404",
     # Analysts read the published version whatever the revision asked for.
-    ("reports.view?revision", "GET", "draft revision"):                "404    404    404    404    404    404",
-    ("reports.view?revision", "GET", "submitted revision"):            "404    404    404    200    404    200",
-    ("reports.view?revision", "GET", "changes-requested revision"):    "404    404    404    200    404    200",
-    ("reports.view?revision", "GET", "rejected revision"):             "404    404    404    200    404    200",
-    ("reports.view?revision", "GET", "published revision"):            "404    404    404    200    200    200",
-    ("reports.view?revision", "GET", "withdrawn draft's revision"):    "404    404    404    404    404    404",
-    ("reports.view?revision", "GET", "update in draft"):               "404    404    404    404    200    404",
+    ("reports.view?revision", "GET", "draft revision"):                "404    404    404    404    404    404    404",
+    ("reports.view?revision", "GET", "submitted revision"):            "404    404    404    200    404    200    404",
+    ("reports.view?revision", "GET", "changes-requested revision"):    "404    404    404    200    404    200    404",
+    ("reports.view?revision", "GET", "rejected revision"):             "404    404    404    200    404    200    404",
+    ("reports.view?revision", "GET", "published revision"):            "404    404    404    200    200    200    404",
+    ("reports.view?revision", "GET", "withdrawn draft's revision"):    "404    404    404    404    404    404    404",
+    ("reports.view?revision", "GET", "update in draft"):               "404    404    404    404    200    404    404",
     # Writing a report: its establishment's members only, whatever its state.
     **{(route, methods, kind): codes for kind in REPORT_KINDS for route, methods, codes in (
-        ("reports.step", "GET POST",                                   "login  404    404    404    404    404"),
-        ("reports.resume", "GET",                                      "login  404    404    404    404    404"),
-        ("reports.autosave", "POST",                                   "401    404    404    404    404    404"),
-        ("reports.summary", "GET POST",                                "login  404    404    404    404    404"),
-        ("reports.start_update", "POST",                               "404    404    404    404    404    404"),
-        ("reports.withdraw", "GET POST",                               "404    404    404    404    404    404"),
-        ("reports.restore", "POST",                                    "404    404    404    404    404    404"))},
-    ("reports.solution_timeline", "GET", "solution"):                  "login  200    200    403    403    403",
-    ("reports.solution_timeline", "GET", "archived solution"):         "login  200    200    403    403    403",
-    ("reports.new?solution", "GET", "solution"):                       "login  200    200    403    403    403",
-    ("reports.new?solution", "GET", "archived solution"):              "login  200    200    403    403    403",
-    ("reports.new(solution_id)", "POST", "solution"):                  "login  302    302    403    403    403",
-    ("reports.new(solution_id)", "POST", "archived solution"):         "login  200=   200=   403    403    403",
+        ("reports.step", "GET POST",                                   "login  404    404    404    404    404    404"),
+        ("reports.resume", "GET",                                      "login  404    404    404    404    404    404"),
+        ("reports.autosave", "POST",                                   "401    404    404    404    404    404    404"),
+        ("reports.summary", "GET POST",                                "login  404    404    404    404    404    404"),
+        ("reports.start_update", "POST",                               "404    404    404    404    404    404    404"),
+        ("reports.withdraw", "GET POST",                               "404    404    404    404    404    404    404"),
+        ("reports.restore", "POST",                                    "404    404    404    404    404    404    404"))},
+    ("reports.solution_timeline", "GET", "solution"):                  "login  200    200    403    403    403    403",
+    ("reports.solution_timeline", "GET", "archived solution"):         "login  200    200    403    403    403    403",
+    ("reports.new?solution", "GET", "solution"):                       "login  200    200    403    403    403    403",
+    ("reports.new?solution", "GET", "archived solution"):              "login  200    200    403    403    403    403",
+    ("reports.new(solution_id)", "POST", "solution"):                  "login  302    302    403    403    403    403",
+    ("reports.new(solution_id)", "POST", "archived solution"):         "login  200=   200=   403    403    403    403",
     # Moderation: revisions that were submitted, of every establishment; never a draft.
-    ("moderation.review", "GET", "draft revision"):                    "login  403    403    404    403    404",
-    ("moderation.review", "GET", "submitted revision"):                "login  403    403    200    403    200",
-    ("moderation.review", "GET", "changes-requested revision"):        "login  403    403    200    403    200",
-    ("moderation.review", "GET", "rejected revision"):                 "login  403    403    200    403    200",
-    ("moderation.review", "GET", "published revision"):                "login  403    403    200    403    200",
-    ("moderation.review", "GET", "withdrawn draft's revision"):        "login  403    403    404    403    404",
-    ("moderation.review", "GET", "update in draft"):                   "login  403    403    404    403    404",
+    ("moderation.review", "GET", "draft revision"):                    "login  403    403    404    403    404    403",
+    ("moderation.review", "GET", "submitted revision"):                "login  403    403    200    403    200    403",
+    ("moderation.review", "GET", "changes-requested revision"):        "login  403    403    200    403    200    403",
+    ("moderation.review", "GET", "rejected revision"):                 "login  403    403    200    403    200    403",
+    ("moderation.review", "GET", "published revision"):                "login  403    403    200    403    200    403",
+    ("moderation.review", "GET", "withdrawn draft's revision"):        "login  403    403    404    403    404    403",
+    ("moderation.review", "GET", "update in draft"):                   "login  403    403    404    403    404    403",
     **{(route, "POST", kind): codes for route in ("moderation.publish", "moderation.request_changes",
                                                   "moderation.reject") for kind, codes in (
-        ("draft revision",                                             "login  403    403    404    403    404"),
-        ("submitted revision",                                         "login  403    403    302    403    302"),
-        ("changes-requested revision",                                 "login  403    403    302=   403    302="),
-        ("rejected revision",                                          "login  403    403    302=   403    302="),
-        ("published revision",                                         "login  403    403    302=   403    302="),
-        ("withdrawn draft's revision",                                 "login  403    403    404    403    404"),
-        ("update in draft",                                            "login  403    403    404    403    404"))},
+        ("draft revision",                                             "login  403    403    404    403    404    403"),
+        ("submitted revision",                                         "login  403    403    302    403    302    403"),
+        ("changes-requested revision",                                 "login  403    403    302=   403    302=    403"),
+        ("rejected revision",                                          "login  403    403    302=   403    302=    403"),
+        ("published revision",                                         "login  403    403    302=   403    302=    403"),
+        ("withdrawn draft's revision",                                 "login  403    403    404    403    404    403"),
+        ("update in draft",                                            "login  403    403    404    403    404    403"))},
     **{(route, "POST", kind): codes for route in ("moderation.mask_flag", "moderation.dismiss_flag")
        for kind, codes in (
-        ("flag awaiting moderation",                                   "login  403    403    302    403    302"),
-        ("flag of a withdrawn report",                                 "login  403    403    302=   403    302="))},
+        ("flag awaiting moderation",                                   "login  403    403    302    403    302    403"),
+        ("flag of a withdrawn report",                                 "login  403    403    302=   403    302=    403"))},
     # Catalogue and statistics: archived solutions for the platform's staff only; never in the API.
-    ("catalogue.solution", "GET", "solution"):                         "200    200    200    200    200    200",
-    ("catalogue.solution", "GET", "archived solution"):                "404    404    404    200    200    200",
-    ("stats.scorecard", "GET", "solution"):                            "200    200    200    200    200    200",
-    ("stats.scorecard", "GET", "archived solution"):                   "404    404    404    200    200    200",
-    ("stats.compare?solutions", "GET", "solution"):                    "200    200    200    200    200    200",
-    ("stats.compare?solutions", "GET", "archived solution"):           "200    200    200    200    200    200",
-    ("stats.category", "GET", "category"):                             "200    200    200    200    200    200",
-    ("api.get_solution", "GET", "solution"):                           "200    200    200    200    200    200",
-    ("api.get_solution", "GET", "archived solution"):                  "404    404    404    404    404    404",
-    ("api.get_scorecard", "GET", "solution"):                          "200    200    200    200    200    200",
-    ("api.get_scorecard", "GET", "archived solution"):                 "404    404    404    404    404    404",
-    ("exports.reports.csv?solution", "GET", "solution"):               "login  403    403    403    200    200",
-    ("exports.reports.csv?solution", "GET", "archived solution"):      "login  403    403    403    200    200",
-    ("exports.reports.json?solution", "GET", "solution"):              "login  403    403    403    200    200",
-    ("exports.reports.json?solution", "GET", "archived solution"):     "login  403    403    403    200    200",
+    ("catalogue.solution", "GET", "solution"):                         "200    200    200    200    200    200    200",
+    ("catalogue.solution", "GET", "archived solution"):                "404    404    404    200    200    200    404",
+    ("stats.scorecard", "GET", "solution"):                            "200    200    200    200    200    200    200",
+    ("stats.scorecard", "GET", "archived solution"):                   "404    404    404    200    200    200    404",
+    ("stats.compare?solutions", "GET", "solution"):                    "200    200    200    200    200    200    200",
+    ("stats.compare?solutions", "GET", "archived solution"):           "200    200    200    200    200    200    200",
+    ("stats.category", "GET", "category"):                             "200    200    200    200    200    200    200",
+    ("api.get_solution", "GET", "solution"):                           "200    200    200    200    200    200    200",
+    ("api.get_solution", "GET", "archived solution"):                  "404    404    404    404    404    404    404",
+    ("api.get_scorecard", "GET", "solution"):                          "200    200    200    200    200    200    200",
+    ("api.get_scorecard", "GET", "archived solution"):                 "404    404    404    404    404    404    404",
+    ("exports.reports.csv?solution", "GET", "solution"):               "login  403    403    403    200    200    403",
+    ("exports.reports.csv?solution", "GET", "archived solution"):      "login  403    403    403    200    200    403",
+    ("exports.reports.json?solution", "GET", "solution"):              "login  403    403    403    200    200    403",
+    ("exports.reports.json?solution", "GET", "archived solution"):     "login  403    403    403    200    200    403",
     # Administration: users and establishments of every establishment, the catalogue.
-    ("admin.edit_solution", "GET", "solution"):                        "login  403    403    403    403    200",
-    ("admin.edit_solution", "GET", "archived solution"):               "login  403    403    403    403    200",
-    ("admin.edit_solution", "POST", "solution"):                       "login  403    403    403    403    302",
-    ("admin.edit_solution", "POST", "archived solution"):              "login  403    403    403    403    302",
-    ("admin.archive_solution", "POST", "solution"):                    "login  403    403    403    403    302",
-    ("admin.archive_solution", "POST", "archived solution"):           "login  403    403    403    403    302",
-    ("admin.edit_user", "GET", "pending user"):                        "login  403    403    403    403    200",
-    ("admin.edit_user", "GET", "active user"):                         "login  403    403    403    403    200",
-    ("admin.edit_user", "POST", "pending user"):                       "login  403    403    403    403    302",
-    ("admin.edit_user", "POST", "active user"):                        "login  403    403    403    403    302",
-    ("admin.approve_user", "POST", "pending user"):                    "login  403    403    403    403    302",
-    ("admin.approve_user", "POST", "active user"):                     "login  403    403    403    403    302=",
+    ("admin.edit_solution", "GET", "solution"):                        "login  403    403    403    403    200    403",
+    ("admin.edit_solution", "GET", "archived solution"):               "login  403    403    403    403    200    403",
+    ("admin.edit_solution", "POST", "solution"):                       "login  403    403    403    403    302    403",
+    ("admin.edit_solution", "POST", "archived solution"):              "login  403    403    403    403    302    403",
+    ("admin.archive_solution", "POST", "solution"):                    "login  403    403    403    403    302    403",
+    ("admin.archive_solution", "POST", "archived solution"):           "login  403    403    403    403    302    403",
+    ("admin.edit_user", "GET", "pending user"):                        "login  403    403    403    403    200    403",
+    ("admin.edit_user", "GET", "active user"):                         "login  403    403    403    403    200    403",
+    ("admin.edit_user", "POST", "pending user"):                       "login  403    403    403    403    302    403",
+    ("admin.edit_user", "POST", "active user"):                        "login  403    403    403    403    302    403",
+    ("admin.approve_user", "POST", "pending user"):                    "login  403    403    403    403    302    403",
+    ("admin.approve_user", "POST", "active user"):                     "login  403    403    403    403    302=    403",
     # Neither account is locked: unlocking it does nothing.
-    ("admin.unlock_user", "POST", "pending user"):                     "login  403    403    403    403    302=",
-    ("admin.unlock_user", "POST", "active user"):                      "login  403    403    403    403    302=",
-    ("admin.edit_establishment", "GET", "establishment"):              "login  403    403    403    403    200",
-    ("admin.edit_establishment", "POST", "establishment"):             "login  403    403    403    403    302",
-    ("admin.establishment_request", "GET", "establishment request"):   "login  403    403    403    403    200",
+    ("admin.unlock_user", "POST", "pending user"):                     "login  403    403    403    403    302=    403",
+    ("admin.unlock_user", "POST", "active user"):                      "login  403    403    403    403    302=    403",
+    ("admin.edit_establishment", "GET", "establishment"):              "login  403    403    403    403    200    403",
+    ("admin.edit_establishment", "POST", "establishment"):             "login  403    403    403    403    302    403",
+    ("admin.establishment_request", "GET", "establishment request"):   "login  403    403    403    403    200    403",
     ("admin.approve_establishment_request", "POST", "establishment request"):
-                                                                       "login  403    403    403    403    302",
+                                                                       "login  403    403    403    403    302    403",
     ("admin.refuse_establishment_request", "POST", "establishment request"):
-                                                                       "login  403    403    403    403    302",
+                                                                       "login  403    403    403    403    302    403",
     # A referent decides on the accounts of their own establishment only.
-    ("team.approve", "POST", "pending user"):                          "login  403    404    403    403    403",
-    ("team.approve", "POST", "active user"):                           "login  403    404    403    403    403",
-    ("team.reject", "POST", "pending user"):                           "login  403    404    403    403    403",
-    ("team.reject", "POST", "active user"):                            "login  403    404    403    403    403",
-    ("api_pages.revoke_token", "POST", "another analyst's token"):     "login  403    403    403    404    302",
+    ("team.approve", "POST", "pending user"):                          "login  403    404    403    403    403    403",
+    ("team.approve", "POST", "active user"):                           "login  403    404    403    403    403    403",
+    ("team.reject", "POST", "pending user"):                           "login  403    404    403    403    403    403",
+    ("team.reject", "POST", "active user"):                            "login  403    404    403    403    403    403",
+    ("api_pages.revoke_token", "POST", "another analyst's token"):     "login  403    403    403    404    302    403",
     # The link is the credential, whoever follows it; a form sent empty changes nothing.
-    ("auth.reset_password", "GET", "reset link"):                      "200    200    200    200    200    200",
-    ("auth.reset_password", "POST", "reset link"):                     "200=   200=   200=   200=   200=   200=",
-    ("auth.accept_invitation", "GET", "invitation"):                   "200    200    200    200    200    200",
-    ("auth.accept_invitation", "POST", "invitation"):                  "200=   200=   200=   200=   200=   200=",
+    ("auth.reset_password", "GET", "reset link"):                      "200    200    200    200    200    200    200",
+    ("auth.reset_password", "POST", "reset link"):                     "200=   200=   200=   200=   200=   200=    200=",
+    ("auth.accept_invitation", "GET", "invitation"):                   "200    200    200    200    200    200    200",
+    ("auth.accept_invitation", "POST", "invitation"):                  "200=   200=   200=   200=   200=   200=    200=",
     # A reminder's link is for the person it was sent to: anyone else is told so, and nothing is created.
-    ("reports.follow_up", "GET", "another establishment's reminder"):  "login  400    400    403    403    403",
-    ("reports.follow_up", "POST", "another establishment's reminder"): "login  400=   400=   403    403    403",
+    ("reports.follow_up", "GET", "another establishment's reminder"):  "login  400    400    403    403    403    403",
+    ("reports.follow_up", "POST", "another establishment's reminder"): "login  400=   400=   403    403    403    403",
     # Guides: published versions for everyone; drafts for analysts (and admins).
-    ("guides.show", "GET", "published guide"):                         "200    200    200    200    200    200",
-    ("guides.show", "GET", "unpublished guide"):                       "404    404    404    404    404    404",
-    ("guides.changes", "GET", "published guide"):                      "200    200    200    200    200    200",
-    ("guides.changes", "GET", "unpublished guide"):                    "404    404    404    404    404    404",
-    ("guides.version", "GET", "published guide"):                      "200    200    200    200    200    200",
-    ("guides.version", "GET", "unpublished guide"):                    "404    404    404    404    404    404",
-    ("guides.version_pdf", "GET", "published guide"):                  "200    200    200    200    200    200",
-    ("guides.version_pdf", "GET", "unpublished guide"):                "404    404    404    404    404    404",
-    ("api.get_guide", "GET", "published guide"):                       "200    200    200    200    200    200",
-    ("api.get_guide", "GET", "unpublished guide"):                     "404    404    404    404    404    404",
-    **{(route, "GET", kind): "login  403    403    403    200    200"
+    ("guides.show", "GET", "published guide"):                         "200    200    200    200    200    200    200",
+    ("guides.show", "GET", "unpublished guide"):                       "404    404    404    404    404    404    404",
+    ("guides.changes", "GET", "published guide"):                      "200    200    200    200    200    200    200",
+    ("guides.changes", "GET", "unpublished guide"):                    "404    404    404    404    404    404    404",
+    ("guides.version", "GET", "published guide"):                      "200    200    200    200    200    200    200",
+    ("guides.version", "GET", "unpublished guide"):                    "404    404    404    404    404    404    404",
+    ("guides.version_pdf", "GET", "published guide"):                  "200    200    200    200    200    200    200",
+    ("guides.version_pdf", "GET", "unpublished guide"):                "404    404    404    404    404    404    404",
+    ("api.get_guide", "GET", "published guide"):                       "200    200    200    200    200    200    200",
+    ("api.get_guide", "GET", "unpublished guide"):                     "404    404    404    404    404    404    404",
+    **{(route, "GET", kind): "login  403    403    403    200    200    403"
        for route in ("guides.edit", "guides.preview", "guides.evidence") for kind in GUIDE_KINDS},
-    **{(route, "POST", kind): "login  403    403    403    302    302"
+    **{(route, "POST", kind): "login  403    403    403    302    302    403"
        for route in ("guides.edit", "guides.edit(cite)") for kind in GUIDE_KINDS},
     # Publishing is confirmed on its own page: a POST without the confirmation publishes nothing.
-    **{("guides.publish", "GET", kind): "login  403    403    403    200    200" for kind in GUIDE_KINDS},
-    **{("guides.publish", "POST", kind): "login  403    403    403    302=   302=" for kind in GUIDE_KINDS},
+    **{("guides.publish", "GET", kind): "login  403    403    403    200    200    403" for kind in GUIDE_KINDS},
+    **{("guides.publish", "POST", kind): "login  403    403    403    302=   302=    403" for kind in GUIDE_KINDS},
     # Only a published report's text can be quoted in a guide.
-    **{("guides.edit(cite report)", "POST", kind): "login  403    403    403    302=   302="
+    **{("guides.edit(cite report)", "POST", kind): "login  403    403    403    302=   302=    403"
        for kind in REPORT_KINDS if kind not in ("published", "published, update in draft")},
-    ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302",
-    ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302",
     **SELF_SERVICE_EXPECTED,  # the account page and peer contact (tests/object_cases.py)
     **object_notices.EXPECTED,
+    ("guides.edit(cite report)", "POST", "published"):                "login  403    403    403    302    302    403",
+    ("guides.edit(cite report)", "POST", "published, update in draft"): "login 403 403  403    302    302    403",
+    # Alerts: their author (of the other establishment here) and the ethics reviewers, no one else.
+    **{("alerts.view", "GET", kind): "login  404    404    404    404    404    200" for kind in ALERT_KINDS},
+    **{("alerts.answer", "POST", kind): "login  404    404    404    404    404    403" for kind in ALERT_KINDS},
+    ("alerts.acknowledge", "POST", "new alert"):                       "login  403    403    403    403    403    302",
+    ("alerts.acknowledge", "POST", "alert awaiting its author's answer"):
+                                                                       "login  403    403    403    403    403    302=",
+    ("alerts.question", "POST", "new alert"):                          "login  403    403    403    403    403    302=",
+    ("alerts.question", "POST", "alert awaiting its author's answer"): "login  403    403    403    403    403    302",
+    ("alerts.outcome", "POST", "new alert"):                           "login  403    403    403    403    403    302=",
+    ("alerts.outcome", "POST", "alert awaiting its author's answer"):  "login  403    403    403    403    403    302",
+    # Another establishment's report names no report in the form; an archived solution is not offered.
+    **{("alerts.new?solution", "GET", kind): "login  200    200    403    403    403    403" for kind in SOLUTION_KINDS},
+    **{("alerts.new?report", "GET", kind): "login  200    200    403    403    403    403" for kind in REPORT_KINDS},
+    ("alerts.new(solution_id)", "POST", "solution"):                   "login  302    302    403    403    403    403",
+    ("alerts.new(solution_id)", "POST", "archived solution"):          "login  200=   200=   403    403    403    403",
     # Object routes (add above this line)
 }
 
 # Texts a route shows by design to readers outside the secret's audience.
 SHOWN_BY_DESIGN = {
+    ("alerts.view", "establishment name"): "the ethics reviewers (the only readers of an alert) may contact the "
+                                           "establishment behind it",
     ("auth.accept_invitation", "establishment name"): "the invitation names the establishment it opens",
     ("reports.solution_timeline", "archived solution"): "an establishment's history with a solution stays readable "
                                                         "once the solution leaves the catalogue",

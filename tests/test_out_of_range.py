@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, make_establishment, make_report, make_solu
 
 # 2**31: the first id PostgreSQL's INTEGER refuses; 10**25: past SQLite's 64-bit integers too.
 HUGE = (2**31, 10**25)
-ROLES = (None, "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = (None, "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import FormStash
-from app.services import accounts, establishment_requests, guides, peer_messages
+from app.services import accounts, alerts, establishment_requests, guides, peer_messages
 from app.services.api_tokens import create_token
 from tests.conftest import empty_all_tables
 from tests.factories import (
@@ -21,9 +21,10 @@ from tests.factories import (
     make_solution,
     make_user,
 )
+from tests.permission_alerts import alert_cases
 from tests.permission_cases import notice_cases, self_service_cases
 
-ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 STAFF = ("moderator", "analyst", "admin")
 
 
@@ -48,6 +49,8 @@ class World:
     establishment_request: object = None
     conversation: object = None  # another establishment wrote to ours
     other_conversation: object = None  # between two other establishments
+    own_alert: object = None
+    other_alert: object = None
 
 
 def build_world() -> World:
@@ -80,6 +83,10 @@ def build_world() -> World:
     outsider = make_user("contributor", make_establishment())
     world.conversation = peer_messages.start(stranger, solution, home.id, "Bonjour, une question.")
     world.other_conversation = peer_messages.start(outsider, solution, elsewhere.id, "Bonjour, entre nous.")
+    # Alerts: the contributor's own, and one of another establishment's staff.
+    world.own_alert, world.other_alert = (alerts.raise_alert(author, solution, category="bias", summary="Objet",
+                                                             description="Faits.", vendor_may_know_establishment=False)
+                                          for author in (users["contributor"], stranger))
     world.guide = guides.create_guide(users["analyst"], solution=solution)
     guides.publish(world.guide, users["analyst"])
     world.draft_guide = guides.create_guide(users["analyst"], category=category)
@@ -348,6 +355,8 @@ CASES = [
     *self_service_cases(Case, login_redirect, everyone),
     # Follows and notices (tests/permission_cases.py).
     *notice_cases(Case, login_redirect, everyone, ROLES),
+    *alert_cases(Case, login_redirect),  # tests/permission_alerts.py
+    # Alert cases (add above this line)
 ]
 
 

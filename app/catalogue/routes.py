@@ -34,7 +34,8 @@ def solution(key: str):
 
 
 @cached_page(audience=[permissions.can_see_archived_solutions, permissions.can_edit_catalogue,
-                        permissions.can_contact_peers, permissions.is_visitor])
+                        permissions.can_contact_peers, permissions.can_write_reports, permissions.can_raise_alerts,
+                        permissions.is_visitor])
 def _kept_solution_page(key: str):
     return _solution_page(key, with_peers=False)
 

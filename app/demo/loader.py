@@ -23,7 +23,7 @@ DEMO_PASSWORD = "demo-retex-ia"  # noqa: S105 (published demo password, refused 
 # The fictional SIRET of the demonstration's university hospital: the fictional ProConnect identity of the local
 # provider (app.demo.oidc_provider) carries it, so that its first login suggests that establishment.
 DEMO_SIRET = "99999999900017"
-DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin")
+DEMO_ROLES = ("contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 
 # (category, name, vendor, description, device class, AI Act risk, hosting, integrations, sectors)
 _SOLUTIONS = [
@@ -273,6 +273,11 @@ def load_demo(with_reports: bool = True, report_target: int | None = None) -> di
     from app.demo.peers import load_demo_conversations
 
     created["peer conversations"] = load_demo_conversations(f"contributor@{DEMO_DOMAIN}")
+    # --- fictional ethics alerts (app.demo.alerts) ---
+    from app.demo.alerts import load_demo_alerts
+
+    created["alerts"] = load_demo_alerts()
+    # --- end of fictional ethics alerts ---
     # Guides read the statistics releases: make the ones the reports just made due.
     from app.services import releases
 

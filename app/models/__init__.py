@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate."""
 
+from app.models.alert import AlertMessage, EthicsAlert
 from app.models.api_token import ApiToken, ApiTokenReveal
 from app.models.audit import AuditLog
 from app.models.establishment import Establishment
@@ -16,9 +17,9 @@ from app.models.solution import Category, Solution, SolutionAttribute
 from app.models.user import FormStash, LoginLock, PasswordReset, User
 
 __all__ = [
-    "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "Delivery", "DraftStash", "Establishment",
-    "EstablishmentRequest", "ExternalIdentity", "FactChoice", "Follow", "FollowKind", "FormStash", "NoticeKind",
-    "NoticePreference", "PendingNotice",
+    "AlertMessage", "ApiToken", "ApiTokenReveal", "AuditLog", "Category", "Delivery", "DraftStash", "Establishment",
+    "EstablishmentRequest", "EthicsAlert", "ExternalIdentity", "FactChoice", "Follow", "FollowKind", "FormStash",
+    "NoticeKind", "NoticePreference", "PendingNotice",
     "Guide", "GuideVersion", "LoginLock", "OidcNonce", "PageGeneration", "PasswordReset", "PeerConversation",
     "PeerMessage", "PrivacyFlag", "Report", "ReportFact", "ReportReminder",
     "ReportRevision", "Solution", "SolutionAttribute", "StatCache", "StatRelease", "StatReleaseView", "Submission",

@@ -183,6 +183,7 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
                                  "difficulty")},
         "advice": {"figures": []},
     }
+    content["monitoring"]["figures"] += _alert_figures(subject.get("alerts"))
     sections = []
     for position, (key, title) in enumerate(SECTIONS):
         body = content[key]
@@ -193,6 +194,18 @@ def build_sections(card: dict[str, Any], subject: dict[str, Any]) -> list[dict[s
             "sentences": [sentence(f) for f in body["figures"]],
         })
     return sections
+
+
+def _alert_figures(alerts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The counts of ethics alerts by category, from the release's protected table."""
+    if not alerts:
+        return []
+    cells = lambda c: {k: c[k] for k in ("value", "n", "ci", "suppressed", "low_n")}  # noqa: E731
+    return [figure("alerts", _l("Établissements ayant signalé un problème éthique ou de sécurité"),
+                   cells(alerts["establishments"]), "count")] + [
+        figure(f"alerts_{row['code']}", _("Établissements ayant signalé « %(item)s »",
+                                          item=v.ALERT_CATEGORIES[row["code"]]), cells(row), "count")
+        for row in alerts["categories"] if row["code"] in v.ALERT_CATEGORIES]
 
 
 def support_level(k: int, n: int, minimum: int) -> dict[str, Any]:

@@ -73,7 +73,8 @@ def generate_draft(guide: Guide, actor: User) -> None:
              else releases.category_scope(guide.category_id))
     card = releases.visitor_scorecard(scope)
     with force_locale(GUIDE_LOCALE):
-        sections = build_sections(card, {"declared": declared_fields(guide.solution)})
+        sections = build_sections(card, {"declared": declared_fields(guide.solution),
+                                         "alerts": releases.visitor_alerts(scope)})
         recommendations = checklist(card, stats.minimum())
     previous = {s["key"]: s for s in (guide.draft or {}).get("sections", [])}
     for section in sections:

@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Category, ReportFact, Solution, StatRelease, StatReleaseView
+from app.models import Category, EthicsAlert, ReportFact, Solution, StatRelease, StatReleaseView
 from app.models._types import utcnow
 from app.services import notices, stat_cells
+from app.services.disclosure import alerts as alert_tables
 from app.services.disclosure.cards import hidden_card, visitor_card
 from app.services.disclosure.figures import (
     TOTAL,
@@ -70,15 +71,24 @@ def pending(scope: str) -> int:
 
 
 def is_due(scope: str) -> bool:
-    return pending(scope) >= stat_cells.minimum()
+    return pending(scope) >= stat_cells.minimum() or alerts_due(scope)
+
+
+def alerts_due(scope: str) -> bool:
+    """Enough establishments' alerts changed in the scope (a solution's, a category's) for a new release."""
+    if scope == ALL:
+        return False
+    last = latest(scope)
+    return alert_tables.pending(scope, last.state if last else None) >= stat_cells.minimum()
 
 
 # Building a release -----------------------------------------------------------------------------------
 
 def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     """Compute, protect and store a new release of the scope (whether or not it is due: callers decide).
-    `keep_figures`: the platform's own figures stay those of its last release (fewer than the minimum of
-    establishments changed), only the observatory is composed anew from the other scopes' releases."""
+    `keep_figures`: the scope's own figures stay those of its last release (fewer than the minimum of
+    establishments changed): only the observatory (the platform's) or the counts of alerts (a solution's, a
+    category's) are composed anew."""
     minimum = stat_cells.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
@@ -95,7 +105,8 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     protection = protect(families, hidden_views, minimum, segments=scope != ALL)
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
-    kept = _read_views(scope, [TOTAL]) if keep_figures and last else {}
+    keys = all_view_keys() if scope != ALL else [TOTAL]
+    kept = _read_views(scope, keys) if keep_figures and last else {}
     release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=made_at,
                           establishments=len(now.get(TOTAL, {})),
                           state={"at_release": now, "published": published,
@@ -106,9 +117,11 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     db.session.add(release)
     db.session.flush()
     stamp = {"number": release.number, "date": release.created_at.date().isoformat()}
-    keys = all_view_keys() if scope != ALL else [TOTAL]
     if kept:
         release.state = last.state  # the changes not shown yet stay pending
+        release.establishments = last.establishments
+    if scope != ALL:
+        _add_alert_table(release, last, stamp, minimum)
     for key in keys:
         card = kept.get(key) or visitor_card(key, figures, protection, minimum)
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
@@ -121,6 +134,20 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
 
     page_generation.bump(statistics_only=True)
     return release
+
+
+def _add_alert_table(release: StatRelease, last: StatRelease | None, stamp: dict[str, Any], minimum: int) -> None:
+    """The counts of alerts by category, protected with the release (`app.services.disclosure.alerts`)."""
+    scope = release.scope
+    last_card = _read_views(scope, [alert_tables.VIEW]).get(alert_tables.VIEW) if last else None
+    shown = None
+    if scope.startswith("category:"):
+        solution_ids = db.session.scalars(sa.select(Solution.id).where(Solution.category_id == int(scope[9:])))
+        shown = {s: read(solution_scope(s), alert_tables.VIEW) or alert_tables.hidden_card(minimum)
+                 for s in solution_ids}
+    card, state = alert_tables.release_table(scope, last.state if last else None, last_card, minimum, shown)
+    release.state = {**release.state, alert_tables.VIEW: state}
+    db.session.add(StatReleaseView(release_id=release.id, view=alert_tables.VIEW, card={**card, "release": stamp}))
 
 
 def _across_solutions(grouped: dict[str, list], minimum: int) -> set[str]:
@@ -219,6 +246,12 @@ def visitor_scorecard(scope: str, view: str = TOTAL) -> dict[str, Any]:
     return card if card is not None else {**hidden_card(view, stat_cells.minimum()), "release": None}
 
 
+def visitor_alerts(scope: str) -> dict[str, Any]:
+    """The counts of alerts by category a visitor reads: the scope's current release, or a table hidden whole."""
+    card = read(scope, alert_tables.VIEW)
+    return card if card is not None else {**alert_tables.hidden_card(stat_cells.minimum()), "release": None}
+
+
 def visitor_observatory() -> dict[str, Any]:
     data = read(ALL, OBSERVATORY)
     if data is None:
@@ -238,19 +271,20 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
     Returns the scopes released."""
     if solution_ids is None:
         solution_ids = set(db.session.scalars(sa.select(ReportFact.solution_id).distinct()))
+        solution_ids |= set(db.session.scalars(sa.select(EthicsAlert.solution_id).distinct()))
         solution_ids |= {int(s.split(":")[1]) for s in db.session.scalars(
             sa.select(StatRelease.scope).where(StatRelease.scope.like("solution:%")).distinct())}
     made = []
-    for solution_id in sorted(solution_ids):
-        scope = solution_scope(solution_id)
-        if is_due(scope):
+    minimum = stat_cells.minimum()
+    scopes = [solution_scope(s) for s in sorted(solution_ids)]
+    categories = set(db.session.scalars(sa.select(Solution.category_id).where(Solution.id.in_(solution_ids))))
+    for scope in scopes + [category_scope(c) for c in sorted(categories)]:
+        # Made for the alerts alone, a release keeps the reports' figures of the one before.
+        if pending(scope) >= minimum:
             build(scope)
             made.append(scope)
-    categories = set(db.session.scalars(sa.select(Solution.category_id).where(Solution.id.in_(solution_ids))))
-    for category_id in sorted(categories):
-        scope = category_scope(category_id)
-        if is_due(scope):
-            build(scope)
+        elif alerts_due(scope):
+            build(scope, keep_figures=latest(scope) is not None)
             made.append(scope)
     platform_due = is_due(ALL)
     if made or platform_due:
@@ -281,5 +315,5 @@ def mark_changed(solution_ids: set[int] | None) -> None:
 
 
 __all__ = ["ALL", "OBSERVATORY", "build", "category_scope", "compose_observatory", "is_due", "latest",
-           "pending", "read", "solution_scope", "update", "visitor_observatory",
+           "pending", "read", "solution_scope", "update", "visitor_alerts", "visitor_observatory",
            "visitor_scorecard"]

@@ -11,7 +11,7 @@ from app import vocabulary as v
 from app.extensions import db
 from app.models import Category, Solution
 from app.page_cache import cached_page, render_page
-from app.services import stats
+from app.services import alert_counts, releases, stats
 from app.stats.blueprint import bp
 from app.views_common import id_args
 
@@ -47,15 +47,19 @@ def _commit_cache() -> None:
 
 
 @bp.route("/statistics/solutions/<int:solution_id>")
-@cached_page(audience=[permissions.can_see_unsuppressed_statistics, permissions.can_see_archived_solutions])
+@cached_page(audience=[permissions.can_see_unsuppressed_statistics, permissions.can_see_archived_solutions,
+                        permissions.can_see_live_alert_counts])
 def scorecard(solution_id: int):
     solution = _solution_or_404(solution_id)
     segment = _segment_from_args()
     analyst = permissions.can_see_unsuppressed_statistics(current_user)
     card = stats.scorecard(solution.id, segment, analyst=analyst)
+    live_alerts = permissions.can_see_live_alert_counts(current_user)
+    scope = releases.solution_scope(solution.id)
+    alerts = alert_counts.live_card(scope) if live_alerts else releases.visitor_alerts(scope)
     _commit_cache()
     return render_page("stats/scorecard.html", solution=solution, card=card, segment=segment, analyst=analyst,
-                           segment_labels=SEGMENT_LABELS)
+                       segment_labels=SEGMENT_LABELS, alerts=alerts, live_alerts=live_alerts)
 
 
 @bp.route("/statistics/compare")
