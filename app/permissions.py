@@ -79,7 +79,7 @@ def is_visitor(user: Any) -> bool:
 
 def can_follow(user: Any) -> bool:
     """Anyone logged in follows solutions, categories and guides, and chooses their own notices."""
-    return _is(user, "contributor", "referent", *STAFF_ROLES)
+    return _is(user, "contributor", "referent", "ethics_reviewer", *STAFF_ROLES)
 
 
 def is_member_of(user: Any, report: Report) -> bool:

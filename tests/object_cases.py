@@ -27,5 +27,6 @@ SELF_SERVICE_EXPECTED = {
     ("peers.write", "GET POST", "establishment"):                      "login  404    404    403    403    403    403",
     ("peers.conversation", "GET POST", "conversation between two other establishments"):
                                                                        "login  404    404    403    403    403    403",
-    **{("peers.withdraw_consent", "GET POST", kind): "login  404    404    403    403    403    403" for kind in REPORT_KINDS},
+    **{("peers.withdraw_consent", "GET POST", kind): "login  404    404    403    403    403    403"
+       for kind in REPORT_KINDS},
 }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.services import account_self, follows
+from app.services import account_self, accounts, establishment_requests, follows
 
-ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin")
+ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 WRITERS = ("contributor", "referent")
 
 
@@ -79,3 +79,13 @@ def notice_cases(Case, login_redirect, everyone, ROLES) -> list:  # noqa: N803 (
         Case("notices.unsubscribe", "POST", lambda w: "/unsubscribe/" + unsubscribe_link(w), everyone(200),
              lambda w: {"List-Unsubscribe": "One-Click"}, label="one click"),
     ]
+
+
+def request_id(world) -> int:
+    return establishment_requests.request_of(world.establishment_request).id
+
+
+def reset_link(user) -> str:
+    token = accounts.make_reset_token(user)
+    db.session.commit()  # the link's row, for the request to find
+    return f"/password/reset/{token}"

@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
 )
 from tests.permission_alerts import alert_cases
-from tests.permission_cases import notice_cases, self_service_cases
+from tests.permission_cases import notice_cases, request_id, reset_link, self_service_cases
 
 ROLES = ("visitor", "contributor", "referent", "moderator", "analyst", "admin", "ethics_reviewer")
 STAFF = ("moderator", "analyst", "admin")
@@ -139,17 +139,9 @@ def nobody(visitor: int = 404) -> dict[str, int]:
 
 def readable_by(*roles: str) -> dict[str, int]:
     return {role: 200 if role in roles else 404 for role in ROLES}
+
+
 ADMIN_POST = login_redirect("", 302, allowed=("admin",))
-
-def request_id(world: World) -> int:
-    return establishment_requests.request_of(world.establishment_request).id
-
-
-def reset_link(user) -> str:
-    token = accounts.make_reset_token(user)
-    db.session.commit()  # the link's row, for the request to find
-    return f"/password/reset/{token}"
-
 
 CASES = [
     Case("main.index", "GET", lambda w: "/", everyone(200)),
@@ -351,12 +343,9 @@ CASES = [
     Case("exports.codebook_file", "GET", lambda w: "/exports/codebook-aggregates.html",
          login_redirect("", 200, allowed=("analyst", "admin")), label="aggregates html"),
     # Export cases (add above this line)
-    # The account page and peer contact (tests/permission_cases.py).
-    *self_service_cases(Case, login_redirect, everyone),
-    # Follows and notices (tests/permission_cases.py).
-    *notice_cases(Case, login_redirect, everyone, ROLES),
-    *alert_cases(Case, login_redirect),  # tests/permission_alerts.py
-    # Alert cases (add above this line)
+    # The account page, peer contact, follows and notices (tests/permission_cases.py); alerts (permission_alerts).
+    *self_service_cases(Case, login_redirect, everyone), *notice_cases(Case, login_redirect, everyone, ROLES),
+    *alert_cases(Case, login_redirect),
 ]
 
 
