@@ -35,7 +35,7 @@ class AppWorker(Worker):
             finally:
                 db.session.remove()
 
-    def get_heartbeat_ttl(self, job) -> int:
+    def get_heartbeat_ttl(self, job) -> int:  # noqa: ARG002 - the same for every job
         return self.abandoned_after
 
 

@@ -75,7 +75,7 @@ def enqueue(function: Callable | str, *args: Any, **kwargs: Any) -> str | None:
             return queue.enqueue_call(path, args=args, kwargs=kwargs, **job_options(app)).id
         except OSError:  # redis-py's connection errors are OSErrors
             _mark_down(app)
-    _in_process(app).submit(_run_in_app, app, path, args, kwargs)
+    _in_process().submit(_run_in_app, app, path, args, kwargs)
     return None
 
 
@@ -123,7 +123,7 @@ def _run_in_app(app: Flask, path: str, args: tuple, kwargs: dict) -> None:
             db.session.remove()
 
 
-def _in_process(app: Flask) -> ThreadPoolExecutor:
+def _in_process() -> ThreadPoolExecutor:
     """One thread runs the jobs that Redis could not take, one after the other, as they came."""
     if _state["executor"] is None:
         _state["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs-in-process")
