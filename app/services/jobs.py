@@ -35,6 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import redis
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -48,6 +49,8 @@ AFTER_COMMIT, COMMITTED = "retex_jobs_after_commit", "retex_jobs_committed"  # k
 REDIS_CHECK_SECONDS = 30  # an unreachable Redis is asked again after this long
 INSTALL_HINT = ("install and start Redis (Debian: apt-get install redis-server; then redis-server --daemonize yes), "
                 "or set JOBS_REDIS_URL")
+
+REDIS_DOWN = (OSError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 _state: dict[str, Any] = {"down_until": 0.0, "executor": None, "connections": {}}
 
@@ -73,7 +76,7 @@ def enqueue(function: Callable | str, *args: Any, **kwargs: Any) -> str | None:
     if queue is not None:
         try:
             return queue.enqueue_call(path, args=args, kwargs=kwargs, **job_options(app)).id
-        except OSError:  # redis-py's connection errors are OSErrors
+        except REDIS_DOWN:
             _mark_down(app)
     _in_process().submit(_run_in_app, app, path, args, kwargs)
     return None
@@ -141,8 +144,6 @@ def wait_in_process_jobs() -> None:
 
 def connection(url: str):
     """One client per URL and process (redis-py pools its connections); short timeouts: a request never waits."""
-    import redis
-
     if url not in _state["connections"]:
         _state["connections"][url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
     return _state["connections"][url]
@@ -170,7 +171,7 @@ def redis_queue(app: Flask, name: str | None = None):
     if not _state.get("checked", {}).get(url):
         try:
             client.ping()
-        except OSError:
+        except REDIS_DOWN:
             _mark_down(app)
             return None
         _state.setdefault("checked", {})[url] = True
