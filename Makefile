@@ -9,8 +9,22 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
 .PHONY: bench bench-reports check-bench-tools check-pdf-libraries run test setup venv translations db demo lint test-lanes test-sqlite test-postgresql test-e2e pass-sqlite pass-postgresql pass-e2e check-chromium check-postgresql extract-messages clean
 
-run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+# The web server, and beside it the job worker and the scheduler of periodic jobs (app.jobs_worker) when Redis
+# answers; stopping make run (Ctrl-C) stops all three. Without Redis the web process runs the jobs itself.
+JOBS_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+export JOBS_REDIS_URL
+run: setup db demo ## Set everything up and serve http://127.0.0.1:5000 (with a job worker when Redis answers)
+	@if $(BIN)/python -c 'import os, redis; redis.Redis.from_url(os.environ["JOBS_REDIS_URL"], socket_connect_timeout=1).ping()' 2>/dev/null; then \
+		trap 'kill $$worker $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+		echo "Jobs: a worker and the scheduler of periodic jobs run beside the app (Redis at $(JOBS_REDIS_URL))."; \
+		$(BIN)/flask jobs worker & worker=$$!; \
+		$(BIN)/flask jobs scheduler & scheduler=$$!; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000; \
+	else \
+		echo "Redis is not reachable at $(JOBS_REDIS_URL): background jobs (mail, releases, PDFs) run inside the web process, without retries."; \
+		echo "To run them in a worker: sudo apt-get install redis-server (it starts at once), then make run again."; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000; \
+	fi
 
 test: setup lint check-postgresql check-chromium test-lanes ## The whole suite
 
