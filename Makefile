@@ -107,7 +107,8 @@ pass-postgresql:
 pass-e2e:
 	$(PYTEST) tests/e2e
 
-bench: setup check-bench-tools ## Scale benchmark: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)
+bench: setup check-bench-tools ## Notices burst (bench/notices.md, under 2 min), then scale: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)
+	$(BIN)/python bench/notices.py --output bench/notices.md
 	$(BIN)/python bench/scale.py --output bench/RESULTS.md
 
 check-bench-tools:

@@ -24,12 +24,14 @@ def _require_redis() -> None:
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @click.option("--queue", "queue_names", multiple=True, help="Queue to serve (default: JOBS_QUEUE).")
 @click.option("--name", default=None, help="The worker's name (default: host and process id).")
-def worker_command(burst: bool, queue_names: tuple[str, ...], name: str | None) -> None:
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="Run each job in a forked child (isolated), or in the worker itself (faster for short jobs).")
+def worker_command(burst: bool, queue_names: tuple[str, ...], name: str | None, fork: bool) -> None:
     """Run the jobs of the queue, and move the retries whose delay has passed back to it."""
     from app.jobs_worker import make_worker
 
     _require_redis()
-    worker = make_worker(current_app._get_current_object(), list(queue_names) or None, name)
+    worker = make_worker(current_app._get_current_object(), list(queue_names) or None, name, fork)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
