@@ -43,7 +43,9 @@ from tests.test_permissions import ROLES as TABLE_ROLES
 # URL parameters that name no object by themselves.
 NOT_OBJECTS = {"filename": "a static file", "fmt": "csv, json or html", "step": "a questionnaire step",
                "number": "a guide's version, after the guide's slug", "index": "a quote, after the guide's id",
-               "export": "the export a codebook describes (reports or aggregates)"}
+               "export": "the export a codebook describes (reports or aggregates)",
+               "job_id": "a failed background job in Redis: of no establishment, administrators only (the role table; "
+                         "tests/test_jobs_worker.py)"}
 
 
 @dataclass
