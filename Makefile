@@ -15,15 +15,28 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 # of your own in the environment (the providers are then configured as in production).
 OIDC_DEMO ?= 1
 OIDC_DEMO_PORT ?= 5001
+# Beside the web server, the job worker and the scheduler of periodic jobs (app.jobs_worker) run when Redis
+# answers; stopping make run (Ctrl-C) stops them all. Without Redis the web process runs the jobs itself.
+JOBS_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+export JOBS_REDIS_URL
 
-run: setup db demo ## Set everything up and serve http://127.0.0.1:5000
-	@if [ "$(OIDC_DEMO)" = "1" ] && [ "$(RETEX_ENV)" = "development" ] && [ -z "$$PROCONNECT_ISSUER" ]; then \
-		$(BIN)/flask demo oidc-provider --port $(OIDC_DEMO_PORT) & provider=$$!; trap "kill $$provider 2>/dev/null" EXIT; \
+run: setup db demo ## Set everything up and serve http://127.0.0.1:5000 (with a job worker when Redis answers)
+	@pids=; trap 'kill $$pids 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	if [ "$(OIDC_DEMO)" = "1" ] && [ "$(RETEX_ENV)" = "development" ] && [ -z "$$PROCONNECT_ISSUER" ]; then \
+		$(BIN)/flask demo oidc-provider --port $(OIDC_DEMO_PORT) & pids="$$pids $$!"; \
 		export PROCONNECT_ISSUER=http://localhost:$(OIDC_DEMO_PORT) PROCONNECT_CLIENT_ID=retex-demo \
 			PROCONNECT_CLIENT_SECRET=demo-secret PROSANTECONNECT_ISSUER=http://localhost:$(OIDC_DEMO_PORT) \
 			PROSANTECONNECT_CLIENT_ID=retex-demo-psc PROSANTECONNECT_CLIENT_SECRET=demo-secret; \
-		$(BIN)/flask run --host 127.0.0.1 --port 5000; \
-	else $(BIN)/flask run --host 127.0.0.1 --port 5000; fi
+	fi; \
+	if $(BIN)/python -c 'import os, redis; redis.Redis.from_url(os.environ["JOBS_REDIS_URL"], socket_connect_timeout=1).ping()' 2>/dev/null; then \
+		echo "Jobs: a worker and the scheduler of periodic jobs run beside the app (Redis at $(JOBS_REDIS_URL))."; \
+		$(BIN)/flask jobs worker & pids="$$pids $$!"; \
+		$(BIN)/flask jobs scheduler & pids="$$pids $$!"; \
+	else \
+		echo "Redis is not reachable at $(JOBS_REDIS_URL): background jobs (mail, releases, PDFs) run inside the web process, without retries."; \
+		echo "To run them in a worker: sudo apt-get install redis-server (it starts at once), then make run again."; \
+	fi; \
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup lint check-postgresql check-chromium test-lanes ## The whole suite
 
@@ -106,7 +119,8 @@ pass-postgresql:
 pass-e2e:
 	$(PYTEST) tests/e2e
 
-bench: setup check-bench-tools ## Scale benchmark: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)
+bench: setup check-bench-tools ## Notices burst (bench/notices.md, under 2 min), then scale: SQLite and PostgreSQL at 10k, 100k and 1M reports (bench/RESULTS.md)
+	$(BIN)/python bench/notices.py --output bench/notices.md
 	$(BIN)/python bench/scale.py --output bench/RESULTS.md
 
 check-bench-tools:

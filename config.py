@@ -162,6 +162,30 @@ class Config:
     RELEASES_INLINE = _env_bool("RELEASES_INLINE", False)
     # Then the analysts' figures that the publication dropped are computed again in the same job.
     WARM_ANALYST_VIEWS = _env_bool("WARM_ANALYST_VIEWS", True)
+    # Background jobs (app.services.jobs): mail, releases, guide PDFs, rescans on a Redis queue run by `flask jobs
+    # worker`; periodic ones enqueued by `flask jobs scheduler`. JOBS_MODE "queue": on Redis when it answers, else in
+    # a thread of the enqueuing process with a warning; "inline": at once in the caller (the tests).
+    JOBS_MODE = os.environ.get("JOBS_MODE", "queue")
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "retex")
+    # A failed job is tried again after each of these delays (seconds), then kept this many days for the
+    # administrators' page of failed jobs.
+    JOBS_RETRY_INTERVALS = tuple(int(s) for s in os.environ.get("JOBS_RETRY_INTERVALS", "60,300,1800").split(","))
+    JOBS_FAILED_KEEP_DAYS = int(os.environ.get("JOBS_FAILED_KEEP_DAYS", "30"))
+    JOBS_TIMEOUT = int(os.environ.get("JOBS_TIMEOUT", "1800"))  # seconds a job may run
+    # A job whose worker stopped beating for this long (killed, machine lost) is run again (seconds).
+    JOBS_ABANDONED_AFTER = int(os.environ.get("JOBS_ABANDONED_AFTER", "90"))
+    # A guide version's PDF is made by a job after its publication (else at its first reading).
+    GUIDE_PDF_AFTER_PUBLICATION = _env_bool("GUIDE_PDF_AFTER_PUBLICATION", True)
+    # Periodic jobs: (dotted path of a function taking no argument, cron schedule "m h dom mon dow" in UTC, or a
+    # number of seconds). Others add their own entries here; `flask jobs scheduler` enqueues them.
+    PERIODIC_JOBS: tuple[tuple[str, str | int], ...] = (
+        ("app.services.report_privacy.nightly_rescan", "30 2 * * *"),
+        # Follow-up reminders six and twelve months after a publication (each sent once), every morning.
+        ("app.services.reminders.send_due_reminders", "0 7 * * *"),
+        # The weekly digest of what people follow, on Monday mornings.
+        ("app.services.notices.send_weekly_digests", "0 6 * * 1"),
+    )
     # Demo and test accounts live under the reserved .test domain, which address validation refuses.
     ALLOW_TEST_EMAIL_DOMAINS = False
 
@@ -222,6 +246,8 @@ class TestingConfig(Config):
     # No provider unless a test starts one (tests/test_oidc.py): the environment's never leak in.
     PROCONNECT_ISSUER = PROCONNECT_CLIENT_ID = PROCONNECT_CLIENT_SECRET = None
     PROSANTECONNECT_ISSUER = PROSANTECONNECT_CLIENT_ID = PROSANTECONNECT_CLIENT_SECRET = None
+    JOBS_MODE = "inline"  # tests/test_jobs_worker.py runs real workers
+    GUIDE_PDF_AFTER_PUBLICATION = False  # the tests of the PDF make it at the first reading; test_jobs turns it on
 
 
 class ProductionConfig(Config):

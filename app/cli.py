@@ -17,6 +17,7 @@ from app.models.report import ReportStatus
 def register(app: Flask) -> None:
     from app.cli_backup import backup_cli
     from app.cli_exports import exports_cli
+    from app.cli_jobs import jobs_cli
     from app.cli_notices import notices_cli
     from app.cli_privacy import privacy_cli
     from app.cli_reminders import reports_cli
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(exports_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(users_cli)

@@ -322,7 +322,9 @@ def main() -> int:
              f"Command: `{' '.join(['python bench/scale.py', *sys.argv[1:]])}`. Latencies (p50 / p95): a first "
              f"(cold) request and two warm-ups per URL, then {args.requests} rounds of one request to every URL "
              f"in turn; {args.submissions} submissions; wrk "
-             f"-t2 -c8 for {args.wrk_seconds} s per URL. Reports are fictional (`flask demo bench-data`).", ""]
+             f"-t2 -c8 for {args.wrk_seconds} s per URL. Reports are fictional (`flask demo bench-data`).", "",
+             "A burst of 1,000 notices against the web latency, and the job queue's drain rate: "
+             "[notices.md](notices.md) (`bench/notices.py`, run first by `make bench`).", ""]
     failed = False
     for spec in args.database or ["sqlite", "postgresql"]:
         database, results, loads = run_database(spec, args)

@@ -61,6 +61,7 @@ class Server:
         return {**os.environ, "RETEX_ENV": "production", "SECRET_KEY": self.secret_key,
                 "PUBLIC_URL": f"http://127.0.0.1:{self.port}",
                 "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "MAIL_SUPPRESS_SEND": "1",
+                "JOBS_MODE": "thread",  # its mails and releases in the web process: no worker beside it
                 "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "API_RATE_LIMIT": "1000000 per minute",
                 "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute"}
 

@@ -47,7 +47,9 @@ from tests.test_permissions import ROLES as TABLE_ROLES
 NOT_OBJECTS = {"filename": "a static file", "fmt": "csv, json or html", "step": "a questionnaire step",
                "number": "a guide's version, after the guide's slug", "index": "a quote, after the guide's id",
                "export": "the export a codebook describes (reports or aggregates)",
-               "provider": "a national identity provider (ProConnect, Pro Santé Connect)"}
+               "provider": "a national identity provider (ProConnect, Pro Santé Connect)",
+               "job_id": "a failed background job in Redis: of no establishment, administrators only (the role table; "
+                         "tests/test_jobs_worker.py)"}
 
 
 # A route, or a way of naming an object in a query string or a form ("endpoint?parameter", "endpoint(field)").

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.extensions import db
 from app.models import GuideVersion
 from app.models._types import utcnow
 from app.services import numbers
@@ -50,6 +51,14 @@ def pdf_for(version: GuideVersion) -> bytes:
         version.pdf = render_pdf(version)
         version.pdf_generated_at = utcnow()
     return version.pdf
+
+
+def store_pdf(version_id: int) -> None:
+    """The job run after a version's publication: its PDF made before the first reader asks for it."""
+    version = db.session.get(GuideVersion, version_id)
+    if version is not None and version.pdf is None:
+        pdf_for(version)
+        db.session.commit()
 
 
 def render_pdf(version: GuideVersion) -> bytes:

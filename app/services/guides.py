@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from slugify import slugify
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solution, User
 from app.models._types import utcnow
 from app.models.report import ReportStatus
-from app.services import audit, notices, releases, stats
+from app.services import audit, jobs, notices, releases, stats
 from app.services.guide_changes import compare, content, fingerprint
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.guide_sections import ordered_sections as ordered_sections  # views, API and PDF read it here
@@ -215,6 +216,8 @@ def publish(guide: Guide, actor: User) -> GuideVersion:
     db.session.flush()
     audit.record(actor.id, "guide.published", "guide", guide.id, version=number)
     notices.guide_published(guide, version)
+    if current_app.config.get("GUIDE_PDF_AFTER_PUBLICATION", True):
+        jobs.enqueue_after_commit("app.services.guide_pdf.store_pdf", version.id)
     return version
 
 

@@ -4,9 +4,11 @@ Two ways to send:
 - `send_mail`: now, for a mail the user waits for (a reset link, an invitation): if the mail server fails, the
   request fails and the user knows it.
 - `send_after_commit`: for a notice about what the request is saving (a report to moderate, a decision, an
-  account to approve): kept with the database session, sent once its outermost transaction is committed (not
-  at a savepoint), dropped if that transaction is rolled back. The database's locks are released before the
-  mail server is reached, and a mail server that fails never undoes what was saved: the failure is logged.
+  account to approve): kept with the database session, handed to the job queue (app.services.jobs) once its
+  outermost transaction is committed (not at a savepoint), dropped if that transaction is rolled back. A worker
+  sends it (`deliver_notices`): the request never waits for the mail server, and a mail server that fails never
+  undoes what was saved: the failure is logged and the job tried again later (its retries, then the
+  administrators' page of failed jobs).
 
 Each step of a connection to the mail server (connect, each command) gives up after MAIL_TIMEOUT seconds: a
 server that accepts connections but never answers delays an answer by a few timeouts at most, and never holds
@@ -24,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
+from app.services import jobs
 
 OUTBOX, COMMITTED = "retex_outbox", "retex_outbox_committed"  # keys of Session.info
 
@@ -78,7 +81,20 @@ def send_mail(recipient: str, subject: str, body: str) -> None:
 def send_after_commit(recipient: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """`headers`: extra headers of the message (a notice's List-Unsubscribe, say)."""
     db.session.connection()  # the transaction the notice belongs to is open, so that its rollback drops it
-    db.session.info.setdefault(OUTBOX, []).append(_message(recipient, subject, body, headers))
+    db.session.info.setdefault(OUTBOX, []).append([recipient, header_text(subject), body, dict(headers or {})])
+
+
+def deliver_notices(notices: list[list]) -> None:
+    """The job of the notices of one commit: [recipient, subject, body, extra headers] each, over one connection.
+    An address refused is logged and skipped; a server that fails raises after logging, so that the job is tried
+    again."""
+    outbox = [_message(*notice) for notice in notices]
+    try:
+        _deliver(outbox, keep_going=True)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Mail not sent (%s): %s", ", ".join(r for m in outbox for r in m.recipients),
+                                     "; ".join(m.subject for m in outbox))
+        raise
 
 
 @event.listens_for(Session, "after_commit")
@@ -93,10 +109,5 @@ def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
         return  # a savepoint or a subtransaction: the outermost transaction decides
     committed = session.info.pop(COMMITTED, False)
     outbox = session.info.pop(OUTBOX, None)
-    if not committed or not outbox:
-        return
-    try:
-        _deliver(outbox, keep_going=True)
-    except (OSError, smtplib.SMTPException):  # the server refused, failed or timed out: what was committed stands
-        current_app.logger.exception("Mail not sent (%s): %s", ", ".join(r for m in outbox for r in m.recipients),
-                                     "; ".join(m.subject for m in outbox))
+    if committed and outbox:
+        jobs.enqueue(deliver_notices, outbox)

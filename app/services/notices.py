@@ -31,6 +31,7 @@ from app.models import (
     Solution,
     User,
 )
+from app.models._types import utcnow
 from app.services import follows
 from app.services.mail import send_after_commit
 from app.urls import public_url
@@ -149,10 +150,12 @@ _HEADINGS = {NoticeKind.GUIDE: _l("Guides"), NoticeKind.STATISTICS: _l("Statisti
              NoticeKind.ESTABLISHMENT: _l("Votre établissement")}
 
 
-def send_weekly_digests(now: datetime) -> int:
-    """One mail per person grouping their notices kept until `now`, for a periodic job or `flask notices
-    digest`. Each person's notices are marked sent and committed with their mail (sent after that commit): run
-    again, or after a failure half-way, it sends nobody the same notice twice. Returns the mails sent."""
+def send_weekly_digests(now: datetime | None = None) -> int:
+    """One mail per person grouping their notices kept until `now` (default: this moment), for the weekly periodic
+    job or `flask notices digest`. Each person's notices are marked sent and committed with their mail (sent after
+    that commit): run again, or after a failure half-way, it sends nobody the same notice twice. Returns the mails
+    sent."""
+    now = now or utcnow()
     sent = 0
     user_ids = list(db.session.scalars(sa.select(PendingNotice.user_id).where(
         PendingNotice.sent_at.is_(None), PendingNotice.created_at <= now).distinct().order_by(PendingNotice.user_id)))

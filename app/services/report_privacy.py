@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import PrivacyFlag, ReportRevision, Solution
@@ -46,3 +47,12 @@ def rescan_all() -> list[tuple[ReportRevision, list[PrivacyFlag]]]:
         results.append((revision, added))
     db.session.flush()
     return results
+
+
+def nightly_rescan() -> None:
+    """The periodic job (config PERIODIC_JOBS): every stored text read again with today's recognizers, so that a
+    recognizer added since a report was published flags it for the moderators."""
+    results = rescan_all()
+    db.session.commit()
+    current_app.logger.info("Patient-data rescan: %d versions read, %d new flags", len(results),
+                            sum(len(found) for _, found in results))
