@@ -1,7 +1,7 @@
 """follows: what a person follows, how they are told, and the notices kept for their weekly digest
 
 Revision ID: 0021_follows
-Revises: 0019_peer_contact_account
+Revises: 0020_peer_contact_account
 Create Date: 2026-12-03 13:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0021_follows"
-down_revision = "0019_peer_contact_account"
+down_revision = "0020_peer_contact_account"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """ethics and safety alerts, and their threads
 
 Revision ID: 0023_ethics_alerts
-Revises: 0020_freshness
+Revises: 0022_freshness
 Create Date: 2026-12-03 13:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0023_ethics_alerts"
-down_revision = "0020_freshness"
+down_revision = "0022_freshness"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """freshness: follow-up reminders six and twelve months after a report's publication
 
-Revision ID: 0020_freshness
+Revision ID: 0022_freshness
 Revises: 0021_follows
 Create Date: 2026-12-03 13:40:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0020_freshness"
+revision = "0022_freshness"
 down_revision = "0021_follows"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """peer contact and account self-service: conversations between establishments, API tokens that expire
 
-Revision ID: 0019_peer_contact_account
-Revises: 0022_oidc_identity
+Revision ID: 0020_peer_contact_account
+Revises: 0019_oidc_identity
 Create Date: 2026-12-03 13:40:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0019_peer_contact_account"
-down_revision = "0022_oidc_identity"
+revision = "0020_peer_contact_account"
+down_revision = "0019_oidc_identity"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """national identities (ProConnect, Pro Santé Connect): identities tied to accounts, nonces used, RPPS, SIRET
 
-Revision ID: 0022_oidc_identity
+Revision ID: 0019_oidc_identity
 Revises: 0018_page_generation_start
 Create Date: 2026-12-03 13:40:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0022_oidc_identity"
+revision = "0019_oidc_identity"
 down_revision = "0018_page_generation_start"
 branch_labels = None
 depends_on = None
