@@ -145,8 +145,11 @@ def test_the_periodic_registry_is_read_from_the_configuration_and_checked(app):
     assert ("app.services.report_privacy.nightly_rescan", {"cron": "30 2 * * *"}) in periodic_jobs(app)
     app.config["PERIODIC_JOBS"] = (*app.config["PERIODIC_JOBS"], ("tests.test_jobs.remember", 300))
     registered = {job.name: (job.cron, job.interval, job.queue_name) for job in make_scheduler(app).get_jobs()}
-    assert registered == {"app.services.report_privacy.nightly_rescan": ("30 2 * * *", None, app.config["JOBS_QUEUE"]),
-                          "tests.test_jobs.remember": (None, 300, app.config["JOBS_QUEUE"])}
+    queue = app.config["JOBS_QUEUE"]
+    assert registered == {"app.services.report_privacy.nightly_rescan": ("30 2 * * *", None, queue),
+                          "app.services.reminders.send_due_reminders": ("0 7 * * *", None, queue),
+                          "app.services.notices.send_weekly_digests": ("0 6 * * 1", None, queue),
+                          "tests.test_jobs.remember": (None, 300, queue)}
     app.config["PERIODIC_JOBS"] = (("app.services.nowhere.nothing", 60),)
     with pytest.raises(ImportError):
         periodic_jobs(app)
@@ -156,3 +159,10 @@ def test_the_nightly_rescan_runs_as_a_job_and_logs_what_it_read(app, caplog):
     with caplog.at_level(logging.INFO):
         jobs.enqueue("app.services.report_privacy.nightly_rescan")
     assert "Patient-data rescan: 0 versions read, 0 new flags" in caplog.text
+
+
+def test_the_reminders_and_the_weekly_digest_run_as_periodic_jobs_without_arguments(app, caplog):
+    for path in ("app.services.reminders.send_due_reminders", "app.services.notices.send_weekly_digests"):
+        assert path in dict(periodic_jobs(app))
+        jobs.enqueue(path)  # inline in the tests: run now, as the scheduler's job would be
+    assert "failed" not in caplog.text

@@ -81,11 +81,13 @@ def send_mail(recipient: str, subject: str, body: str) -> None:
 def send_after_commit(recipient: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """`headers`: extra headers of the message (a notice's List-Unsubscribe, say)."""
     db.session.connection()  # the transaction the notice belongs to is open, so that its rollback drops it
-    db.session.info.setdefault(OUTBOX, []).append([recipient, header_text(subject), body, dict(headers or {})])
+    notice = [recipient, header_text(subject), body]
+    db.session.info.setdefault(OUTBOX, []).append([*notice, dict(headers)] if headers else notice)
 
 
 def deliver_notices(notices: list[list]) -> None:
-    """The job of the notices of one commit: [recipient, subject, body, extra headers] each, over one connection.
+    """The job of the notices of one commit: [recipient, subject, body] each, and their extra headers when they have
+    any (a notice's List-Unsubscribe), over one connection.
     An address refused is logged and skipped; a server that fails raises after logging, so that the job is tried
     again."""
     outbox = [_message(*notice) for notice in notices]
