@@ -85,3 +85,27 @@ def test_a_visitor_never_reads_live_ages(app, client):
     client.post("/login", data={"email": analyst.email, "password": PASSWORD})
     live = stats.compute_scorecard(solution.id)["freshness"]
     assert live["older_18m"]["value"] == 1.0 != before["older_18m"]["value"]
+
+
+def test_a_release_that_keeps_the_figures_never_shows_a_view_its_predecessor_lacked(app):
+    """A release made for the alerts alone keeps the reports' figures: a view added since the last release of the
+    figures (the last 12 months, when it first came) stays hidden, never computed from the live voices."""
+    from app.models import StatRelease, StatReleaseView
+    from app.services.disclosure.figures import RECENT
+
+    solution = _aged_solution([15, 100, 200, 320, 600, 800, 900])
+    scope = releases.solution_scope(solution.id)
+    first = releases.build(scope)
+    db.session.commit()
+    assert releases.read(scope, RECENT)["establishments"]["value"] == 4
+    db.session.execute(sa.delete(StatReleaseView).where(StatReleaseView.release_id == first.id,
+                                                        StatReleaseView.view == RECENT))
+    db.session.commit()
+    kept = releases.build(scope, keep_figures=True)
+    db.session.commit()
+    assert kept.id != first.id and db.session.get(StatRelease, kept.id).state == first.state
+    card = releases.read(scope, RECENT)
+    assert card["suppressed"] is True and card["establishments"]["value"] is None
+    releases.build(scope)  # the next release of the figures shows it
+    db.session.commit()
+    assert releases.read(scope, RECENT)["establishments"]["value"] == 4

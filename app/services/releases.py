@@ -106,7 +106,8 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
     keys = all_view_keys() if scope != ALL else [TOTAL]
-    kept = _read_views(scope, keys) if keep_figures and last else {}
+    keeping = bool(keep_figures and last)
+    kept = _read_views(scope, keys) if keeping else {}
     release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=made_at,
                           establishments=len(now.get(TOTAL, {})),
                           state={"at_release": now, "published": published,
@@ -117,13 +118,16 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     db.session.add(release)
     db.session.flush()
     stamp = {"number": release.number, "date": release.created_at.date().isoformat()}
-    if kept:
+    if keeping:
         release.state = last.state  # the changes not shown yet stay pending
         release.establishments = last.establishments
     if scope != ALL:
         _add_alert_table(release, last, stamp, minimum)
     for key in keys:
-        card = kept.get(key) or visitor_card(key, figures, protection, minimum)
+        # Keeping the last release's figures, a view it did not have (one added since) stays hidden until a release
+        # of the figures shows it: its state says it was never shown.
+        card = kept.get(key) or (hidden_card(key, minimum) if keeping else visitor_card(key, figures, protection,
+                                                                                          minimum))
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
