@@ -132,3 +132,22 @@ def test_counts_export_for_analysts_and_reviewers(app, no_csrf):
         assert rows[0]["solution"] == "'=HYPERLINK(1)"
         assert (rows[0]["establishments"], rows[0]["establishments_bias"], rows[0]["establishments_consent"]) == \
             ("3", "2", "1")
+
+
+def test_the_live_counts_on_a_kept_scorecard_follow_a_new_alert(app, no_csrf):
+    """Analysts and reviewers read live counts in a page the workers keep: a new alert makes it stale."""
+    import re
+
+    solution = make_solution()
+    analyst, author = make_user("analyst"), make_user("contributor")
+    db.session.commit()
+    reader = _login(app, analyst)
+    url = f"/statistics/solutions/{solution.id}"
+
+    def main():
+        return re.search(r'<main id="content".*</main>', text(reader.get(url)), re.S)[0]
+
+    before = main()
+    assert main() == before  # kept
+    assert _login(app, author).post("/alerts/new", data=_form(solution)).status_code == 302
+    assert main() != before

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import AuditLog, Report, Solution, User
 from app.models._types import utcnow
 from app.models.alert import TRANSITIONS, AlertEvent, AlertMessage, AlertStatus, EthicsAlert
-from app.services import alert_notices, audit, releases, report_privacy
+from app.services import alert_notices, audit, page_generation, releases, report_privacy
 
 SUMMARY_MAX = 200
 TEXT_MAX = 10000
@@ -70,6 +70,8 @@ def raise_alert(author: User, solution: Solution, *, category: str, summary: str
                  vigilance_declared=alert.vigilance_declared, privacy_warnings=len(alert.privacy_findings))
     alert_notices.reviewers_of_new_alert(alert)
     releases.mark_changed({solution.id})  # the counts of alerts go out with the solution's next release
+    # The live counts that analysts and ethics reviewers read on the kept scorecard pages changed.
+    page_generation.bump(statistics_only=True)
     return alert
 
 
