@@ -198,3 +198,17 @@ def test_an_expired_token_is_refused_by_the_api_with_a_clear_error(client):
     assert "expiré" in refused.get_json()["message"]
     revoked_or_unknown = client.get(url, headers=bearer("unknown-token"))
     assert "expiré" not in revoked_or_unknown.get_json()["message"]
+
+
+def test_deleting_an_account_forgets_its_national_identity_and_rpps_number(app):
+    from app.models import ExternalIdentity
+
+    person = make_user("contributor")
+    make_user("referent", db.session.get(User, person.id).establishment)
+    person.rpps = "10000000001"
+    db.session.add(ExternalIdentity(user_id=person.id, provider="prosanteconnect", subject="psc-subject-1"))
+    db.session.commit()
+    account_self.delete_account(person)
+    db.session.commit()
+    assert db.session.get(User, person.id).rpps is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExternalIdentity)) == 0

@@ -10,7 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import ApiToken, FormStash, PasswordReset, User
+from app.models import ApiToken, ExternalIdentity, FormStash, PasswordReset, User
 from app.models._types import utcnow
 from app.services import accounts, audit
 
@@ -119,6 +119,10 @@ def delete_account(user: User, successor: User | None = None) -> None:
                        .values(revoked_at=utcnow()))
     db.session.execute(sa.delete(PasswordReset).where(PasswordReset.user_id == user.id))
     db.session.execute(sa.delete(FormStash).where(FormStash.user_id == user.id))
+    # The national identities linked to the account and the RPPS number identify the person too; the identity,
+    # unlinked, may later ask for a new account.
+    db.session.execute(sa.delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
+    user.rpps = None
     establishment_id = user.establishment_id
     user.email = f"compte-supprime-{user.id}@retex-ia.invalid"
     user.full_name = ""
