@@ -60,6 +60,19 @@ def create_command(output: Path | None) -> None:
         click.echo("Vérification : pg_restore --list lit la sauvegarde.")
 
 
+def _renumber_page_generations() -> None:
+    """The restored database counts its page generations from where the backup was: numbers the pages shared by
+    the workers (app.shared_pages) were rendered under after the backup. A random start leaves them unused."""
+    import secrets
+
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE page_generation SET value = :value"),
+                               {"value": secrets.randbits(52)})
+    except sa.exc.DBAPIError:
+        pass  # a backup older than the page generations: the next migration makes the table
+
+
 @backup_cli.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the content of a database that already holds data.")
@@ -92,6 +105,7 @@ def restore_command(path: Path, yes: bool) -> None:
                             f"{wanted if wanted is not None else 'absente'}"
                             for table, (wanted, found) in result.mismatches.items())
         raise click.ClickException(f"Les comptes de la base restaurée diffèrent du manifeste ({details}).")
+    _renumber_page_generations()
     click.echo(f"Révision Alembic : {result.alembic_revision or 'aucune'}")
     heads = _code_heads()
     if result.alembic_revision and set(result.alembic_revision.split(",")) != heads:
