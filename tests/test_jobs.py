@@ -166,3 +166,17 @@ def test_the_reminders_and_the_weekly_digest_run_as_periodic_jobs_without_argume
         assert path in dict(periodic_jobs(app))
         jobs.enqueue(path)  # inline in the tests: run now, as the scheduler's job would be
     assert "failed" not in caplog.text
+
+
+def test_a_redis_that_refuses_a_job_leaves_it_to_this_process(app, redis_queue, monkeypatch, caplog):
+    import redis
+
+    def refuse(*args, **kwargs):
+        raise redis.exceptions.ResponseError("READONLY You can't write against a read only replica.")
+
+    monkeypatch.setattr(type(redis_queue), "enqueue_call", refuse)
+    with caplog.at_level(logging.ERROR):
+        assert jobs.enqueue(remember, "refusé") is None
+        jobs.wait_in_process_jobs()
+    assert CALLS == [(("refusé",), {})]
+    assert "Redis refused job" in caplog.text

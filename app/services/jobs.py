@@ -78,6 +78,8 @@ def enqueue(function: Callable | str, *args: Any, **kwargs: Any) -> str | None:
             return queue.enqueue_call(path, args=args, kwargs=kwargs, **job_options(app)).id
         except REDIS_DOWN:
             _mark_down(app)
+        except redis.exceptions.RedisError:  # answering but refusing (read-only replica, out of memory)
+            app.logger.exception("Redis refused job %s: it runs in this process", path)
     _in_process().submit(_run_in_app, app, path, args, kwargs)
     return None
 
