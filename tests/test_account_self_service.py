@@ -212,3 +212,17 @@ def test_deleting_an_account_forgets_its_national_identity_and_rpps_number(app):
     db.session.commit()
     assert db.session.get(User, person.id).rpps is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExternalIdentity)) == 0
+
+
+def test_an_account_made_through_a_national_login_is_told_how_to_get_a_password(app, client, auth):
+    person = make_user("contributor")
+    make_user("referent", db.session.get(User, person.id).establishment)
+    db.session.commit()
+    auth.login(person.email)
+    person.password_hash = None  # as an account request made through ProConnect leaves it
+    db.session.commit()
+    for url, data in (("/account/delete", {"password": "anything", "understood": "y"}),
+                      ("/account/email", {"new-email": "nouvelle@hopital.test", "new-password": "anything"})):
+        page = text(client.post(url, data=data))
+        assert "n'a pas encore de mot de passe" in page and "Mot de passe oublié ?" in page, url
+    assert db.session.get(User, person.id).status == "active"

@@ -29,6 +29,13 @@ ERRORS = {
 }
 
 
+def _password_error(user: User) -> str:
+    if user.password_hash is None:  # an account made through a national login (ProConnect, Pro Santé Connect)
+        return _("Votre compte n'a pas encore de mot de passe : choisissez-en un avec « Mot de passe oublié ? » "
+                 "sur la page de connexion (un lien est envoyé à votre adresse), puis recommencez.")
+    return _("Mot de passe actuel incorrect.")
+
+
 def _page(name_form=None, email_form=None, password_form=None, status: int = 200):
     user = current_user
     return render_template("auth/account.html", name_form=name_form or NameForm(full_name=user.full_name),
@@ -84,7 +91,7 @@ def request_email_change():
     if not form.validate_on_submit():
         return _page(email_form=form)
     if not accounts.verify_password(current_user, form.password.data):
-        form.password.errors.append(_("Mot de passe actuel incorrect."))
+        form.password.errors.append(_password_error(current_user))
         return _page(email_form=form)
     if accounts.normalise_email(form.email.data) == current_user.email:
         form.email.errors.append(_("C'est déjà votre adresse."))
@@ -147,7 +154,7 @@ def delete_account():
     if form.validate_on_submit():
         successor = next((c for c in candidates if c.id == form.successor.data), None)
         if not accounts.verify_password(user, form.password.data):
-            form.password.errors.append(_("Mot de passe actuel incorrect."))
+            form.password.errors.append(_password_error(user))
         elif candidates and successor is None:
             form.successor.errors.append(ERRORS["successor_required"]())
         else:
