@@ -180,3 +180,20 @@ def test_a_redis_that_refuses_a_job_leaves_it_to_this_process(app, redis_queue, 
         jobs.wait_in_process_jobs()
     assert CALLS == [(("refusé",), {})]
     assert "Redis refused job" in caplog.text
+
+
+def test_the_failed_jobs_page_never_shows_to_whom_or_what_a_mail_job_sends(app):
+    from types import SimpleNamespace
+
+    from app.services import jobs_admin
+
+    def job(func_name, args):
+        return SimpleNamespace(id="j", func_name=func_name, args=args, kwargs={}, enqueued_at=None, ended_at=None,
+                               latest_result=lambda: None)
+
+    mail = jobs_admin._described(job("app.services.mail.deliver_notices",
+                                     [[["auteur@hopital.test", "Alerte", "Corps secret"]] * 2]))
+    assert "auteur@hopital.test" not in mail.arguments and "secret" not in mail.arguments
+    assert mail.arguments.startswith("2 messages")
+    other = jobs_admin._described(job("app.services.guide_pdf.store_pdf", [42]))
+    assert other.arguments == "42"

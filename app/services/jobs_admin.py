@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
+from flask_babel import ngettext
 
 from app.services import jobs
 
@@ -37,13 +38,24 @@ def counts(app: Flask) -> dict[str, int]:
             "scheduled": queue.scheduled_job_registry.count, "failed": queue.failed_job_registry.count}
 
 
+# Jobs whose arguments are personal (the mails of one commit): never shown on the page of failed jobs.
+PRIVATE_ARGUMENTS = frozenset({"app.services.mail.deliver_notices"})
+
+
 def _described(job) -> FailedJob:
     traceback = ""
     result = job.latest_result()
     if result is not None and result.exc_string:
         traceback = result.exc_string
     error = next((line for line in reversed(traceback.strip().splitlines()) if line.strip()), "")
-    arguments = ", ".join([*(repr(a) for a in job.args), *(f"{k}={v!r}" for k, v in job.kwargs.items())])
+    if job.func_name in PRIVATE_ARGUMENTS:
+        # A mail's recipient and text may say who raised an ethics alert, or anything else administrators are not
+        # to read: the page says how many messages the job carries, not to whom nor what.
+        count = len(job.args[0]) if job.args and isinstance(job.args[0], list) else 0
+        arguments = ngettext("%(num)d message (destinataire et texte masqués)",
+                             "%(num)d messages (destinataires et textes masqués)", count)
+    else:
+        arguments = ", ".join([*(repr(a) for a in job.args), *(f"{k}={v!r}" for k, v in job.kwargs.items())])
     if len(arguments) > ARGUMENTS_SHOWN:
         arguments = arguments[:ARGUMENTS_SHOWN] + "…"
     return FailedJob(id=job.id, function=job.func_name, arguments=arguments, enqueued_at=job.enqueued_at,
