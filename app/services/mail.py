@@ -112,4 +112,6 @@ def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
     committed = session.info.pop(COMMITTED, False)
     outbox = session.info.pop(OUTBOX, None)
     if committed and outbox:
-        jobs.enqueue(deliver_notices, outbox)
+        # One job per message: a retry after a server failure half-way sends none of them twice.
+        for notice in outbox:
+            jobs.enqueue(deliver_notices, [notice])
