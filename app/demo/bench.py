@@ -183,7 +183,7 @@ def _add_rows(chunk: _Chunk, planner: _Planner, planned: list[_PlannedReport], i
                 "password_hash": password_hash, "role": "contributor", "status": "active",
                 "establishment_id": author.establishment_id, "session_token": secrets.token_urlsafe(24),
                 "created_at": joined, "approved_at": joined + timedelta(hours=rng.uniform(1, 48)),
-                "approved_by_id": None, "last_login_at": None, "password_changed_at": None})
+                "approved_by_id": None, "last_login_at": None, "password_changed_at": None, "rpps": None})
             result.contributors += 1
         report.report_id = ids["report"].take()
     successor_created = {id(r.previous): r.created_at for r in planned if r.previous is not None}
