@@ -125,18 +125,24 @@ def answer(alert_id: int):
     alert = _alert_or_404(alert_id)
     if not permissions.can_answer_alert(current_user, alert):
         abort(403)
-    form = MessageForm(prefix="answer")
+    return _post_message(alert, MessageForm(prefix="answer"), "message_form", "answer", service.answer,
+                         _("Votre réponse est envoyée à la cellule éthique."))
+
+
+def _post_message(alert, form, form_name: str, field: str, send, sent: str):
+    """A message of the alert's thread (the author's answer, a reviewer's question): checked, scanned for patient
+    data (shown back with the text kept until confirmed), then sent."""
     if not form.validate_on_submit():
-        return _show(alert, message_form=form)
-    findings = service.scan({"answer": form.body.data})
+        return _show(alert, **{form_name: form})
+    findings = service.scan({field: form.body.data})
     if findings and not form.privacy_confirmed.data:
-        return _show(alert, message_form=form, warnings=_warnings(findings))
+        return _show(alert, **{form_name: form}, warnings=_warnings(findings))
     try:
-        service.answer(alert, current_user, form.body.data, findings)
+        send(alert, current_user, form.body.data, findings)
     except service.AlertError:
         return _refused(alert)
     db.session.commit()
-    flash(_("Votre réponse est envoyée à la cellule éthique."), "success")
+    flash(sent, "success")
     return redirect(url_for("alerts.view", alert_id=alert.id))
 
 
@@ -158,19 +164,8 @@ def acknowledge(alert_id: int):
 @permissions.require(permissions.can_review_alerts)
 def question(alert_id: int):
     alert = _alert_or_404(alert_id)
-    form = QuestionForm(prefix="question")
-    if not form.validate_on_submit():
-        return _show(alert, question_form=form)
-    findings = service.scan({"question": form.body.data})
-    if findings and not form.privacy_confirmed.data:
-        return _show(alert, question_form=form, warnings=_warnings(findings))
-    try:
-        service.ask(alert, current_user, form.body.data, findings)
-    except service.AlertError:
-        return _refused(alert)
-    db.session.commit()
-    flash(_("Votre question est envoyée à l'auteur de l'alerte."), "success")
-    return redirect(url_for("alerts.view", alert_id=alert.id))
+    return _post_message(alert, QuestionForm(prefix="question"), "question_form", "question", service.ask,
+                         _("Votre question est envoyée à l'auteur de l'alerte."))
 
 
 @bp.route("/<int:alert_id>/outcome", methods=["POST"])
