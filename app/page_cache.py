@@ -36,7 +36,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import page_refresh, shared_pages
+from app import page_layout, page_refresh, shared_pages
 from app.page_refresh import RENDER_NOW
 from app.services.page_generation import Generation, current_state
 
@@ -55,6 +55,7 @@ def clear() -> None:
     with _lock:
         _pages.clear()
         _size["bytes"] = 0
+    page_layout.clear()
 
 
 def _keep(key: tuple, generation: int, kept: Any, nbytes: int) -> None:
@@ -149,7 +150,7 @@ def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callab
             if refreshing is None:
                 blocks = _kept_blocks(key, state, visitors)
                 if blocks is not None:
-                    return render_template("_cached_page.html", cached=blocks)
+                    return page_layout.render(blocks)
             elif refreshing is not RENDER_NOW and refreshing != key:
                 return None  # the page redone would not be the one asked for: leave it to the next reader
             g.page_cache = (key, state.value, size, visitors)
@@ -193,7 +194,7 @@ def render_page(template_name: str, **context: Any) -> str:
     shared_pages.put(key, generation, {"blocks": {name: str(block) for name, block in blocks.items()}},
                      recipe=_recipe(key[3]) if visitors else None)
     # The reader of the first rendering gets the page exactly as the next readers will.
-    return render_template("_cached_page.html", cached=blocks)
+    return page_layout.render(blocks)
 
 
 def _visitor_request() -> bool:
