@@ -48,10 +48,14 @@ def current_generation() -> int:
     return db.session.scalar(sa.select(PageGeneration.value).where(PageGeneration.id == 1)) or 0
 
 
+_TABLE = PageGeneration.__table__
+# Read at every request of a kept page: a Core statement, built once, costs a quarter of the ORM's.
+_STATE = sa.select(_TABLE.c.value, _TABLE.c.refreshable_from, _TABLE.c.statistics_changed_at).where(_TABLE.c.id == 1)
+
+
 def current_state() -> Generation:
     """The generation and how far back its pages may be refreshed rather than rendered, in one read."""
-    row = db.session.execute(sa.select(PageGeneration.value, PageGeneration.refreshable_from,
-                                       PageGeneration.statistics_changed_at).where(PageGeneration.id == 1)).first()
+    row = db.session.execute(_STATE).first()
     return Generation(*row) if row is not None else Generation(0)
 
 
