@@ -362,12 +362,15 @@ def test_every_route_has_a_permission_rule(app):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.endpoint}[{c.label}]" if c.label else c.endpoint)
 def test_role_route_table(app, case: Case):
-    """Each role in turn; a state-changing case gets a fresh world for every role."""
+    """Each role in turn. A state-changing request that was let through gets the next role a fresh world; one
+    that was refused leaves the world as it was (tests/test_object_access.py checks that a refusal changes
+    nothing), so the next role meets the same world."""
     world = build_world()
     app.config["WTF_CSRF_ENABLED"] = False
     failures = []
-    for index, role in enumerate(ROLES):
-        if case.method != "GET" and index:
+    let_through = False
+    for role in ROLES:
+        if let_through:
             db.session.remove()
             empty_all_tables()
             world = build_world()
@@ -379,6 +382,8 @@ def test_role_route_table(app, case: Case):
         data = case.data(world) if case.data else {}
         response = client.get(url) if case.method == "GET" else client.post(url, data=data)
         response.close()
+        let_through = case.method != "GET" and response.status_code < 400 and not (
+            response.status_code == 302 and response.headers["Location"].startswith("/login"))
         expected = case.expected[role]
         if response.status_code != expected:
             failures.append(f"{role} {case.method} {url}: {response.status_code} != {expected}")
