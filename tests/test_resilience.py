@@ -40,7 +40,7 @@ from tests.resilience_helpers import (
 BACKEND = backend()
 pytestmark = pytest.mark.resilience
 
-LOAD_CLIENTS, LOAD_REPORTS = 20, 25  # 500 complete reports written at once
+LOAD_CLIENTS, LOAD_REPORTS = 20, 10  # 200 complete reports written at once
 CRASH_CLIENTS, CRASH_REPORTS, CRASH_DRAFT_EVERY = 8, 8, 4  # every 4th report stays a draft
 
 
