@@ -53,7 +53,8 @@ def test_demo_load_is_refused_in_production(database_url):
     assert "interdites en configuration de production" in result.output
 
 
-def test_demo_load_creates_fictional_data_once(app, runner):
+def test_demo_load_creates_fictional_data_once_and_its_accounts_log_in(app, runner, client, no_csrf):
+    """One load for both checks: loading the demonstration costs more than the rest of the file."""
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "admin@demo.retex-ia.test" in first.output
@@ -77,9 +78,7 @@ def test_demo_load_creates_fictional_data_once(app, runner):
     roles = Counter(u.role for u in db.session.scalars(sa.select(User).where(User.status == "active")))
     assert set(roles) == set(v.ROLES)
 
-
-def test_demo_accounts_log_in_with_the_published_password(app, runner, client, no_csrf):
-    runner.invoke(args=["demo", "load"])
+    # Every role's demonstration account logs in with the password the README gives.
     for role in v.ROLES:
         response = client.post("/login", data={"email": f"{role}@demo.retex-ia.test", "password": "demo-retex-ia"})
         assert response.status_code == 302, role
