@@ -362,17 +362,13 @@ def test_every_route_has_a_permission_rule(app):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.endpoint}[{c.label}]" if c.label else c.endpoint)
 def test_role_route_table(app, case: Case):
-    """Each role in turn. The state-changing cases run in the SQLite pass (rebuilding their world is most of
-    this table's cost); tests/test_object_access.py sends every route naming an object in both passes.
-    A state-changing request that was let through gets the next role a fresh world; one that was refused
-    leaves the world as it was (tests/test_object_access.py checks that a refusal changes nothing), so the
-    next role meets the same world."""
+    """Each role in turn; after a state-changing request let through, a fresh world (a refusal changes nothing:
+    tests/test_object_access.py). State-changing cases run in the SQLite pass (rebuilding is most of the cost)."""
     if case.method != "GET" and backend() != "sqlite":
         pytest.skip("state-changing cases: the SQLite pass runs them")
     world = build_world()
     app.config["WTF_CSRF_ENABLED"] = False
-    failures = []
-    let_through = False
+    failures, let_through = [], False
     for role in ROLES:
         if let_through:
             db.session.remove()
@@ -382,8 +378,7 @@ def test_role_route_table(app, case: Case):
         if role != "visitor":
             response = client.post("/login", data={"email": world.users[role].email, "password": PASSWORD})
             assert response.status_code == 302, f"{role} could not log in"
-        url = case.url(world)
-        data = case.data(world) if case.data else {}
+        url, data = case.url(world), (case.data(world) if case.data else {})
         response = client.get(url) if case.method == "GET" else client.post(url, data=data)
         response.close()
         let_through = case.method != "GET" and response.status_code < 400 and not (
