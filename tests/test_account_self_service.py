@@ -144,6 +144,25 @@ def test_the_last_administrator_cannot_delete_their_account(client, auth):
     assert "dernier administrateur" in text(client.get("/account"))
 
 
+def test_the_last_ethics_reviewer_cannot_delete_their_account_until_another_is_appointed(client, auth):
+    reviewer = make_user("ethics_reviewer")
+    db.session.commit()
+    auth.login(reviewer.email)
+    page = text(client.get("/account/delete"))
+    assert "dernier référent éthique" in page and "Supprimer définitivement" not in page
+    response = client.post("/account/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, reviewer.id).status == "active"
+    assert "dernier référent éthique" in text(client.get("/account"))
+    make_user("ethics_reviewer")  # a second reviewer: the first may now leave
+    db.session.commit()
+    assert "Supprimer définitivement" in text(client.get("/account/delete"))
+    assert client.post("/account/delete", data={"password": PASSWORD, "understood": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, reviewer.id).status == "deleted"
+
+
 def test_the_account_page_has_a_list_of_settings_links(client, auth):
     user = make_user()
     db.session.commit()

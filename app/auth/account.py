@@ -25,6 +25,9 @@ ERRORS = {
     "email_taken": lambda: _("Cette adresse est déjà celle d'un autre compte."),
     "last_admin": lambda: _("Vous êtes le dernier administrateur : nommez-en un autre avant de supprimer votre "
                             "compte."),
+    "last_ethics_reviewer": lambda: _("Vous êtes le dernier référent éthique de la plateforme : les alertes sur "
+                                      "les retours ne parviendraient plus à personne. Demandez à un administrateur "
+                                      "d'en nommer un autre avant de supprimer votre compte."),
     "successor_required": lambda: _("Choisissez le membre qui deviendra référent de l'établissement."),
 }
 
@@ -181,5 +184,7 @@ def delete_account():
             rotate_csrf_token()
             flash(_("Votre compte est supprimé. Vos retours restent, sans votre nom."), "info")
             return redirect(url_for("main.index"))
+    refused = account_self.leaving_refused(user)
     return render_template("auth/delete_account.html", form=form, candidates=candidates,
-                           last_referent=account_self.is_last_referent(user))
+                           last_referent=account_self.is_last_referent(user),
+                           refused=ERRORS[refused]() if refused else None)

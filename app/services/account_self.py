@@ -101,13 +101,23 @@ def successor_candidates(user: User) -> list[User]:
     return list(db.session.scalars(other_active(user, "contributor").order_by(User.full_name, User.id)))
 
 
+def leaving_refused(user: User) -> str | None:
+    """Why `user` may not delete the account (a message code), or None: the last administrator and the last ethics
+    reviewer cannot leave (nobody could appoint the next one, or the alerts on reports would reach nobody)."""
+    for role in ("admin", "ethics_reviewer"):
+        if user.role == role and db.session.scalar(other_active(user, role).limit(1)) is None:
+            return f"last_{role}"
+    return None
+
+
 def delete_account(user: User, successor: User | None = None) -> None:
     """Delete the account: what identifies the person goes (name, address, password, tokens, sessions), the row
     stays under a pseudonym (its id) so that the establishment's reports keep their history. The last referent
-    of an establishment that has other members names one of them to take over; the last administrator cannot
-    leave."""
-    if user.role == "admin" and db.session.scalar(other_active(user, "admin").limit(1)) is None:
-        raise SelfServiceError("last_admin")
+    of an establishment that has other members names one of them to take over; see `leaving_refused` for who
+    cannot leave."""
+    refused = leaving_refused(user)
+    if refused is not None:
+        raise SelfServiceError(refused)
     candidates = successor_candidates(user)
     if candidates and (successor is None or successor.id not in {c.id for c in candidates}):
         raise SelfServiceError("successor_required")
