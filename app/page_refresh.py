@@ -76,8 +76,11 @@ def _render_as_visitor(app: Flask, mark: object, endpoint: str, path: str, query
     try:
         # As an anonymous visitor reading in the page's language: the page's audience is the visitors'. In an
         # application context of its own: the caller's database session (a command's, a job's) is left alone.
-        with app.app_context(), app.test_request_context(path, base_url=app.config["PUBLIC_URL"], query_string=query_string,
-                                      headers={"Accept-Language": locale}):
+        # The query string goes in as WSGI carries it (bytes read as Latin-1), so that the request made here has
+        # exactly the reader's query string, hence the reader's page key.
+        with app.app_context(), app.test_request_context(
+                path, base_url=app.config["PUBLIC_URL"], headers={"Accept-Language": locale},
+                environ_overrides={"QUERY_STRING": query_string.decode("latin-1")}):
             try:
                 g.page_refresh = mark
                 app.view_functions[endpoint](**view_args)

@@ -50,6 +50,11 @@ def establishments(page: str) -> set[int]:
     return {int(n) for n in re.findall(r"\b(\d+)\s*établissements", page)}
 
 
+def address(key: tuple) -> str:
+    """A kept page's address from its key: (endpoint, path, query arguments, language, audience)."""
+    return key[1] + ("?" + "&".join(f"{name}={value}" for name, value in key[2]) if key[2] else "")
+
+
 def test_after_a_release_a_visitor_reads_the_previous_page_once_then_the_new_one(client, solution, authors, stale_window):
     publish_voices(solution, authors, 3)
     url = f"/statistics/solutions/{solution.id}"
@@ -69,18 +74,19 @@ def test_every_visitors_page_kept_before_a_release_is_rendered_again(client, sol
                                                                       monkeypatch):
     publish_voices(solution, authors, 3)
     urls = ["/catalogue", f"/catalogue/{solution.slug}", f"/statistics/solutions/{solution.id}",
-            "/observatory", f"/statistics/categories/{solution.category.slug}"]
+            "/observatory", f"/statistics/categories/{solution.category.slug}",
+            f"/statistics/solutions/{solution.id}?segment=type:chu", f"/statistics/compare?solutions={solution.id}"]
     first = {url: client.get(url).get_data(as_text=True) for url in urls}
     publish_voices(solution, authors, 3)
     scheduled = []
     schedule = page_refresh.schedule
-    monkeypatch.setattr(page_refresh, "schedule", lambda key, *rest: (scheduled.append(key[1]), schedule(key, *rest)))
+    monkeypatch.setattr(page_refresh, "schedule", lambda key, *rest: (scheduled.append(address(key)), schedule(key, *rest)))
     for url in urls:
         assert client.get(url).status_code == 200
     assert scheduled == urls  # each served from the previous rendering, and rendered again
     assert page_refresh.wait()
     generation = page_generation.current_generation()
-    kept = {key[1] for key, (kept_generation, _, _) in page_cache._pages.items() if kept_generation == generation}
+    kept = {address(key) for key, (kept_generation, _, _) in page_cache._pages.items() if kept_generation == generation}
     assert set(urls) <= kept
     assert 6 in establishments(text(client.get(f"/statistics/solutions/{solution.id}")))
     assert first  # the pages were rendered before the release

@@ -91,7 +91,10 @@ def test_a_worker_that_never_rendered_a_page_serves_the_shared_one(client, share
 def test_after_a_release_the_visitors_pages_are_rendered_before_anyone_asks(client, shared, solution, authors,
                                                                             rendered):
     publish_voices(solution, authors, 3)
-    urls = [f"/statistics/solutions/{solution.id}", "/observatory", "/catalogue"]
+    # Pages with a query string too: a segment view and a comparison (the request made again must have the
+    # reader's query string, byte for byte, to be found under the reader's key).
+    urls = [f"/statistics/solutions/{solution.id}", "/observatory", "/catalogue",
+            f"/statistics/solutions/{solution.id}?segment=type:chu", f"/statistics/compare?solutions={solution.id}"]
     for url in urls:
         assert client.get(url).status_code == 200
     assert 6 not in establishments(text(client.get(urls[0])))
