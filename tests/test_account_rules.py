@@ -33,3 +33,19 @@ def test_an_administrator_cannot_remove_their_own_rights_whatever_the_caller(app
         assert (admin.role, admin.status) == ("admin", "active")
     accounts.update_user(admin, "analyst", "active", None, other_admin)  # another administrator may
     assert admin.role == "analyst"
+
+
+def test_the_last_active_ethics_reviewer_keeps_the_role_until_another_is_appointed(app):
+    admin = make_user("admin")
+    reviewer = make_user("ethics_reviewer")
+    make_user("ethics_reviewer", status="disabled")  # a disabled reviewer receives no alert: it does not count
+    for role, status in (("analyst", "active"), ("ethics_reviewer", "disabled")):
+        with pytest.raises(accounts.AccountError, match="last_ethics_reviewer"):
+            accounts.update_user(reviewer, role, status, None, admin)
+        assert (reviewer.role, reviewer.status) == ("ethics_reviewer", "active")
+    accounts.update_user(reviewer, "ethics_reviewer", "active", None, admin)  # saving unchanged is no removal
+    second = make_user("ethics_reviewer")
+    accounts.update_user(reviewer, "analyst", "active", None, admin)  # once another one is active
+    assert reviewer.role == "analyst"
+    with pytest.raises(accounts.AccountError, match="last_ethics_reviewer"):
+        accounts.update_user(second, "ethics_reviewer", "disabled", None, admin)

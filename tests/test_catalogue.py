@@ -223,6 +223,17 @@ def test_an_admin_cannot_take_away_their_own_rights(client, auth):
     assert db.session.get(type(admin), admin.id).role == "admin"
 
 
+def test_an_admin_is_told_why_the_last_ethics_reviewer_cannot_be_disabled(client, auth):
+    admin, reviewer = make_user("admin"), make_user("ethics_reviewer")
+    db.session.commit()
+    auth.login(admin.email)
+    response = client.post(f"/admin/users/{reviewer.id}", data={"role": "ethics_reviewer", "status": "disabled",
+                                                                "finess": ""})
+    assert "dernier référent éthique actif" in text(response)
+    db.session.expire_all()
+    assert db.session.get(type(reviewer), reviewer.id).status == "active"
+
+
 def test_a_null_character_in_the_search_is_harmless(client):
     build_catalogue()
     assert client.get("/catalogue?q=radio%00lys").status_code == 200

@@ -74,6 +74,11 @@ def edit_user(user_id: int):
                 if str(error) == "own_rights":
                     form.role.errors.append(_("Vous ne pouvez pas retirer vos propres droits d'administrateur : "
                                               "demandez-le à un autre administrateur."))
+                elif str(error) == "last_ethics_reviewer":  # shown next to the field that would remove the role
+                    field = form.status if form.status.data != "active" else form.role
+                    field.errors.append(_("C'est le dernier référent éthique actif de la plateforme : les "
+                                          "alertes sur les retours ne parviendraient plus à personne. Nommez "
+                                          "d'abord un autre référent éthique."))
                 else:
                     form.finess.errors.append(_("Un contributeur ou un référent doit être rattaché à un "
                                                 "établissement."))

@@ -358,7 +358,8 @@ def accept_invitation(invitation: Invitation, password: str, full_name: str) -> 
 
 def update_user(user: User, role: str, status: str, establishment: Establishment | None, by: User) -> None:
     """Admin edit of a user's role, status and establishment. Staff roles belong to no establishment; an
-    administrator cannot change their own role or status."""
+    administrator cannot change their own role or status; the last active ethics reviewer keeps that role and
+    status until another is appointed."""
     from app.vocabulary import ESTABLISHMENT_ROLES
 
     if role in ESTABLISHMENT_ROLES and establishment is None:
@@ -366,6 +367,11 @@ def update_user(user: User, role: str, status: str, establishment: Establishment
     if user.id == by.id and (role != "admin" or status != "active"):
         # An administrator never removes their own rights: another one must, so that one always remains.
         raise AccountError("own_rights")
+    if user.role == "ethics_reviewer" and user.status == "active" and (role, status) != (user.role, user.status) \
+            and db.session.scalar(sa.select(User.id).where(User.id != user.id, User.role == "ethics_reviewer",
+                                                           User.status == "active").limit(1)) is None:
+        # The alerts on reports would reach nobody: appoint another reviewer first.
+        raise AccountError("last_ethics_reviewer")
     was_active = user.status == "active"
     changes = {}
     if user.role != role:
