@@ -144,7 +144,7 @@ def build_world() -> World:
     for kind, followed in ((follows.FollowKind.SOLUTION, solution), (follows.FollowKind.CATEGORY, category),
                            (follows.FollowKind.GUIDE, published_guide)):
         follows.follow(author, kind, followed.id)
-    invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, author)
+    invitation = accounts.make_invitation_token("invite@hopital.test", elsewhere, make_user("referent", elsewhere))
     reminder = ReportReminder(report_id=reports["published"].id, milestone=6, recipient_id=author.id)
     db.session.add(reminder)
     db.session.commit()

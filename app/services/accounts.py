@@ -329,9 +329,14 @@ def make_invitation_token(email: str, establishment: Establishment, inviter: Use
 
 
 def read_invitation_token(token: str) -> Invitation | None:
+    """The invitation a link carries, while it is valid: not expired, and its referent still an active referent
+    of the establishment (a referent who left, was disabled or lost the role no longer vouches for anyone)."""
     try:
         data = _serializer("invitation").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
     except (SignatureExpired, BadSignature):
+        return None
+    inviter = db.session.get(User, data["by"])
+    if inviter is None or (inviter.role, inviter.status, inviter.establishment_id) != ("referent", "active", data["est"]):
         return None
     return Invitation(email=data["email"], establishment_id=data["est"], inviter_id=data["by"])
 
