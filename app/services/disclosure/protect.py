@@ -1,8 +1,8 @@
 """Which cells of a scope's release readers outside the analysts may see.
 
 1. Views (the whole scope, and each segment) are hidden whole when they rest on fewer than the minimum of
-   establishments, or when fewer than the minimum of their establishments changed since the view was last
-   shown (otherwise two releases would tell one establishment's answers by difference). In each dimension
+   establishments, or when between 1 and the minimum minus one of their establishments changed since the view
+   was last shown (otherwise two releases would tell one establishment's answers by difference). In each dimension
    whose segments split the establishments, the hidden segments form a *block*: at least two segments
    holding at least the minimum of establishments, and of changed establishments (or none).
 2. Cells of the visible views are hidden when a count, or its complement, is between 1 and the minimum
@@ -50,7 +50,10 @@ def hide_views(families: dict[str, dict[str, float]], now: dict[str, dict[str, i
     keys = [view_key(d, code) for d, vocabulary in PARTITIONS.items() for code in vocabulary]
     keys += subset_keys()
     subsets = set(subset_keys())
-    if n(TOTAL) < minimum or TOTAL in forced:
+    # The whole too: after a release that hid it, it is shown again only when none, or at least the minimum, of
+    # its establishments changed since it was last shown (else the two wholes shown tell those few by difference).
+    whole_since_shown = changed(at_publication.get(TOTAL), now.get(TOTAL, {})) if TOTAL in at_publication else 0
+    if n(TOTAL) < minimum or TOTAL in forced or 0 < whole_since_shown < minimum:
         return {TOTAL, *keys}
     # The sector is the union of its establishment types: its segments would let a reader subtract types
     # across two dimensions, so they are never published (the types say it all).
