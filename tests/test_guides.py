@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import GuideVersion
+from app.models import GuideVersion, Report
 from app.services import guides, releases, stats
 from app.services.report_privacy import rescan_all
 from tests.factories import complete_answers, make_establishment, make_report, make_solution, make_user, text
@@ -121,6 +121,31 @@ def test_a_quote_shows_type_and_size_only(guide, analyst):
     report = db.session.get(Report, candidate["report_id"])
     assert report.establishment.name not in quote["establishment"]
     assert "Centre hospitalier" in quote["establishment"]
+
+
+def test_a_quote_names_no_group_smaller_than_the_minimum(analyst):
+    """A lone CLCC quoted with its type and size would be that establishment's words: the label names only what
+    at least the minimum of the subject's establishments share."""
+    solution = make_solution(name="Dermalys")
+    publish_reports(solution, 3)  # three CH of 200 to 499 beds
+    lone = make_establishment(type="clcc", size_class="1000_plus")
+    # Two CH of another size: the type is shared by the minimum, not the size. Three new voices make a release.
+    bigger = [make_establishment(size_class="1000_plus") for _ in range(2)]
+    for establishment in (lone, *bigger):
+        make_report(make_user("contributor", establishment), solution, "published",
+                    complete_answers(advice="Former les équipes avant le lancement."))
+    db.session.commit()
+    guide = guides.create_guide(analyst, solution=solution)
+    labels = {db.session.get(Report, c["report_id"]).establishment_id: c["establishment"]
+              for c in guides.quote_candidates(guide)}
+    assert labels[lone.id] == "Un établissement"
+    assert labels[bigger[0].id] == labels[bigger[1].id] == "Centre hospitalier"
+    assert set(labels.values()) == {"Un établissement", "Centre hospitalier",
+                                    "Centre hospitalier · 200 à 499 lits ou places"}
+    for establishment_id, label in labels.items():
+        report = db.session.scalar(sa.select(Report).where(Report.establishment_id == establishment_id))
+        guides.add_quote(guide, report.id, "advice", analyst)
+        assert guide.draft["quotes"][-1]["establishment"] == label  # the quote keeps the label it was offered with
 
 
 def test_a_quote_from_a_flagged_text_is_refused(guide, analyst):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,10 +13,10 @@ from flask_babel import gettext as _
 from slugify import slugify
 
 from app.extensions import db
-from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, Solution, User
+from app.models import Category, Guide, GuideVersion, PrivacyFlag, Report, ReportFact, Solution, User
 from app.models._types import utcnow
 from app.models.report import ReportStatus
-from app.services import audit, jobs, notices, releases, stats
+from app.services import audit, jobs, notices, releases, stat_cells, stats
 from app.services.guide_changes import compare, content, fingerprint
 from app.services.guide_sections import build_sections, checklist, declared_fields
 from app.services.guide_sections import ordered_sections as ordered_sections  # views, API and PDF read it here
@@ -129,6 +130,7 @@ def quote_candidates(guide: Guide, limit: int = 60) -> list[dict[str, Any]]:
     reports = db.session.scalars(sa.select(Report).where(Report.id.in_(guide.draft.get("evidence", [])[:2000]))
                                  .order_by(Report.id.desc()).limit(limit * 2)).all()
     candidates = []
+    peers = _peers(guide)
     for report in reports:
         revision = report.published_revision
         if revision is None:
@@ -137,7 +139,7 @@ def quote_candidates(guide: Guide, limit: int = 60) -> list[dict[str, Any]]:
             text = str((revision.answers or {}).get(field) or "").strip()
             if text and not _flagged(revision.id, field):
                 candidates.append({"report_id": report.id, "field": field, "text": text,
-                                   "establishment": _pseudonym(report)})
+                                   "establishment": _pseudonym(report, peers)})
     return candidates[:limit]
 
 
@@ -147,11 +149,34 @@ def _flagged(revision_id: int, field: str) -> bool:
         PrivacyFlag.status.in_(("open", "rewrite")))) > 0
 
 
-def _pseudonym(report: Report) -> str:
+def _peers(guide: Guide) -> Counter:
+    """How many of the subject's establishments share each (type, size) and each type: a quote's label may name
+    only a group of at least the minimum, or its free text would point at one establishment (a lone CLCC)."""
+    subject = (ReportFact.solution_id == guide.solution_id if guide.solution_id is not None
+               else ReportFact.category_id == guide.category_id)
+    counts: Counter = Counter()
+    for kind, size, establishments in db.session.execute(
+            sa.select(ReportFact.establishment_type, ReportFact.size_class,
+                      sa.func.count(sa.distinct(ReportFact.establishment_id)))
+            .where(subject).group_by(ReportFact.establishment_type, ReportFact.size_class)):
+        counts[(kind, size)] += establishments
+        counts[kind] += establishments  # an establishment has one type: the sizes of a type add up
+    return counts
+
+
+def _pseudonym(report: Report, peers: Counter) -> str:
+    """Type and size, type alone, or nothing, whichever is the most the subject's establishments share with the
+    quoted one in groups of at least the minimum."""
     from app import vocabulary as v
 
     establishment = report.establishment
-    return f"{v.label(v.ESTABLISHMENT_TYPES, establishment.type)} · {v.label(v.SIZE_CLASSES, establishment.size_class)}"
+    minimum = stat_cells.minimum()
+    kind = v.label(v.ESTABLISHMENT_TYPES, establishment.type)
+    if peers[(establishment.type, establishment.size_class)] >= minimum:
+        return f"{kind} · {v.label(v.SIZE_CLASSES, establishment.size_class)}"
+    if peers[establishment.type] >= minimum:
+        return str(kind)
+    return _("Un établissement")
 
 
 def add_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
@@ -167,7 +192,7 @@ def add_quote(guide: Guide, report_id: int, field: str, actor: User) -> None:
     draft = copy.deepcopy(guide.draft)
     if not any(q["report_id"] == report_id and q["field"] == field for q in draft["quotes"]):
         draft["quotes"].append({"report_id": report_id, "field": field, "text": text,
-                                "establishment": _pseudonym(report)})
+                                "establishment": _pseudonym(report, _peers(guide))})
     guide.draft = draft
     audit.record(actor.id, "guide.quote_added", "guide", guide.id, report=report_id, field=field)
 
