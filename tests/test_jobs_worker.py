@@ -48,7 +48,7 @@ def queue_app(app, database_url):
     queue = jobs.redis_queue(app)
     for registry in (queue.failed_job_registry, queue.scheduled_job_registry, queue.finished_job_registry):
         for job_id in registry.get_job_ids():
-            with contextlib.suppress(ValueError):  # a killed worker's execution, already expired
+            with contextlib.suppress(ValueError, KeyError):  # a killed worker's execution, expired or expiring
                 registry.remove(job_id, delete_job=True)
     queue.delete(delete_jobs=True)
 
