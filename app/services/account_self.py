@@ -105,7 +105,7 @@ def leaving_refused(user: User) -> str | None:
     """Why `user` may not delete the account (a message code), or None: the last administrator and the last ethics
     reviewer cannot leave (nobody could appoint the next one, or the alerts on reports would reach nobody)."""
     for role in ("admin", "ethics_reviewer"):
-        if user.role == role and db.session.scalar(other_active(user, role).limit(1)) is None:
+        if accounts.last_of_role(user, role):
             return f"last_{role}"
     return None
 

@@ -16,6 +16,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import permissions
 from app.extensions import db
 from app.models import Establishment, LoginLock, PasswordReset, User
 from app.models._types import utcnow
@@ -329,14 +330,13 @@ def make_invitation_token(email: str, establishment: Establishment, inviter: Use
 
 
 def read_invitation_token(token: str) -> Invitation | None:
-    """The invitation a link carries, while it is valid: not expired, and its referent still an active referent
-    of the establishment (a referent who left, was disabled or lost the role no longer vouches for anyone)."""
+    """The link's invitation while valid: not expired, and its referent still manages the establishment's team."""
     try:
         data = _serializer("invitation").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
     inviter = db.session.get(User, data["by"])
-    if inviter is None or (inviter.role, inviter.status, inviter.establishment_id) != ("referent", "active", data["est"]):
+    if not (permissions.can_manage_team(inviter) and inviter.establishment_id == data["est"]):
         return None
     return Invitation(email=data["email"], establishment_id=data["est"], inviter_id=data["by"])
 
@@ -361,10 +361,14 @@ def accept_invitation(invitation: Invitation, password: str, full_name: str) -> 
     return user
 
 
+def last_of_role(user: User, role: str) -> bool:
+    """Whether `user` holds a platform role (administrator, ethics reviewer) that no other active account holds."""
+    return user.role == role and db.session.scalar(
+        sa.select(User.id).where(User.id != user.id, User.status == "active", User.role == role).limit(1)) is None
+
+
 def update_user(user: User, role: str, status: str, establishment: Establishment | None, by: User) -> None:
-    """Admin edit of a user's role, status and establishment. Staff roles belong to no establishment; an
-    administrator cannot change their own role or status; the last active ethics reviewer keeps that role and
-    status until another is appointed."""
+    """Admin edit of role, status, establishment; not of one's own rights, nor the last ethics reviewer's."""
     from app.vocabulary import ESTABLISHMENT_ROLES
 
     if role in ESTABLISHMENT_ROLES and establishment is None:
@@ -372,9 +376,7 @@ def update_user(user: User, role: str, status: str, establishment: Establishment
     if user.id == by.id and (role != "admin" or status != "active"):
         # An administrator never removes their own rights: another one must, so that one always remains.
         raise AccountError("own_rights")
-    if user.role == "ethics_reviewer" and user.status == "active" and (role, status) != (user.role, user.status) \
-            and db.session.scalar(sa.select(User.id).where(User.id != user.id, User.role == "ethics_reviewer",
-                                                           User.status == "active").limit(1)) is None:
+    if (role, status) != (user.role, user.status) and user.is_active and last_of_role(user, "ethics_reviewer"):
         # The alerts on reports would reach nobody: appoint another reviewer first.
         raise AccountError("last_ethics_reviewer")
     was_active = user.status == "active"
