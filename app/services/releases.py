@@ -18,6 +18,7 @@ from app.models import Category, EthicsAlert, ReportFact, Solution, StatRelease,
 from app.models._types import utcnow
 from app.services import notices, stat_cells
 from app.services.disclosure import alerts as alert_tables
+from app.services.disclosure import joint as joint_audit
 from app.services.disclosure.cards import hidden_card, visitor_card
 from app.services.disclosure.figures import (
     TOTAL,
@@ -28,7 +29,7 @@ from app.services.disclosure.figures import (
     load_voices,
     views_of,
 )
-from app.services.disclosure.protect import changed, hide_views, protect
+from app.services.disclosure.protect import Protection, changed, hide_views, protect
 
 ALL = "all"
 OBSERVATORY = "observatory"
@@ -84,11 +85,11 @@ def alerts_due(scope: str) -> bool:
 
 # Building a release -----------------------------------------------------------------------------------
 
-def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
+def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
     """Compute, protect and store a new release of the scope (whether or not it is due: callers decide).
     `keep_figures`: the scope's own figures stay those of its last release (fewer than the minimum of
     establishments changed): only the observatory (the platform's) or the counts of alerts (a solution's, a
-    category's) are composed anew."""
+    category's) are composed anew. None: a category not released, one of its solutions' release being behind."""
     minimum = stat_cells.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
@@ -100,20 +101,29 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
     at_release = (last.state.get("at_release") if last else None) or {}
     at_publication = (last.state.get("published") if last else None) or {}
     families = {key: fig.families for key, fig in figures.items()}
+    keeping = bool(keep_figures and last)
+    joint = _joint_input(voices, made_at) if scope.startswith("category:") and not keeping else None
+    if scope.startswith("category:") and not keeping and joint is None:
+        return None  # a solution's release is behind its voices: the category waits for it
     forced = _across_solutions(grouped, minimum) if scope.startswith("category:") else set()
-    hidden_views = hide_views(families, now, at_release, at_publication, minimum, forced=forced)
-    protection = protect(families, hidden_views, minimum, segments=scope != ALL)
+    protection, joint_programs = _protected(families, now, at_release, at_publication, minimum, forced, scope,
+                                            joint)
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
     keys = all_view_keys() if scope != ALL else [TOTAL]
-    keeping = bool(keep_figures and last)
     kept = _read_views(scope, keys) if keeping else {}
+    state: dict[str, Any] = {"at_release": now, "published": published,
+                             "reports": sorted(voice.report_id for voice in voices)}
+    if scope.startswith("solution:"):
+        # What its categories' releases are audited with: the figures as computed, and what readers do not see.
+        state |= {"families": {k: f if k == TOTAL else {n: v for n, v in f.items() if v} for k, f in families.items()},
+                  "hidden": {"views": sorted(protection.hidden_views),
+                             "cells": sorted([unit, name] for unit, name in protection.hidden_cells)}}
     release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=made_at,
-                          establishments=len(now.get(TOTAL, {})),
-                          state={"at_release": now, "published": published,
-                                 "reports": sorted(voice.report_id for voice in voices)},
+                          establishments=len(now.get(TOTAL, {})), state=state,
                           audit={"cells": protection.cells, "hidden_views": len(protection.hidden_views),
                                  "hidden_cells": len(protection.hidden_cells), "programs": protection.programs,
+                                 "joint_programs": joint_programs,
                                  "breaches": [[*b.cell, b.kind] for b in protection.breaches]})
     db.session.add(release)
     db.session.flush()
@@ -128,6 +138,9 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
         # of the figures shows it: its state says it was never shown.
         card = kept.get(key) or (hidden_card(key, minimum) if keeping else visitor_card(key, figures, protection,
                                                                                           minimum))
+        if key == TOTAL and joint and len(joint["parts"]) + bool(joint["others_count"]) > 1:
+            # A category's adoption less its solutions' would tell the points they hide: a single series only.
+            card = {**card, "adoption": []}
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
@@ -138,6 +151,61 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease:
 
     page_generation.bump(statistics_only=True)
     return release
+
+
+def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dict, at_publication: dict,
+               minimum: int, forced: set[str], scope: str, joint: dict[str, Any] | None) -> tuple[Protection, int]:
+    """The scope's protection; a category's is then audited with its solutions' releases (`joint.audit`), and
+    hides more until that audit finds nothing. Returns it with the joint programs solved."""
+    more_views: set[str] = set()
+    more_cells: set[tuple[str, str]] = set()
+    solves = 0
+    for _ in range(8):
+        hidden_views = hide_views(families, now, at_release, at_publication, minimum, forced=forced | more_views)
+        protection = protect(families, hidden_views, minimum, segments=scope != ALL, forced_cells=frozenset(more_cells))
+        if joint is None:
+            return protection, solves
+        breaches, programs = joint_audit.audit(families, protection, minimum=minimum, **joint)
+        solves += programs
+        if not breaches:
+            return protection, solves
+        views, cells = joint_audit.mend(breaches, protection)
+        if views <= more_views and cells <= more_cells:
+            views = {TOTAL}
+        more_views |= views
+        more_cells |= cells
+    return protect(families, {TOTAL} | more_views, minimum, segments=scope != ALL), solves
+
+
+def _joint_input(voices: list, made_at: Any) -> dict[str, Any] | None:
+    """A category's solutions as readers see them: the shown ones' releases (None if one is behind its voices),
+    the others' voices as one group, and the views where an establishment is in two of these."""
+    by_solution: dict[int, list] = {}
+    for voice in voices:
+        by_solution.setdefault(voice.solution_id, []).append(voice)
+    parts, others, group_of = [], [], {}
+    for solution_id, own in sorted(by_solution.items()):
+        card = read(solution_scope(solution_id), TOTAL)
+        if card is None or card.get("suppressed", True):
+            others += own
+            continue
+        state = latest(solution_scope(solution_id)).state
+        if joint_audit.stale(state, {key: fingerprint(vs) for key, vs in views_of(own, made_at).items()}):
+            return None
+        parts.append(joint_audit.Part(solution_id, state["families"], set(state["hidden"]["views"]),
+                                      {(u, n) for u, n in state["hidden"]["cells"]}))
+        group_of[solution_id] = solution_id
+    others_ids = {voice.solution_id for voice in others}
+    grouped = views_of(voices, made_at)
+    shared = {}
+    for key, vs in grouped.items():
+        seen: dict[int, set] = {}
+        for voice in vs:
+            seen.setdefault(voice.establishment_id, set()).add(group_of.get(voice.solution_id, "h"))
+        shared[key + joint_audit.NONE if key.endswith("=") else key] = any(len(g) > 1 for g in seen.values())
+    return {"parts": parts, "shared": shared, "others_count": len(others_ids),
+            "others": {key: compute_view(vs, as_of=made_at).families for key, vs in views_of(others, made_at).items()
+                       if key == TOTAL or key.startswith(("region=", "type=", "system="))}}
 
 
 def _add_alert_table(release: StatRelease, last: StatRelease | None, stamp: dict[str, Any], minimum: int) -> None:
@@ -284,11 +352,9 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
     categories = set(db.session.scalars(sa.select(Solution.category_id).where(Solution.id.in_(solution_ids))))
     for scope in scopes + [category_scope(c) for c in sorted(categories)]:
         # Made for the alerts alone, a release keeps the reports' figures of the one before.
-        if pending(scope) >= minimum:
-            build(scope)
+        if pending(scope) >= minimum and build(scope) is not None:
             made.append(scope)
-        elif alerts_due(scope):
-            build(scope, keep_figures=latest(scope) is not None)
+        elif alerts_due(scope) and build(scope, keep_figures=latest(scope) is not None) is not None:
             made.append(scope)
     platform_due = is_due(ALL)
     if made or platform_due:

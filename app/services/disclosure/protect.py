@@ -181,19 +181,20 @@ class Release:
 
 
 def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int, *,
-            segments: bool = True) -> Protection:
+            segments: bool = True, forced_cells: frozenset[Cell] = frozenset()) -> Protection:
     """Choose the hidden cells of the visible views and audit the whole release (`segments`: False for a scope
-    published as a whole only, such as the platform's)."""
+    published as a whole only, such as the platform's; `forced_cells`: hidden for reasons found outside the
+    scope, with whatever else hiding them needs)."""
     hidden_views = set(hidden_views)
     for _ in range(8):
-        result = _protect_once(families, hidden_views, minimum, segments)
+        result = _protect_once(families, hidden_views, minimum, segments, forced_cells)
         if not result.breaches:
             return result
         grown = set(hidden_views)
         for breach in result.breaches:
             unit = breach.cell[0]
             if unit == TOTAL:
-                return _protect_once(families, {TOTAL} | hidden_views, minimum, segments)
+                return _protect_once(families, {TOTAL} | hidden_views, minimum, segments, forced_cells)
             dimension, _, value = unit.partition("=")
             if value != BLOCK and value.endswith(BLOCK):  # those outside a part of the whole: the part goes
                 grown.add(unit[:-len(BLOCK)])
@@ -209,21 +210,33 @@ def protect(families: dict[str, dict[str, float]], hidden_views: set[str], minim
         hidden_views = grown
     # Whatever still discloses something cannot be mended by hiding more of the scope piecemeal: the scope
     # is then hidden whole in this release (a release never goes out with a disclosure the audit found).
-    return _protect_once(families, {TOTAL} | hidden_views, minimum, segments)
+    return _protect_once(families, {TOTAL} | hidden_views, minimum, segments, forced_cells)
 
 
 def _protect_once(families: dict[str, dict[str, float]], hidden_views: set[str], minimum: int,
-                  segments: bool) -> Protection:
+                  segments: bool, forced_cells: frozenset[Cell] = frozenset()) -> Protection:
     result = Protection(hidden_views=set(hidden_views))
     if TOTAL in hidden_views:
         return result
     release = Release(families, hidden_views, minimum, segments=segments)
     hidden: set[Cell] = {(u, name) for u in release.hidden_units for name in release.names}
-    stages = [n for n in release.names if n.startswith("stage:")]
+    hidden |= {cell for cell in forced_cells if cell in release.values and cell[0] not in release.fixed}
+    groups = family_groups(release.names)
+    for context, decided in groups:
+        result.breaches += _protect_group(release, context, decided, hidden, result)
+    result.hidden_cells = {cell for cell in hidden if cell[0] not in release.hidden_units
+                           and cell[0] not in release.fixed}
+    result.cells = len(release.values)
+    return result
+
+
+def family_groups(names: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The families audited together: each with the counts it is tied to (its context), and those it decides."""
+    stages = [n for n in names if n.startswith("stage:")]
     # Each family is audited with the counts it is tied to: the establishments, its base (the stopped for the
     # reasons for stopping, those who answered for a share's "yes"), decided before it.
     groups: list[tuple[list[str], list[str]]] = [(["n", *stages], stages)]
-    for name in sorted(n for n in release.names if n != "n" and not n.startswith(("stage:", "shk:"))):
+    for name in sorted(n for n in names if n != "n" and not n.startswith(("stage:", "shk:"))):
         if name.startswith("shn:"):
             # A share is one cell: those who answered and those who said yes are shown or hidden together.
             yes = "shk:" + name[4:]
@@ -236,12 +249,7 @@ def _protect_once(families: dict[str, dict[str, float]], hidden_views: set[str],
         if name.startswith("stop:"):
             context += [s for s in stages if s not in context]
         groups.append((context, [name]))
-    for context, decided in groups:
-        result.breaches += _protect_group(release, context, decided, hidden, result)
-    result.hidden_cells = {cell for cell in hidden if cell[0] not in release.hidden_units
-                           and cell[0] not in release.fixed}
-    result.cells = len(release.values)
-    return result
+    return groups
 
 
 def _tie(release: Release, decided: list[str], hidden: set[Cell]) -> None:

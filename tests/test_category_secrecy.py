@@ -1,0 +1,122 @@
+"""A category read beside its solutions, attacked: a visitor takes the solutions' figures from the category's.
+
+Where no establishment reports on two of a category's solutions, a category's count is the sum of its solutions'
+counts. A reader who sees the category and every solution but one then reads the last one's hidden cell by
+subtraction; and a category released while a solution's release is behind shows the changes that solution hides.
+"""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.services import releases
+from app.services import reports as report_service
+from tests.factories import complete_answers, make_category, make_establishment, make_report, make_solution, make_user
+
+LISTS = ("stages", "stop_reasons", "prerequisites_met", "prerequisites_missing", "difficulties")
+
+
+def _reports(solution, stages: list[str], **establishment) -> list:
+    moderator = make_user("moderator")
+    made = []
+    for stage in stages:
+        answers = {"stage": "stopped", "stop_reasons": ["cost"]} if stage == "stopped" else {"stage": stage}
+        author = make_user("contributor", make_establishment(**establishment))
+        made.append(make_report(author, solution, "published", complete_answers(**answers), moderator))
+    db.session.flush()  # no commit: releases are made by hand, when the attack needs them
+    return made
+
+
+def _rows(card: dict) -> dict[tuple[str, str], float | None]:
+    """Every count a visitor reads in a card's lists (None: hidden)."""
+    out = {("establishments", ""): None if card["establishments"]["suppressed"] else card["establishments"]["value"]}
+    for name in LISTS:
+        for row in card[name]:
+            code = row.get("stage") or row["code"]
+            value = row.get("count", row.get("value"))
+            out[(name, code)] = None if card["suppressed"] or row["suppressed"] else value
+    return out
+
+
+def subtraction(category_id: int, solution_ids: list[int]) -> list[tuple]:
+    """The hidden solution counts a visitor works out as the category's count less the other solutions'."""
+    category = releases.visitor_scorecard(releases.category_scope(category_id))
+    if category["suppressed"]:
+        return []
+    parts = [_rows(releases.visitor_scorecard(releases.solution_scope(s))) for s in solution_ids]
+    found = []
+    for key, value in _rows(category).items():
+        if value is None:
+            continue
+        hidden = [i for i, rows in enumerate(parts) if rows[key] is None]
+        if len(hidden) == 1:
+            found.append((key, solution_ids[hidden[0]], value - sum(rows[key] for rows in parts if rows[key] is not None)))
+    return found
+
+
+def test_the_category_less_its_visible_solutions_does_not_give_a_hidden_cell(app):
+    category = make_category()
+    small_stop, large_stop = make_solution(category), make_solution(category)
+    _reports(small_stop, ["production"] * 4 + ["stopped"])
+    _reports(large_stop, ["production"] * 3 + ["stopped"] * 3)
+    releases.update({small_stop.id, large_stop.id})
+
+    # The premise: one solution hides its single stop, the other shows its three, the category is published.
+    small = releases.visitor_scorecard(releases.solution_scope(small_stop.id))
+    assert not small["suppressed"]
+    assert [row["suppressed"] for row in small["stages"] if row["stage"] == "stopped"] == [True]
+    assert not releases.visitor_scorecard(releases.category_scope(category.id))["suppressed"]
+    # The category's 4 stopped less the other's 3 would be the lone stop.
+    assert subtraction(category.id, [small_stop.id, large_stop.id]) == []
+
+
+def test_a_category_waits_for_a_solution_whose_release_is_behind(app):
+    category = make_category()
+    behind, busy = make_solution(category), make_solution(category)
+    leaving = _reports(behind, ["production"] * 7)
+    _reports(busy, ["production"] * 5)
+    releases.update({behind.id, busy.id})
+    scope = releases.category_scope(category.id)
+    first = releases.latest(scope)
+    assert not releases.read(scope, "-")["suppressed"]
+
+    # One establishment leaves the first solution: too few for its release, which still counts it.
+    report_service.withdraw(leaving[0], leaving[0].author)
+    # Three join the other: its release and the category are due.
+    _reports(busy, ["stopped"] * 3)
+    made = releases.update({behind.id, busy.id})
+    assert releases.solution_scope(busy.id) in made and releases.solution_scope(behind.id) not in made
+    # Released now, the category would show 14 establishments against the solutions' 7 + 8: the one who left.
+    assert scope not in made and releases.latest(scope).number == first.number
+
+    # Two more leave: the first solution's release catches up, and the category is released with it.
+    for report in leaving[1:3]:
+        report_service.withdraw(report, report.author)
+    made = releases.update({behind.id, busy.id})
+    assert releases.solution_scope(behind.id) in made and scope in made
+    shown = [releases.read(releases.solution_scope(s), "-")["establishments"]["value"] for s in (behind.id, busy.id)]
+    assert releases.read(scope, "-")["establishments"]["value"] == sum(shown) == 12
+
+
+def test_solutions_spread_over_segments_leave_nothing_to_subtract(app):
+    """Several solutions, segments and stops mixed: whatever is published, no single hidden count comes out."""
+    category = make_category()
+    solutions = [make_solution(category) for _ in range(3)]
+    _reports(solutions[0], ["production"] * 5 + ["stopped"], type="chu", region="84")
+    _reports(solutions[1], ["production"] * 2 + ["stopped"] * 2 + ["pilot"], type="ch", region="11")
+    _reports(solutions[2], ["pilot"] * 3 + ["stopped"] * 4, type="ehpad", region="84")
+    releases.update({s.id for s in solutions})
+    category_card = releases.visitor_scorecard(releases.category_scope(category.id))
+    assert not category_card["suppressed"]  # published, with what hides the solutions' small counts
+    assert subtraction(category.id, [s.id for s in solutions]) == []
+
+
+def test_a_category_of_several_solutions_publishes_no_adoption_series(app):
+    category = make_category()
+    solutions = [make_solution(category) for _ in range(2)]
+    for solution in solutions:
+        _reports(solution, ["production"] * 6)
+    releases.update({s.id for s in solutions})
+    card = releases.visitor_scorecard(releases.category_scope(category.id))
+    assert not card["suppressed"] and card["adoption"] == []
+    # Each solution's own series is published as before.
+    assert releases.visitor_scorecard(releases.solution_scope(solutions[0].id))["adoption"]
