@@ -103,7 +103,8 @@ def test_the_category_less_its_solutions_gives_no_hidden_count(app, voices):
             others += own
         else:
             parts.append(Part(solution_id, families, protection.hidden_views, protection.hidden_cells))
-    joint = {"parts": parts, "shared": {}, "others_count": len({v.solution_id for v in others}),
+    joint = {"parts": parts, "shared": {}, "others_known": not others,
+             "contributors": {key: len({v.solution_id for v in vs}) for key, vs in views_of(others, AS_OF).items()},
              "others": {key: compute_view(vs, as_of=AS_OF).families for key, vs in views_of(others, AS_OF).items()}}
     _, _, category_cards = _release(voices, minimum, **joint)
     derived = []

@@ -120,3 +120,48 @@ def test_a_category_of_several_solutions_publishes_no_adoption_series(app):
     assert not card["suppressed"] and card["adoption"] == []
     # Each solution's own series is published as before.
     assert releases.visitor_scorecard(releases.solution_scope(solutions[0].id))["adoption"]
+
+
+def test_an_establishment_in_two_solutions_does_not_let_the_category_pin_a_hidden_count(app):
+    """Counted in two solutions, an establishment is counted once in the category: the category is then no less
+    than any solution's count of a code, and no more than their sum, which can pin a hidden count all the same."""
+    category = make_category()
+    first, second = make_solution(category), make_solution(category)
+    moderator = make_user("moderator")
+    authors = [make_user("contributor", make_establishment()) for _ in range(8)]
+    for i, author in enumerate(authors[:5]):  # four of the first solution's five cite the difficulty
+        make_report(author, first, "published", complete_answers(difficulties=["vendor"] if i < 4 else []), moderator)
+    for author in authors[4:]:  # the fifth is also one of the second solution's four, none of whom cites it
+        make_report(author, second, "published", complete_answers(difficulties=[]), moderator)
+    db.session.flush()
+    releases.update({first.id, second.id})
+
+    def vendor(card: dict) -> int | None:
+        row = next(r for r in card["difficulties"] if r["code"] == "vendor")
+        return None if card["suppressed"] or row["suppressed"] else row.get("count", row.get("value"))
+
+    hidden = vendor(releases.visitor_scorecard(releases.solution_scope(first.id)))
+    shown = vendor(releases.visitor_scorecard(releases.solution_scope(second.id)))
+    assert hidden is None and shown == 0  # the premise: 4 of 5 is hidden (its complement is 1)
+    total = vendor(releases.visitor_scorecard(releases.category_scope(category.id)))
+    # Shown, the category's 4 would be both the least (no less than the first's) and the most (the first's plus 0).
+    assert total is None
+
+
+def test_the_category_hides_its_count_of_reports_while_a_solution_is_not_shown(app):
+    category = make_category()
+    shown, small, other_small = make_solution(category), make_solution(category), make_solution(category)
+    _reports(shown, ["production"] * 6)
+    _reports(small, ["production"] * 2)
+    _reports(other_small, ["production"] * 2)
+    releases.update({shown.id, small.id, other_small.id})
+    assert releases.visitor_scorecard(releases.solution_scope(small.id))["suppressed"]
+    card = releases.visitor_scorecard(releases.category_scope(category.id))
+    assert not card["suppressed"] and card["establishments"]["value"] == 10
+    # Less the shown solution's 6, the category's count would be the reports of the two not shown.
+    assert card["reports"]["suppressed"] and card["reports"]["value"] is None
+    _reports(small, ["production"] * 3)
+    _reports(other_small, ["production"] * 3)
+    releases.update({shown.id, small.id, other_small.id})
+    card = releases.visitor_scorecard(releases.category_scope(category.id))
+    assert not card["suppressed"] and card["reports"]["value"] == 16  # every solution shown: nothing to hide

@@ -138,9 +138,8 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
         # of the figures shows it: its state says it was never shown.
         card = kept.get(key) or (hidden_card(key, minimum) if keeping else visitor_card(key, figures, protection,
                                                                                           minimum))
-        if key == TOTAL and joint and len(joint["parts"]) + bool(joint["others_count"]) > 1:
-            # A category's adoption less its solutions' would tell the points they hide: a single series only.
-            card = {**card, "adoption": []}
+        if key == TOTAL and joint and not card.get("suppressed", True):
+            card = _category_whole(card, joint)
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
@@ -165,16 +164,31 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
         protection = protect(families, hidden_views, minimum, segments=scope != ALL, forced_cells=frozenset(more_cells))
         if joint is None:
             return protection, solves
-        breaches, programs = joint_audit.audit(families, protection, minimum=minimum, **joint)
+        try:
+            breaches, programs = joint_audit.audit(families, protection, minimum=minimum, **joint)
+        except RuntimeError:  # the solutions' figures and the category's do not add up: nothing is shown
+            break
         solves += programs
         if not breaches:
             return protection, solves
-        views, cells = joint_audit.mend(breaches, protection)
+        views, cells = joint_audit.mend(breaches, protection, families)
         if views <= more_views and cells <= more_cells:
             views = {TOTAL}
         more_views |= views
         more_cells |= cells
     return protect(families, {TOTAL} | more_views, minimum, segments=scope != ALL), solves
+
+
+def _category_whole(card: dict[str, Any], joint: dict[str, Any]) -> dict[str, Any]:
+    """What a category's whole leaves out beside its solutions: the adoption series, when it comes from more than
+    one solution (less its solutions' points, it would tell those they hide); the count of reports, unless every
+    solution of the category is shown (each report is one solution's: the category's count less the shown
+    solutions' is exactly the reports of those not shown, however few)."""
+    if len(joint["parts"]) + bool(joint["contributors"].get(TOTAL)) > 1:
+        card = {**card, "adoption": []}
+    if not joint["others_known"]:
+        card = {**card, "reports": stat_cells.public_view(stat_cells.suppress_everything(dict(card["reports"])))}
+    return card
 
 
 def _joint_input(voices: list, made_at: Any) -> dict[str, Any] | None:
@@ -189,13 +203,14 @@ def _joint_input(voices: list, made_at: Any) -> dict[str, Any] | None:
         if card is None or card.get("suppressed", True):
             others += own
             continue
-        state = latest(solution_scope(solution_id)).state
-        if joint_audit.stale(state, {key: fingerprint(vs) for key, vs in views_of(own, made_at).items()}):
-            return None
+        release = latest(solution_scope(solution_id))
+        state = release.state
+        if joint_audit.stale(state, {key: fingerprint(vs) for key, vs in views_of(own, made_at).items()}) \
+                or compute_view(own, as_of=release.created_at).families != state["families"][TOTAL]:
+            return None  # changed since its release (answers, or the facts drawn from the same answers)
         parts.append(joint_audit.Part(solution_id, state["families"], set(state["hidden"]["views"]),
                                       {(u, n) for u, n in state["hidden"]["cells"]}))
         group_of[solution_id] = solution_id
-    others_ids = {voice.solution_id for voice in others}
     grouped = views_of(voices, made_at)
     shared = {}
     for key, vs in grouped.items():
@@ -203,7 +218,13 @@ def _joint_input(voices: list, made_at: Any) -> dict[str, Any] | None:
         for voice in vs:
             seen.setdefault(voice.establishment_id, set()).add(group_of.get(voice.solution_id, "h"))
         shared[key + joint_audit.NONE if key.endswith("=") else key] = any(len(g) > 1 for g in seen.values())
-    return {"parts": parts, "shared": shared, "others_count": len(others_ids),
+    category_solutions = set(db.session.scalars(sa.select(Solution.id).where(
+        Solution.category_id == sa.select(Solution.category_id).where(Solution.id == voices[0].solution_id)
+        .scalar_subquery()))) if voices else set()
+    return {"parts": parts, "shared": shared,
+            "others_known": category_solutions == {part.solution_id for part in parts},
+            "contributors": {key: len({voice.solution_id for voice in vs})
+                             for key, vs in views_of(others, made_at).items()},
             "others": {key: compute_view(vs, as_of=made_at).families for key, vs in views_of(others, made_at).items()
                        if key == TOTAL or key.startswith(("region=", "type=", "system="))}}
 
@@ -353,6 +374,10 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
     for scope in scopes + [category_scope(c) for c in sorted(categories)]:
         # Made for the alerts alone, a release keeps the reports' figures of the one before.
         if pending(scope) >= minimum and build(scope) is not None:
+            made.append(scope)
+        elif scope.startswith("solution:") and (last := latest(scope)) is not None and "families" not in last.state:
+            # Released before its figures were kept for its category's audit: released again, on the same voices.
+            build(scope)
             made.append(scope)
         elif alerts_due(scope) and build(scope, keep_figures=latest(scope) is not None) is not None:
             made.append(scope)

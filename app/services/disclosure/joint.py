@@ -33,6 +33,7 @@ NONE = "~"  # the establishments without a value in a dimension
 # Families a solution has no counterpart of: the ages are counted at each release's moment, and "stopped at
 # least one solution" is the category's own.
 UNSHARED = ("old", "stopany")
+EVERY_VOICE = ("code:", "nm:", "shn:", "tn:")
 
 
 @dataclass
@@ -113,8 +114,14 @@ def _category(model: Model, families: dict[str, dict[str, float]], protection: P
     for code in SYSTEMS:
         key = view_key("system", code)
         if key not in protection.hidden_views:
-            model.unit("c|" + key, families.get(key, {}), [n for n in SYSTEM_FAMILIES if n in names])
-            model.within("c|" + key, SYSTEM_FAMILIES)
+            own = [n for n in SYSTEM_FAMILIES if n in names]
+            model.unit("c|" + key, families.get(key, {}), own)
+            for name in own:
+                if (key, name) in protection.hidden_cells:
+                    model.unknown.add(("c|" + key, name))
+                    model.targets.add(("c|" + key, name))
+                model.at_most("c|" + key, "c|" + TOTAL, name)
+            model.within("c|" + key, own)
 
 
 def _part(model: Model, part: Part, minimum: int, names: list[str]) -> None:
@@ -141,7 +148,7 @@ def _part(model: Model, part: Part, minimum: int, names: list[str]) -> None:
         block = prefix + view_key(dimension, BLOCK)
         if (block, "n") in model.values:
             model.split(block, [prefix + k for k in hidden] + [prefix + none], "n")
-        elif hidden:  # no block: nothing is left of the whole once the visible segments are taken away
+        else:  # no block: nothing is left of the whole once the visible segments are taken away
             model.relations += [Relation((((prefix + k, "n"), 1.0),), True) for k in hidden + [none]]
     for code in SYSTEMS:
         key = view_key("system", code)
@@ -153,27 +160,30 @@ def _part(model: Model, part: Part, minimum: int, names: list[str]) -> None:
                 model.at_most(prefix + key, prefix + TOTAL, name)
 
 
-def _others(model: Model, families: dict[str, dict[str, float]], names: list[str], grouped: int) -> None:
-    """The solutions not shown, as one group: every cell unknown, tied as any scope's are."""
+def _others(model: Model, families: dict[str, dict[str, float]], names: list[str], contributors: dict[str, int],
+            known: bool) -> None:
+    """The solutions not shown, as one group: every cell unknown (`known`: every solution of the category is
+    shown, so a reader knows the group is empty), tied as any scope's are."""
     whole = "h|" + TOTAL
-    model.unit(whole, families.get(TOTAL, {}), names, hidden=True)
+    model.unit(whole, families.get(TOTAL, {}), names, hidden=not known)
     model.within(whole, names)
     for dimension in BY_SEGMENT:
         parts = []
         for key in _segments(dimension) + [view_key(dimension, NONE)]:
             source = families.get(view_key(dimension, "") if key.endswith(NONE) else key, {})
-            model.unit("h|" + key, source, ["n"], hidden=True, target=not key.endswith(NONE))
+            model.unit("h|" + key, source, ["n"], hidden=not known, target=not key.endswith(NONE))
             parts.append("h|" + key)
         model.split(whole, parts, "n")
     for code in SYSTEMS:
         key = "h|" + view_key("system", code)
         own = [n for n in SYSTEM_FAMILIES if n in names]
-        model.unit(key, families.get(view_key("system", code), {}), own, hidden=True)
+        model.unit(key, families.get(view_key("system", code), {}), own, hidden=not known)
         model.within(key, own)
         for name in own:
             model.at_most(key, whole, name)
-    if grouped >= 2:  # several solutions: a group known as a whole tells nothing of one
-        model.blocks |= {unit for unit, _ in model.values if unit.startswith("h|")}
+    # Where several solutions have establishments, the group known as a whole tells nothing of one.
+    model.blocks |= {unit for unit, _ in model.values
+                     if unit.startswith("h|") and contributors.get(unit[2:].replace(NONE, ""), 0) >= 2}
 
 
 def _cross(model: Model, shared: dict[str, bool], parts: list[Part], names: list[str]) -> None:
@@ -192,12 +202,16 @@ def _cross(model: Model, shared: dict[str, bool], parts: list[Part], names: list
             model.cross.append(Relation(sum_of_parts, not shared.get(view, False)))
             if not shared.get(view, False):
                 continue
-            if name == "n":
-                model.cross += [Relation((((t, name), 1.0), ((category, name), -1.0)), False) for t in terms]
+            if name == "n" or name.startswith(EVERY_VOICE):
+                # An establishment counted in a solution is counted in the category: those families read every
+                # voice (a stage, a reason for stopping, a share's yes, read from the latest or the mean, do not).
+                model.cross += [Relation((((t, name), 1.0), ((category, name), -1.0)), False) for t in terms
+                                if model.values[(t, name)] <= model.values[(category, name)] + EPSILON]
 
 
 def audit(families: dict[str, dict[str, float]], protection: Protection, parts: list[Part],
-          others: dict[str, dict[str, float]], others_count: int, shared: dict[str, bool], minimum: int
+          others: dict[str, dict[str, float]], contributors: dict[str, int], others_known: bool,
+          shared: dict[str, bool], minimum: int
           ) -> tuple[list[Breach], int]:
     """What a reader of the category and of its solutions' releases can pin down or prove small. Returns the
     breaches and the programs solved."""
@@ -208,7 +222,7 @@ def audit(families: dict[str, dict[str, float]], protection: Protection, parts: 
     _category(model, families, protection, names)
     for part in parts:
         _part(model, part, minimum, names)
-    _others(model, others, names, others_count)
+    _others(model, others, names, contributors, known=others_known)
     _cross(model, shared, parts, names)
     by_names: dict[frozenset[str], list[Relation]] = {}
     for relation in model.relations:
@@ -237,7 +251,8 @@ def audit(families: dict[str, dict[str, float]], protection: Protection, parts: 
     return breaches, solves
 
 
-def mend(breaches: list[Breach], protection: Protection) -> tuple[set[str], set[Cell]]:
+def mend(breaches: list[Breach], protection: Protection, families: dict[str, dict[str, float]]
+         ) -> tuple[set[str], set[Cell]]:
     """What the category hides more for these breaches: a cell of its whole, a segment, a system's row, or (when
     nothing of the category is left to hide next to a breach) the whole category."""
     views: set[str] = set()
@@ -247,12 +262,13 @@ def mend(breaches: list[Breach], protection: Protection) -> tuple[set[str], set[
         view = unit.split("|", 1)[1]
         dimension, _, value = view.partition("=")
         if dimension in BY_SEGMENT and name == "n":
-            shown = [k for k in _segments(dimension) if k not in protection.hidden_views]
+            shown = sorted((k for k in _segments(dimension) if k not in protection.hidden_views),
+                           key=lambda k: (families.get(k, {}).get("n", 0.0), k))
             if view in shown:
                 views.add(view)
                 continue
             if value in (NONE, BLOCK) or view in protection.hidden_views:
-                views |= set(shown[:1])  # one more segment into the category's hidden group
+                views |= set(shown[:1])  # the smallest segment shown joins the category's hidden group
                 if shown:
                     continue
         elif dimension == "system" and name in SYSTEM_FAMILIES and view.rstrip(BLOCK + "-") not in protection.hidden_views:
