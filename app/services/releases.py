@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Category, EthicsAlert, ReportFact, Solution, StatRelease, StatReleaseView
 from app.models._types import utcnow
-from app.services import notices, stat_cells
+from app.services import notices, release_categories, stat_cells
 from app.services.disclosure import alerts as alert_tables
 from app.services.disclosure import joint as joint_audit
 from app.services.disclosure.cards import hidden_card, visitor_card
@@ -30,14 +30,11 @@ from app.services.disclosure.figures import (
     views_of,
 )
 from app.services.disclosure.protect import Protection, changed, hide_views, protect
+from app.services.release_categories import solution_scope
 
 ALL = "all"
 OBSERVATORY = "observatory"
 KEPT = 2  # releases kept per scope: the current one and the one before
-
-
-def solution_scope(solution_id: int) -> str:
-    return f"solution:{solution_id}"
 
 
 def category_scope(category_id: int) -> str:
@@ -102,10 +99,11 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
     at_publication = (last.state.get("published") if last else None) or {}
     families = {key: fig.families for key, fig in figures.items()}
     keeping = bool(keep_figures and last)
-    joint = _joint_input(voices, made_at) if scope.startswith("category:") and not keeping else None
-    if scope.startswith("category:") and not keeping and joint is None:
+    joined = scope.startswith("category:") and not keeping
+    joint = release_categories.joint_input(voices, made_at, latest, read) if joined else None
+    if joined and joint is None:
         return None  # a solution's release is behind its voices: the category waits for it
-    forced = _across_solutions(grouped, minimum) if scope.startswith("category:") else set()
+    forced = release_categories.across_solutions(grouped, minimum) if scope.startswith("category:") else set()
     protection, joint_programs = _protected(families, now, at_release, at_publication, minimum, forced, scope,
                                             joint)
     published = dict(at_publication)
@@ -139,7 +137,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
         card = kept.get(key) or (hidden_card(key, minimum) if keeping else visitor_card(key, figures, protection,
                                                                                           minimum))
         if key == TOTAL and joint and not card.get("suppressed", True):
-            card = _category_whole(card, joint)
+            card = release_categories.category_whole(card, joint)
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
@@ -179,56 +177,6 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
     return protect(families, {TOTAL} | more_views, minimum, segments=scope != ALL), solves
 
 
-def _category_whole(card: dict[str, Any], joint: dict[str, Any]) -> dict[str, Any]:
-    """What a category's whole leaves out beside its solutions: the adoption series, when it comes from more than
-    one solution (less its solutions' points, it would tell those they hide); the count of reports, unless every
-    solution of the category is shown (each report is one solution's: the category's count less the shown
-    solutions' is exactly the reports of those not shown, however few)."""
-    if len(joint["parts"]) + bool(joint["contributors"].get(TOTAL)) > 1:
-        card = {**card, "adoption": []}
-    if not joint["others_known"]:
-        card = {**card, "reports": stat_cells.public_view(stat_cells.suppress_everything(dict(card["reports"])))}
-    return card
-
-
-def _joint_input(voices: list, made_at: Any) -> dict[str, Any] | None:
-    """A category's solutions as readers see them: the shown ones' releases (None if one is behind its voices),
-    the others' voices as one group, and the views where an establishment is in two of these."""
-    by_solution: dict[int, list] = {}
-    for voice in voices:
-        by_solution.setdefault(voice.solution_id, []).append(voice)
-    parts, others, group_of = [], [], {}
-    for solution_id, own in sorted(by_solution.items()):
-        card = read(solution_scope(solution_id), TOTAL)
-        if card is None or card.get("suppressed", True):
-            others += own
-            continue
-        release = latest(solution_scope(solution_id))
-        state = release.state
-        if joint_audit.stale(state, {key: fingerprint(vs) for key, vs in views_of(own, made_at).items()}) \
-                or compute_view(own, as_of=release.created_at).families != state["families"][TOTAL]:
-            return None  # changed since its release (answers, or the facts drawn from the same answers)
-        parts.append(joint_audit.Part(solution_id, state["families"], set(state["hidden"]["views"]),
-                                      {(u, n) for u, n in state["hidden"]["cells"]}))
-        group_of[solution_id] = solution_id
-    grouped = views_of(voices, made_at)
-    shared = {}
-    for key, vs in grouped.items():
-        seen: dict[int, set] = {}
-        for voice in vs:
-            seen.setdefault(voice.establishment_id, set()).add(group_of.get(voice.solution_id, "h"))
-        shared[key + joint_audit.NONE if key.endswith("=") else key] = any(len(g) > 1 for g in seen.values())
-    category_solutions = set(db.session.scalars(sa.select(Solution.id).where(
-        Solution.category_id == sa.select(Solution.category_id).where(Solution.id == voices[0].solution_id)
-        .scalar_subquery()))) if voices else set()
-    return {"parts": parts, "shared": shared,
-            "others_known": category_solutions == {part.solution_id for part in parts},
-            "contributors": {key: len({voice.solution_id for voice in vs})
-                             for key, vs in views_of(others, made_at).items()},
-            "others": {key: compute_view(vs, as_of=made_at).families for key, vs in views_of(others, made_at).items()
-                       if key == TOTAL or key.startswith(("region=", "type=", "system="))}}
-
-
 def _add_alert_table(release: StatRelease, last: StatRelease | None, stamp: dict[str, Any], minimum: int) -> None:
     """The counts of alerts by category, protected with the release (`app.services.disclosure.alerts`)."""
     scope = release.scope
@@ -241,39 +189,6 @@ def _add_alert_table(release: StatRelease, last: StatRelease | None, stamp: dict
     card, state = alert_tables.release_table(scope, last.state if last else None, last_card, minimum, shown)
     release.state = {**release.state, alert_tables.VIEW: state}
     db.session.add(StatReleaseView(release_id=release.id, view=alert_tables.VIEW, card={**card, "release": stamp}))
-
-
-def _across_solutions(grouped: dict[str, list], minimum: int) -> set[str]:
-    """A category's views that its solutions' current releases would let a reader take apart.
-
-    A category view is its solutions' same views put together. Take away those a visitor can read and what
-    remains must be no one or at least the minimum: the establishments seen only through hidden solution views,
-    and those counted in several solutions (their category figures are their solutions' figures averaged).
-    """
-    visible: dict[tuple[int, str], bool] = {}
-    solutions = {voice.solution_id for voices in grouped.values() for voice in voices}
-    for solution_id in solutions:
-        cards = dict(db.session.execute(
-            sa.select(StatReleaseView.view, StatReleaseView.card)
-            .join(StatRelease, StatRelease.id == StatReleaseView.release_id)
-            .where(StatRelease.id == sa.select(StatRelease.id).where(StatRelease.scope == solution_scope(solution_id))
-                   .order_by(StatRelease.number.desc()).limit(1).scalar_subquery())).all())
-        for view, card in cards.items():
-            visible[(solution_id, view)] = not card.get("suppressed", True)
-    forced = set()
-    for view, voices in grouped.items():
-        seen_in: dict[int, set[int]] = {}
-        unseen: set[int] = set()
-        for voice in voices:
-            if visible.get((voice.solution_id, view), False):
-                seen_in.setdefault(voice.establishment_id, set()).add(voice.solution_id)
-            else:
-                unseen.add(voice.establishment_id)
-        only_hidden = len(unseen - seen_in.keys())
-        several = sum(1 for solutions_seen in seen_in.values() if len(solutions_seen) > 1)
-        if 0 < only_hidden < minimum or 0 < several < minimum:
-            forced.add(view)
-    return forced
 
 
 def _prune(scope: str) -> None:
