@@ -110,16 +110,36 @@ def test_solutions_spread_over_segments_leave_nothing_to_subtract(app):
     assert subtraction(category.id, [s.id for s in solutions]) == []
 
 
-def test_a_category_of_several_solutions_publishes_no_adoption_series(app):
+def _started(solution, months: list[str]) -> None:
+    moderator = make_user("moderator")
+    for month in months:
+        author = make_user("contributor", make_establishment())
+        make_report(author, solution, "published", complete_answers(start_date=month), moderator)
+    db.session.flush()
+
+
+def _points(card: dict) -> dict[str, int]:
+    return {p["quarter"]: p["value"] for p in card["adoption"] if p["value"] is not None}
+
+
+def test_the_category_adoption_less_a_solution_does_not_give_a_quarter_the_other_hides(app):
     category = make_category()
-    solutions = [make_solution(category) for _ in range(2)]
-    for solution in solutions:
-        _reports(solution, ["production"] * 6)
-    releases.update({s.id for s in solutions})
-    card = releases.visitor_scorecard(releases.category_scope(category.id))
-    assert not card["suppressed"] and card["adoption"] == []
-    # Each solution's own series is published as before.
-    assert releases.visitor_scorecard(releases.solution_scope(solutions[0].id))["adoption"]
+    spread, at_once = make_solution(category), make_solution(category)
+    _started(spread, ["2023-01"] * 3 + ["2023-04"] + ["2023-07"] * 3)  # 3, then 1, then 3
+    _started(at_once, ["2023-04"] * 6)
+    releases.update({spread.id, at_once.id})
+    first = _points(releases.visitor_scorecard(releases.solution_scope(spread.id)))
+    second = _points(releases.visitor_scorecard(releases.solution_scope(at_once.id)))
+    # The premise: the first solution hides its second quarter (one establishment), the other shows it.
+    assert first == {"2023Q1": 3, "2023Q3": 7} and second == {"2023Q2": 6}
+    shown = _points(releases.visitor_scorecard(releases.category_scope(category.id)))
+    assert shown, "the category still publishes its series"
+    # The category's 10 in the second quarter, less the other's 6, would be the first's 4: one joined that quarter.
+    assert "2023Q2" not in shown
+    for quarter, value in shown.items():
+        if quarter in second and quarter not in first:
+            gained = value - second[quarter] - max((v for q, v in first.items() if q < quarter), default=0)
+            assert gained == 0 or gained >= 3, (quarter, gained)
 
 
 def test_an_establishment_in_two_solutions_does_not_let_the_category_pin_a_hidden_count(app):
@@ -165,3 +185,30 @@ def test_the_category_hides_its_count_of_reports_while_a_solution_is_not_shown(a
     releases.update({shown.id, small.id, other_small.id})
     card = releases.visitor_scorecard(releases.category_scope(category.id))
     assert not card["suppressed"] and card["reports"]["value"] == 16  # every solution shown: nothing to hide
+
+
+def test_the_category_mean_does_not_give_the_sum_of_answers_a_solution_hides(app):
+    """Efforts run from 1 to 5: a sum of 1 says that exactly one establishment answered, with a 1."""
+    category = make_category()
+    answered, rarely = make_solution(category), make_solution(category)
+    moderator = make_user("moderator")
+    for _ in range(6):
+        make_report(make_user("contributor", make_establishment()), answered, "published",
+                    complete_answers(integration_effort="4"), moderator)
+    for effort in ("1", None, None):  # without an integrated system, the effort is not asked
+        answers = complete_answers(integration_effort="1") if effort else complete_answers(
+            integrated_systems=[], integration_effort="")
+        make_report(make_user("contributor", make_establishment()), rarely, "published", answers, moderator)
+    db.session.flush()
+    releases.update({answered.id, rarely.id})
+
+    def effort(scope: str) -> dict:
+        return releases.visitor_scorecard(scope)["integration_effort"]
+
+    assert not effort(releases.solution_scope(answered.id))["suppressed"]
+    assert effort(releases.solution_scope(rarely.id))["suppressed"]  # the premise: one answer is hidden
+    category_card = releases.visitor_scorecard(releases.category_scope(category.id))
+    assert not category_card["suppressed"]
+    # Shown, 7 × the category's mean less 6 × 4 would be 1: one answer, a 1.
+    assert category_card["integration_effort"]["suppressed"]
+    assert not category_card["ratings"]["usefulness"]["suppressed"]  # what every solution shows stays shown

@@ -14,18 +14,42 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Solution, StatRelease, StatReleaseView
+from app.models.facts import RATING_COLUMNS
 from app.services import stat_cells
 from app.services.disclosure import joint as joint_audit
+from app.services.disclosure.cards import series
 from app.services.disclosure.figures import TOTAL, compute_view, fingerprint, views_of
 
+# Answers from 1 up: the sum of a group's answers bounds how many answered (no more than the sum).
+AT_LEAST_ONE = (*(f"rating_{name}" for name in RATING_COLUMNS), "effort")
 
-def category_whole(card: dict[str, Any], joint: dict[str, Any]) -> dict[str, Any]:
-    """What a category's whole leaves out beside its solutions: the adoption series, when it comes from more than
-    one solution (less its solutions' points, it would tell those they hide); the count of reports, unless every
+
+def _sums(unseen: list[tuple[Any, set[str]]], others: list) -> dict[str, float]:
+    """For each answer from 1 up, the sum of the establishments' answers that no solution's card shows (those of a
+    solution whose mean is hidden, and of the solutions not shown): what a category's mean would give away."""
+    out = {}
+    for name in AT_LEAST_ONE:
+        by_establishment: dict[tuple[int, int], list[float]] = {}
+        for voice in [*others, *(voice for voice, hidden in unseen if name in hidden)]:
+            if voice.measures[name] is not None:
+                by_establishment.setdefault((voice.solution_id, voice.establishment_id), []).append(voice.measures[name])
+        out[name] = sum(sum(values) / len(values) for values in by_establishment.values())
+    return out
+
+
+def category_whole(card: dict[str, Any], joint: dict[str, Any], exact: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a category's whole leaves out beside its solutions: the points of its adoption series (`exact`: the
+    whole series) that, less its solutions' points, would tell a quarter they hide; the count of reports, unless every
     solution of the category is shown (each report is one solution's: the category's count less the shown
     solutions' is exactly the reports of those not shown, however few)."""
-    if len(joint["parts"]) + bool(joint["contributors"].get(TOTAL)) > 1:
-        card = {**card, "adoption": []}
+    if card["adoption"]:
+        shown = {p["quarter"]: float(p["value"]) for p in card["adoption"] if p.get("value") is not None}
+        n, parts = card["establishments"]["value"], joint["adoption"]
+        kept = joint_audit.adoption_kept(
+            exact, shown, parts, joint["others_adoption"], joint["others_known"], joint["shared"].get(TOTAL, False),
+            stat_cells.minimum(),
+            others_most=None if joint["shared"].get(TOTAL, False) else n - sum(p[2] for p in parts))
+        card = {**card, "adoption": stat_cells.public_view(series(kept))}
     if not joint["others_known"]:
         card = {**card, "reports": stat_cells.public_view(stat_cells.suppress_everything(dict(card["reports"])))}
     return card
@@ -43,7 +67,7 @@ def joint_input(voices: list, made_at: Any, latest: Callable[[str], StatRelease 
     by_solution: dict[int, list] = {}
     for voice in voices:
         by_solution.setdefault(voice.solution_id, []).append(voice)
-    parts, others, group_of = [], [], {}
+    parts, others, group_of, adoption, unseen = [], [], {}, [], []
     for solution_id, own in sorted(by_solution.items()):
         card = read(solution_scope(solution_id), TOTAL)
         if card is None or card.get("suppressed", True):
@@ -51,9 +75,13 @@ def joint_input(voices: list, made_at: Any, latest: Callable[[str], StatRelease 
             continue
         release = latest(solution_scope(solution_id))
         state = release.state
+        exact = compute_view(own, as_of=release.created_at)
         if joint_audit.stale(state, {key: fingerprint(vs) for key, vs in views_of(own, made_at).items()}) \
-                or compute_view(own, as_of=release.created_at).families != state["families"][TOTAL]:
+                or exact.families != state["families"][TOTAL]:
             return None  # changed since its release (answers, or the facts drawn from the same answers)
+        adoption.append((exact.card["adoption"], card["adoption"], card["establishments"]["value"]))
+        cells = {**{f"rating_{k}": c for k, c in card["ratings"].items()}, "effort": card["integration_effort"]}
+        unseen += [(voice, {name for name in AT_LEAST_ONE if cells[name]["suppressed"]}) for voice in own]
         parts.append(joint_audit.Part(solution_id, state["families"], set(state["hidden"]["views"]),
                                       {(u, n) for u, n in state["hidden"]["cells"]}))
         group_of[solution_id] = solution_id
@@ -67,7 +95,8 @@ def joint_input(voices: list, made_at: Any, latest: Callable[[str], StatRelease 
     category_solutions = set(db.session.scalars(sa.select(Solution.id).where(
         Solution.category_id == sa.select(Solution.category_id).where(Solution.id == voices[0].solution_id)
         .scalar_subquery()))) if voices else set()
-    return {"parts": parts, "shared": shared,
+    return {"parts": parts, "shared": shared, "adoption": adoption, "hidden_sums": _sums(unseen, others),
+            "others_adoption": compute_view(others, as_of=made_at).card["adoption"],
             "others_known": category_solutions == {part.solution_id for part in parts},
             "contributors": {key: len({voice.solution_id for voice in vs})
                              for key, vs in views_of(others, made_at).items()},

@@ -137,7 +137,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
         card = kept.get(key) or (hidden_card(key, minimum) if keeping else visitor_card(key, figures, protection,
                                                                                           minimum))
         if key == TOTAL and joint and not card.get("suppressed", True):
-            card = release_categories.category_whole(card, joint)
+            card = release_categories.category_whole(card, joint, figures[TOTAL].card["adoption"])
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
     if scope == ALL:
@@ -155,7 +155,10 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
     """The scope's protection; a category's is then audited with its solutions' releases (`joint.audit`), and
     hides more until that audit finds nothing. Returns it with the joint programs solved."""
     more_views: set[str] = set()
-    more_cells: set[tuple[str, str]] = set()
+    # A category's mean less its solutions' shown means gives the sum of the answers of those hidden: from answers of
+    # 1 up, a sum under the minimum proves them fewer than the minimum.
+    more_cells: set[tuple[str, str]] = {(TOTAL, f"nm:{name}") for name, total in (joint or {}).get("hidden_sums", {}).items()
+                                        if 0 < total < minimum}
     solves = 0
     for _ in range(8):
         hidden_views = hide_views(families, now, at_release, at_publication, minimum, forced=forced | more_views)
@@ -163,7 +166,9 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
         if joint is None:
             return protection, solves
         try:
-            breaches, programs = joint_audit.audit(families, protection, minimum=minimum, **joint)
+            breaches, programs = joint_audit.audit(families, protection, joint["parts"], joint["others"],
+                                                   joint["contributors"], joint["others_known"], joint["shared"],
+                                                   minimum)
         except RuntimeError:  # the solutions' figures and the category's do not add up: nothing is shown
             break
         solves += programs

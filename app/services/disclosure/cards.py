@@ -109,6 +109,11 @@ def _adoption(points: list[dict[str, Any]], n: float, minimum: int) -> list[dict
         if total - last >= minimum and (n - total == 0 or n - total >= minimum):
             shown[point["quarter"]] = total
             last = total
+    return series(shown)
+
+
+def series(shown: dict[str, float]) -> list[dict[str, Any]]:
+    """The listed series of the points shown: every quarter between the first and the last, hidden between."""
     if not shown:
         return []
     quarters = _quarters(min(shown), max(shown))

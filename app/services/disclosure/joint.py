@@ -290,3 +290,85 @@ def stale(part_state: dict[str, Any] | None, now: dict[str, dict[str, int]]) -> 
     before = part_state.get("at_release") or {}
     return any(before.get(key, {}) != value for key, value in now.items() if key != RECENT) or any(
         key not in now and value for key, value in before.items() if key != RECENT)
+
+
+def _increments(points: list[dict[str, Any]], quarters: list[str]) -> dict[str, float]:
+    """Establishments starting in each quarter, from a cumulative series (its points: where someone started)."""
+    cumulative = {point["quarter"]: float(point["value"]) for point in points if point.get("value") is not None}
+    out, last = {}, 0.0
+    for quarter in quarters:
+        now = cumulative.get(quarter, last)
+        out[quarter] = now - last
+        last = now
+    return out
+
+
+def adoption_kept(category: list[dict[str, Any]], shown: dict[str, float], parts: list[tuple], others: list[dict],
+                  others_known: bool, shared: bool, minimum: int,
+                  others_most: float | None = None) -> dict[str, float]:
+    """The points of a category's adoption series that its solutions' series leave safe to show.
+
+    The unknowns are the establishments each solution (and the group not shown) gained in each quarter; each
+    solution's points shown fix the sums up to them, and its establishments bound the whole; the category's
+    points shown are the sums over the solutions (no less than any solution's, where an establishment is in two).
+    A quarter's gain that a reader could pin, or prove between 1 and the minimum minus one, takes out the
+    category's point closing it. `parts`: (exact points, points shown, establishments) of each shown solution;
+    `others_most`: the establishments of the solutions not shown, when a reader can tell them."""
+    quarters = sorted({p["quarter"] for p in category} | {p["quarter"] for exact, _, _ in parts for p in exact}
+                      | {p["quarter"] for p in others})
+    one = ("one", "d")
+    values: dict[Cell, float] = {one: 1.0}
+    unknown: set[Cell] = set()
+    targets: list[Cell] = []
+    groups = [(f"s{i}", exact, own, n) for i, (exact, own, n) in enumerate(parts)]
+    groups.append(("h", others, [], None))
+    for key, exact, own, _ in groups:
+        gains = _increments(exact, quarters)
+        closing = {p["quarter"] for p in own if p.get("value") is not None}
+        span: list[Cell] = []
+        for quarter in quarters:
+            cell = (f"{key}@{quarter}", "d")
+            values[cell] = gains[quarter]
+            if key == "h" and others_known:
+                continue
+            unknown.add(cell)
+            span.append(cell)
+            if quarter in closing:
+                if len(span) > 1:  # a single quarter's gain between two points shown is its own release's figure
+                    targets += [c for c in span if values[c] > EPSILON]
+                span = []
+        targets += [c for c in span if values[c] > EPSILON]
+
+    def upto(key: str, quarter: str) -> list[tuple[Cell, float]]:
+        return [((f"{key}@{q}", "d"), 1.0) for q in quarters if q <= quarter]
+
+    relations = []
+    for key, _, own, n in groups[:-1]:
+        relations += [Relation((*upto(key, p["quarter"]), (one, -float(p["value"]))), True)
+                      for p in own if p.get("value") is not None]
+        relations.append(Relation((*upto(key, quarters[-1]), (one, -float(n))), False))
+    if others_most is not None and not others_known:  # what the category's establishments leave to the others
+        relations.append(Relation((*upto("h", quarters[-1]), (one, -others_most)), False))
+    # A quarter's gain known to be the minimum or more is a group a solution could show as well: only a gain proven
+    # small discloses (what it leaves of its span then reads as small too, and is found in turn).
+    blocks = {unit for unit, _ in values}
+    kept = dict(shown)
+    while kept:
+        rules = list(relations)
+        for quarter, value in kept.items():
+            terms = [t for key, *_ in groups for t in upto(key, quarter)]
+            if not shared:
+                rules.append(Relation((*terms, (one, -value)), True))
+                continue
+            rules.append(Relation(((one, value), *((cell, -c) for cell, c in terms)), False))
+            rules += [Relation((*upto(key, quarter), (one, -value)), False) for key, *_ in groups[:-1]]
+        if not targets:
+            return kept
+        breaches = audit_cells(Program(rules, values, unknown), sorted(set(targets)), values, minimum, blocks=blocks,
+                               integral={"d"}, bases={"d": None})
+        if not breaches:
+            return kept
+        quarter = min(breach.cell[0].split("@", 1)[1] for breach in breaches)
+        closing = [q for q in sorted(kept) if q >= quarter] or sorted(kept)[-1:]
+        kept.pop(closing[0])
+    return kept
