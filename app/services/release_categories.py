@@ -45,10 +45,13 @@ def category_whole(card: dict[str, Any], joint: dict[str, Any], exact: list[dict
     if card["adoption"]:
         shown = {p["quarter"]: float(p["value"]) for p in card["adoption"] if p.get("value") is not None}
         n, parts = card["establishments"]["value"], joint["adoption"]
-        kept = joint_audit.adoption_kept(
-            exact, shown, parts, joint["others_adoption"], joint["others_known"], joint["shared"].get(TOTAL, False),
-            stat_cells.minimum(),
-            others_most=None if joint["shared"].get(TOTAL, False) else n - sum(p[2] for p in parts))
+        try:
+            kept = joint_audit.adoption_kept(
+                exact, shown, parts, joint["others_adoption"], joint["others_known"], joint["shared"].get(TOTAL, False),
+                stat_cells.minimum(),
+                others_most=None if joint["shared"].get(TOTAL, False) else n - sum(p[2] for p in parts))
+        except RuntimeError:  # the series do not add up (facts drawn again from the same answers): none is shown
+            kept = {}
         card = {**card, "adoption": stat_cells.public_view(series(kept))}
     if not joint["others_known"]:
         card = {**card, "reports": stat_cells.public_view(stat_cells.suppress_everything(dict(card["reports"])))}
