@@ -29,10 +29,11 @@ def _sums(unseen: list[tuple[Any, set[str]]], others: list) -> dict[str, float]:
     solution whose mean is hidden, and of the solutions not shown): what a category's mean would give away."""
     out = {}
     for name in AT_LEAST_ONE:
-        by_establishment: dict[tuple[int, int], list[float]] = {}
+        # Per establishment, as the category averages its voices (one establishment in two solutions is one answer).
+        by_establishment: dict[int, list[float]] = {}
         for voice in [*others, *(voice for voice, hidden in unseen if name in hidden)]:
             if voice.measures[name] is not None:
-                by_establishment.setdefault((voice.solution_id, voice.establishment_id), []).append(voice.measures[name])
+                by_establishment.setdefault(voice.establishment_id, []).append(voice.measures[name])
         out[name] = sum(sum(values) / len(values) for values in by_establishment.values())
     return out
 

@@ -361,7 +361,14 @@ def adoption_kept(category: list[dict[str, Any]], shown: dict[str, float], parts
                 rules.append(Relation((*terms, (one, -value)), True))
                 continue
             rules.append(Relation(((one, value), *((cell, -c) for cell, c in terms)), False))
-            rules += [Relation((*upto(key, quarter), (one, -value)), False) for key, *_ in groups[:-1]]
+            rules += [Relation((*upto(key, quarter), (one, -value)), False) for key, *_ in groups]
+        if shared:
+            # Each establishment the category gains between two of its points is new, then, to the group where it
+            # started first: the category's gain is no more than the groups' gains together.
+            points = sorted(kept.items())
+            for (before, low), (after, high) in zip(points, points[1:], strict=False):
+                gains = [((f"{key}@{q}", "d"), -1.0) for key, *_ in groups for q in quarters if before < q <= after]
+                rules.append(Relation(((one, high - low), *gains), False))
         if not targets:
             return kept
         breaches = audit_cells(Program(rules, values, unknown), sorted(set(targets)), values, minimum, blocks=blocks,
