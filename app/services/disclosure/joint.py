@@ -17,13 +17,13 @@ while one of its shown solutions has changes its own release does not show yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.services import stat_cells
 from app.services.disclosure.audit import EPSILON, Breach, Cell, Program, Relation, audit_cells
-from app.services.disclosure.figures import RECENT, SYSTEMS, TOTAL, base_of, bounded_by, view_key
+from app.services.disclosure.figures import PARTITIONS, RECENT, SYSTEMS, TOTAL, base_of, bounded_by, view_key
 from app.services.disclosure.protect import BLOCK, Protection, Release, family_groups
 
 STAGES = tuple(f"stage:{stage}" for stage in stat_cells.STAGES)
@@ -85,9 +85,23 @@ class Model:
 
 
 def _segments(dimension: str) -> list[str]:
-    from app.services.disclosure.figures import PARTITIONS
-
     return [view_key(dimension, code) for code in PARTITIONS[dimension]]
+
+
+def _by_segment(model: Model, prefix: str, families: dict[str, dict[str, float]], hidden: Callable[[str], bool], *,
+                block: bool) -> None:
+    """A scope's establishments by region and by type: its segments and those without a value add up to its whole
+    (`hidden`: which a reader does not see; `block`: each of those is a group, known as a whole)."""
+    for dimension in BY_SEGMENT:
+        parts = []
+        for key in _segments(dimension) + [view_key(dimension, NONE)]:
+            source = families.get(view_key(dimension, "") if key.endswith(NONE) else key, {})
+            unknown = hidden(key)
+            model.unit(prefix + key, source, ["n"], hidden=unknown, target=unknown and not key.endswith(NONE))
+            if unknown and block:
+                model.blocks.add(prefix + key)
+            parts.append(prefix + key)
+        model.split(prefix + TOTAL, parts, "n")
 
 
 def _category(model: Model, families: dict[str, dict[str, float]], protection: Protection, names: list[str]) -> None:
@@ -99,18 +113,9 @@ def _category(model: Model, families: dict[str, dict[str, float]], protection: P
             model.unknown.add(("c|" + TOTAL, name))
             model.targets.add(("c|" + TOTAL, name))
     model.within("c|" + TOTAL, names)
-    for dimension in BY_SEGMENT:
-        parts = []
-        for key in _segments(dimension) + [view_key(dimension, NONE)]:
-            source = families.get(view_key(dimension, "") if key.endswith(NONE) else key, {})
-            # A segment hidden, or those without a value, is a group of the category's: what the reader works out
-            # of it must not be small. Pinned, it is a block: the sum of what its solutions show, or hide.
-            hidden = key in protection.hidden_views or key.endswith(NONE)
-            model.unit("c|" + key, source, ["n"], hidden=hidden, target=hidden and not key.endswith(NONE))
-            if hidden:
-                model.blocks.add("c|" + key)
-            parts.append("c|" + key)
-        model.split("c|" + TOTAL, parts, "n")
+    # A segment hidden, or those without a value, is a group of the category's: what the reader works out of it
+    # must not be small. Pinned, it is a block: the sum of what its solutions show, or hide.
+    _by_segment(model, "c|", families, lambda key: key in protection.hidden_views or key.endswith(NONE), block=True)
     for code in SYSTEMS:
         key = view_key("system", code)
         if key not in protection.hidden_views:
@@ -167,13 +172,7 @@ def _others(model: Model, families: dict[str, dict[str, float]], names: list[str
     whole = "h|" + TOTAL
     model.unit(whole, families.get(TOTAL, {}), names, hidden=not known)
     model.within(whole, names)
-    for dimension in BY_SEGMENT:
-        parts = []
-        for key in _segments(dimension) + [view_key(dimension, NONE)]:
-            source = families.get(view_key(dimension, "") if key.endswith(NONE) else key, {})
-            model.unit("h|" + key, source, ["n"], hidden=not known, target=not key.endswith(NONE))
-            parts.append("h|" + key)
-        model.split(whole, parts, "n")
+    _by_segment(model, "h|", families, lambda _key: not known, block=False)
     for code in SYSTEMS:
         key = "h|" + view_key("system", code)
         own = [n for n in SYSTEM_FAMILIES if n in names]
