@@ -67,7 +67,7 @@ def _release(voices: list[Voice], minimum: int, **joint):
     families = {key: figure.families for key, figure in figures.items()}
     now = {key: fingerprint(vs) for key, vs in grouped.items()}
     if joint:
-        protection, _ = releases._protected(families, now, {}, {}, minimum, set(), "category:1", joint)
+        protection, _ = releases._protected(families, now, {}, {}, minimum, set(), joint)
     else:
         protection = protect(families, hide_views(families, now, {}, {}, minimum), minimum)
     cards = {key: visitor_card(key, figures, protection, minimum) for key in all_view_keys()}

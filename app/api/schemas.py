@@ -227,8 +227,11 @@ class ObservatoryCategorySchema(Schema):
 class ObservatorySchema(Schema):
     min_establishments = fields.Int(required=True)
     release = fields.Nested(ReleaseSchema, allow_none=True)
-    establishments = fields.Nested(CellSchema, required=True)
-    stop_rate = fields.Nested(CellSchema, required=True)
+    establishments = fields.Nested(CellSchema, required=True, metadata={
+        "description": "Établissements des catégories publiées (sans jeton d'analyste ; tous avec)"})
+    stop_rate = fields.Nested(CellSchema, required=True, metadata={
+        "description": "Part ayant arrêté au moins une solution, parmi les établissements des catégories dont le "
+                       "taux d'arrêt est publié (sans jeton d'analyste ; tous avec)"})
     categories = fields.Dict(keys=fields.Str(), values=fields.Nested(ObservatoryCategorySchema), required=True,
                              metadata={"description": "Par identifiant de catégorie"})
     most_deployed = fields.List(fields.Nested(SolutionCellSchema), required=True)

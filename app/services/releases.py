@@ -1,8 +1,9 @@
 """Statistics releases: the only figures readers outside the analysts ever see.
 
-A scope (a solution, a category, the whole platform) gets a new release when at least MIN_ESTABLISHMENTS
-establishments have published, updated or withdrawn a report in it since its last release: between two
-releases its visitor figures do not move, so no single report can be read by comparing two moments.
+A scope (a solution, a category) gets a new release when at least MIN_ESTABLISHMENTS establishments have
+published, updated or withdrawn a report in it since its last release: between two releases its visitor figures
+do not move, so no single report can be read by comparing two moments. The whole platform's (the observatory) is
+read from its categories' releases, and released with them.
 Every view of a release is computed and protected at once (`app.services.disclosure`), then stored as
 readers will see it.
 """
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Category, EthicsAlert, ReportFact, Solution, StatRelease, StatReleaseView
 from app.models._types import utcnow
-from app.services import notices, release_categories, stat_cells
+from app.services import notices, release_categories, release_platform, stat_cells
 from app.services.disclosure import alerts as alert_tables
 from app.services.disclosure import joint as joint_audit
 from app.services.disclosure.cards import hidden_card, visitor_card
@@ -69,7 +70,14 @@ def pending(scope: str) -> int:
 
 
 def is_due(scope: str) -> bool:
+    if scope == ALL:  # the platform is read from its categories' releases: due when one of them moved
+        last = latest(ALL)
+        return release_platform.numbers() != (last.state.get("categories") if last else None)
     return pending(scope) >= stat_cells.minimum() or alerts_due(scope)
+
+
+def _category_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(Category.id).order_by(Category.id)))
 
 
 def alerts_due(scope: str) -> bool:
@@ -85,13 +93,15 @@ def alerts_due(scope: str) -> bool:
 def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
     """Compute, protect and store a new release of the scope (whether or not it is due: callers decide).
     `keep_figures`: the scope's own figures stay those of its last release (fewer than the minimum of
-    establishments changed): only the observatory (the platform's) or the counts of alerts (a solution's, a
-    category's) are composed anew. None: a category not released, one of its solutions' release being behind."""
+    establishments changed): only the counts of alerts are composed anew. None: a category not released, one of
+    its solutions' release being behind. The platform's is read from its categories' (`_build_platform`)."""
+    if scope == ALL:
+        return _build_platform()
     minimum = stat_cells.minimum()
     with_stop_any = not scope.startswith("solution:")
     voices = load_voices(_condition(scope))
     made_at = utcnow()  # ages, and the recent voices, are those of this moment
-    grouped = views_of(voices, made_at) if scope != ALL else {TOTAL: voices}
+    grouped = views_of(voices, made_at)
     figures = {key: compute_view(vs, with_stop_any=with_stop_any, as_of=made_at) for key, vs in grouped.items()}
     now = {key: fingerprint(vs) for key, vs in grouped.items()}
     last = latest(scope)
@@ -104,11 +114,10 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
     if joined and joint is None:
         return None  # a solution's release is behind its voices: the category waits for it
     forced = release_categories.across_solutions(grouped, minimum) if scope.startswith("category:") else set()
-    protection, joint_programs = _protected(families, now, at_release, at_publication, minimum, forced, scope,
-                                            joint)
+    protection, joint_programs = _protected(families, now, at_release, at_publication, minimum, forced, joint)
     published = dict(at_publication)
     published |= {key: now.get(key, {}) for key in all_view_keys() if key not in protection.hidden_views}
-    keys = all_view_keys() if scope != ALL else [TOTAL]
+    keys = all_view_keys()
     kept = _read_views(scope, keys) if keeping else {}
     state: dict[str, Any] = {"at_release": now, "published": published,
                              "reports": sorted(voice.report_id for voice in voices)}
@@ -117,6 +126,8 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
         state |= {"families": {k: f if k == TOTAL else {n: v for n, v in f.items() if v} for k, f in families.items()},
                   "hidden": {"views": sorted(protection.hidden_views),
                              "cells": sorted([unit, name] for unit, name in protection.hidden_cells)}}
+    else:  # who stopped, for the platform's figures (`release_platform`)
+        state["stopped"] = release_platform.stopped(voices)
     release = StatRelease(scope=scope, number=(last.number + 1) if last else 1, created_at=made_at,
                           establishments=len(now.get(TOTAL, {})), state=state,
                           audit={"cells": protection.cells, "hidden_views": len(protection.hidden_views),
@@ -129,8 +140,7 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
     if keeping:
         release.state = last.state  # the changes not shown yet stay pending
         release.establishments = last.establishments
-    if scope != ALL:
-        _add_alert_table(release, last, stamp, minimum)
+    _add_alert_table(release, last, stamp, minimum)
     for key in keys:
         # Keeping the last release's figures, a view it did not have (one added since) stays hidden until a release
         # of the figures shows it: its state says it was never shown.
@@ -140,18 +150,40 @@ def build(scope: str, *, keep_figures: bool = False) -> StatRelease | None:
             card = release_categories.category_whole(card, joint, figures[TOTAL].card["adoption"])
         db.session.add(StatReleaseView(release_id=release.id, view=key, card={**card, "release": stamp}))
     db.session.flush()
-    if scope == ALL:
-        db.session.add(StatReleaseView(release_id=release.id, view=OBSERVATORY,
-                                       card={**compose_observatory(), "release": stamp}))
-    _prune(scope)
+    return _done(release)
+
+
+def _done(release: StatRelease) -> StatRelease:
+    _prune(release.scope)
     from app.services import page_generation
 
     page_generation.bump(statistics_only=True)
     return release
 
 
+def _build_platform() -> StatRelease:
+    """The platform's release: its figures over the categories shown (`release_platform`), and the observatory."""
+    last = latest(ALL)
+    card, overlaps = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
+                                           (last.state.get("overlaps") if last else None) or {})
+    release = StatRelease(scope=ALL, number=(last.number + 1) if last else 1, created_at=utcnow(),
+                          establishments=card["establishments"]["value"] or 0,
+                          state={"categories": release_platform.numbers(), "overlaps": overlaps},
+                          audit={"cells": 2, "hidden_views": int(card["suppressed"]),
+                                 "hidden_cells": int(card["stop_any"]["suppressed"]), "programs": 0,
+                                 "joint_programs": 0, "breaches": []})
+    db.session.add(release)
+    db.session.flush()
+    stamp = {"number": release.number, "date": release.created_at.date().isoformat()}
+    db.session.add(StatReleaseView(release_id=release.id, view=TOTAL, card={**card, "release": stamp}))
+    db.session.flush()
+    db.session.add(StatReleaseView(release_id=release.id, view=OBSERVATORY,
+                                   card={**compose_observatory(), "release": stamp}))
+    return _done(release)
+
+
 def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dict, at_publication: dict,
-               minimum: int, forced: set[str], scope: str, joint: dict[str, Any] | None) -> tuple[Protection, int]:
+               minimum: int, forced: set[str], joint: dict[str, Any] | None) -> tuple[Protection, int]:
     """The scope's protection; a category's is then audited with its solutions' releases (`joint.audit`), and
     hides more until that audit finds nothing. Returns it with the joint programs solved."""
     more_views: set[str] = set()
@@ -162,7 +194,7 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
     solves = 0
     for _ in range(8):
         hidden_views = hide_views(families, now, at_release, at_publication, minimum, forced=forced | more_views)
-        protection = protect(families, hidden_views, minimum, segments=scope != ALL, forced_cells=frozenset(more_cells))
+        protection = protect(families, hidden_views, minimum, forced_cells=frozenset(more_cells))
         if joint is None:
             return protection, solves
         try:
@@ -179,7 +211,7 @@ def _protected(families: dict[str, dict[str, float]], now: dict, at_release: dic
             views = {TOTAL}
         more_views |= views
         more_cells |= cells
-    return protect(families, {TOTAL} | more_views, minimum, segments=scope != ALL), solves
+    return protect(families, {TOTAL} | more_views, minimum), solves
 
 
 def _add_alert_table(release: StatRelease, last: StatRelease | None, stamp: dict[str, Any], minimum: int) -> None:
@@ -301,9 +333,8 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
             made.append(scope)
         elif alerts_due(scope) and build(scope, keep_figures=latest(scope) is not None) is not None:
             made.append(scope)
-    platform_due = is_due(ALL)
-    if made or platform_due:
-        build(ALL, keep_figures=not platform_due)
+    if made or is_due(ALL):  # the most deployed solutions move with the solutions' releases
+        build(ALL)
         made.append(ALL)
     notices.statistics_released(made)
     return made
