@@ -79,7 +79,7 @@ def card(category_ids: Iterable[int], latest: Callable[[str], StatRelease | None
             asked.update(own)
             stops.update(state["stopped"])
 
-    def extra(counts: Counter) -> int:
+    def twice(counts: Counter) -> int:
         return sum(counts.values()) - len(counts)
 
     def small(count: int) -> bool:
@@ -91,11 +91,11 @@ def card(category_ids: Iterable[int], latest: Callable[[str], StatRelease | None
     # Those in two categories, or shown in the stop rate's base and not in its establishments', or stopped in two,
     # or in two without having stopped in both: each an overlap a reader takes by difference.
     kept = dict(published)
-    if not small(extra(counted)) and not small(_changed(published.get(ESTABLISHMENTS), overlaps[ESTABLISHMENTS])):
+    if not small(twice(counted)) and not small(_changed(published.get(ESTABLISHMENTS), overlaps[ESTABLISHMENTS])):
         out["establishments"] = stat_cells.public_view(stat_cells.cell(len(counted), len(counted), digits=0))
     if not out["establishments"]["suppressed"]:
         kept[ESTABLISHMENTS] = overlaps[ESTABLISHMENTS]
-        differences = (extra(asked), extra(stops), extra(asked) - extra(stops), extra(counted) - extra(asked),
+        differences = (twice(asked), twice(stops), twice(asked) - twice(stops), twice(counted) - twice(asked),
                        _changed(published.get(STOP_RATE), overlaps[STOP_RATE]))
         if not any(small(k) for k in differences):
             out["stop_any"] = stat_cells.public_view(stat_cells.share_cell(len(stops), len(asked)))
