@@ -259,7 +259,9 @@ class ProductionConfig(Config):
     MAIL_SUPPRESS_SEND = _env_bool("MAIL_SUPPRESS_SEND", False)
     DEMO_BANNER = _env_bool("DEMO_BANNER", False)
     DEMO_DATA_ALLOWED = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # Last in, first out: a request takes the connection used last (by the pages' warm-up after a release,
+    # app.page_refresh, say), whose server process is awake.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_use_lifo": True}
 
     @classmethod
     def init_app(cls, app) -> None:

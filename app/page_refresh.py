@@ -8,6 +8,12 @@ have read a moment earlier (the previous release: as protected as the new one), 
 here, in a thread of the worker, for the next readers. Only pages of the visitors' audience are served this way:
 analysts always get the current figures. A change to anything else (the catalogue, a guide, an establishment)
 never lets a stale page out.
+
+After a release, the process that made it renders the visitors' most read pages again into the shared store
+(`prerender`) and announces it. Every worker listens (`listen`, started by app.wsgi after the fork) and reads
+those pages at once as a visitor would (`warm`), in a thread of its own: they come into the worker's memory,
+and its database connection and code are in use again, before the first visitor asks. A worker that missed
+the announcement serves the same pages from the shared store, a few milliseconds later.
 """
 
 from __future__ import annotations
@@ -110,4 +116,52 @@ def prerender(limit: int | None = None) -> int:
             continue  # a page of an earlier version of the application
         done += _render_as_visitor(app, RENDER_NOW, recipe["endpoint"], recipe["path"],
                                    recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
+    if done:
+        from app.services.page_generation import current_state
+
+        shared_pages.announce(current_state().value)
     return done
+
+
+def warm(app: Flask, limit: int | None = None) -> int:
+    """In a worker: read, as a visitor would, the visitors' pages rendered most recently (from the shared
+    store, or rendered here where it lacks one), so that this worker keeps them. Answers how many were read."""
+    from app import shared_pages
+
+    with app.app_context():
+        if limit is None:
+            limit = min(int(app.config.get("PRERENDER_PAGES", 300)), int(app.config.get("PAGE_CACHE_SIZE", 0)))
+        recipes = shared_pages.recipes(limit)
+    done = 0
+    for recipe in reversed(recipes):  # the most recently read last: the last the worker's memory would drop
+        if recipe.get("endpoint") in app.view_functions:
+            done += _render_as_visitor(app, None, recipe["endpoint"], recipe["path"],
+                                       recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
+    return done
+
+
+def listen(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
+    """Start this worker's listener: each release announced, `warm`; until `stop` is set (never, in a worker).
+    Without a shared store, nothing."""
+    if not app.config.get("SHARED_PAGES_URL") or not app.config.get("PAGE_CACHE_SIZE"):
+        return None
+    thread = threading.Thread(target=_listen, args=(app, stop or threading.Event()), name="page-warm-up",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _listen(app: Flask, stop: threading.Event) -> None:
+    from app import shared_pages
+
+    pause = 1.0
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                for _generation in shared_pages.announcements(stop):
+                    warm(app)
+                    pause = 1.0
+        except Exception:  # noqa: BLE001 - pages are then fetched from the store by their first reader
+            app.logger.warning("Listening for releases failed: again in %.0f s", pause, exc_info=True)
+            stop.wait(pause)
+            pause = min(pause * 2, 60.0)

@@ -10,6 +10,8 @@ process that made a release) rendered under the current page generation serves e
 - The visitors' pages (rendered for a reader without an account) are listed with how to render them again, most
   recently rendered first: after a release, `app.page_refresh.prerender` renders the most recent of them under
   the new generation, outside any request, so that the first visitors after it are served a page already made.
+- Once a release's pages are rendered again, the generation they were rendered under is announced (a Redis
+  message, `announce`): every worker listening (app.page_refresh.listen) then brings them into its own memory.
 - Redis failing or absent costs nothing but speed: every function answers "nothing shared" and the page is
   rendered as without the store; a failure is logged, and the store is left alone for a while.
 
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +147,42 @@ def recipes(limit: int) -> list[dict[str, Any]]:
         _failed("list")
         return []
     return [json.loads(item) for item in listed]
+
+
+def _channel() -> str:
+    return _namespace() + "released"
+
+
+def announce(generation: int) -> None:
+    """Tell every worker listening that the visitors' pages of `generation` are in the store."""
+    client = _client()
+    if client is None:
+        return
+    try:
+        client.publish(_channel(), str(generation))
+    except Exception:  # noqa: BLE001 - the workers fetch the pages from the store at their first reader instead
+        _failed("announce")
+
+
+def announcements(stop: threading.Event) -> Iterator[int]:
+    """Each generation announced from now on, as it comes, until `stop` is set; in an application context.
+    Raises when the store fails or is not configured: the caller waits and listens again."""
+    import redis
+
+    url = current_app.config.get("SHARED_PAGES_URL")
+    if not url:
+        raise RuntimeError("no shared pages store")
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(_channel())
+        while not stop.is_set():
+            message = pubsub.get_message(timeout=1.0)
+            if message is not None and message.get("type") == "message":
+                yield int(message["data"])
+    finally:
+        pubsub.close()
+        client.close()
 
 
 def blocks_of(meta: dict[str, Any]) -> dict[str, Markup]:

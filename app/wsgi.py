@@ -7,14 +7,15 @@ on a busy server, loading it during a worker's first submission took longer than
 timeout. Without `--preload`, each worker loads it while it starts.
 
 Connections are never shared across the fork: a worker drops the database connections it inherited
-(without closing them, since they belong to the master) and opens its own.
+(without closing them, since they belong to the master) and opens its own. Each worker then listens for the
+releases, to bring their visitors' pages into its memory before its first reader (app.page_refresh).
 """
 
 from __future__ import annotations
 
 import os
 
-from app import create_app
+from app import create_app, page_refresh
 from app.extensions import db
 from app.security import SERVER_BANNER
 from app.services import privacy
@@ -37,10 +38,11 @@ app = create_app(os.environ.get("RETEX_ENV") or "production")
 privacy.warm_up()
 
 
-def _forget_inherited_connections() -> None:
+def _in_each_worker() -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    page_refresh.listen(app)
 
 
-os.register_at_fork(after_in_child=_forget_inherited_connections)
+os.register_at_fork(after_in_child=_in_each_worker)

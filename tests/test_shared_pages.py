@@ -185,3 +185,73 @@ def test_a_stored_guide_pdf_outlives_a_release_but_not_a_guide_change(client, sh
     assert client.get(url).status_code == 200
     assert len(made) == 2
     assert db.session.get(GuideVersion, version.id) is not None
+
+
+def visitor_pages(client, solution) -> list[str]:
+    urls = [f"/statistics/solutions/{solution.id}", "/observatory", "/catalogue",
+            f"/statistics/compare?solutions={solution.id}"]
+    for url in urls:
+        assert client.get(url).status_code == 200
+    return urls
+
+
+def test_a_worker_warmed_after_a_release_serves_its_pages_from_its_own_memory(app, client, shared, solution,
+                                                                            authors, rendered):
+    publish_voices(solution, authors, 3)
+    urls = visitor_pages(client, solution)
+    publish_voices(solution, authors, 3)  # a release, its pages rendered again in the store
+    page_cache.clear()  # a worker that kept nothing
+    assert page_refresh.warm(app) == len(urls)
+    app.config["SHARED_PAGES_URL"] = None  # from now on, only what the worker keeps
+    rendered.clear()
+    pages = {url: main(client.get(url)) for url in urls}
+    # Nothing but the layout around the kept blocks (itself kept since the warm-up rendered it).
+    assert set(rendered) <= {"_cached_page.html"}, "a page was rendered in a visitor's request"
+    assert 6 in establishments(pages[urls[0]])  # the release's figures, not the previous ones
+
+
+def test_a_release_is_announced_and_a_listening_worker_warms_at_once(app, client, shared, solution, authors):
+    import threading
+    import time
+
+    import redis
+
+    publish_voices(solution, authors, 3)
+    urls = visitor_pages(client, solution)
+    listener = redis.Redis.from_url(REDIS_URL)
+    watch = listener.pubsub(ignore_subscribe_messages=True)
+    watch.subscribe(shared_pages._channel())
+    stop = threading.Event()
+    thread = None
+    try:
+        publish_voices(solution, authors, 3)  # a release: its pages rendered again in the store, then announced
+        generation = page_generation.current_state().value
+        heard = []
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:  # the subscription's own confirmation comes first
+            message = watch.get_message(timeout=1)
+            if message is not None:
+                heard.append(int(message["data"]))
+        assert heard == [generation]
+
+        page_cache.clear()  # a worker that kept nothing, listening
+        thread = page_refresh.listen(app, stop)
+        deadline = time.monotonic() + 10
+        while listener.pubsub_numsub(shared_pages._channel())[0][1] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shared_pages.announce(generation)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with page_cache._lock:
+                kept = [entry[0] for entry in page_cache._pages.values()]
+            if kept.count(generation) >= len(urls):
+                break
+            time.sleep(0.05)
+        assert kept.count(generation) >= len(urls)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(5)
+        watch.close()
+        listener.close()
+    assert thread is not None and not thread.is_alive()
