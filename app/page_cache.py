@@ -37,7 +37,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app import page_layout, page_refresh, shared_pages
-from app.page_refresh import RENDER_NOW
+from app.page_refresh import FROM_STORE, RENDER_NOW
 from app.services.page_generation import Generation, current_state
 
 BLOCKS = ("title", "content")
@@ -147,10 +147,12 @@ def cached_page(*, audience: Sequence[Predicate]) -> Callable[[Callable], Callab
             state = current_state()
             refreshing = g.pop("page_refresh", None)
             visitors = key[-1] == _anonymous(audience)
-            if refreshing is None:
-                blocks = _kept_blocks(key, state, visitors)
+            if refreshing is None or refreshing is FROM_STORE:
+                blocks = _kept_blocks(key, state, visitors and refreshing is None)
                 if blocks is not None:
                     return page_layout.render(blocks)
+                if refreshing is FROM_STORE:
+                    return None  # not in the store as current: left to its first reader
             elif refreshing is not RENDER_NOW and refreshing != key:
                 return None  # the page redone would not be the one asked for: leave it to the next reader
             g.page_cache = (key, state.value, size, visitors)
@@ -238,11 +240,14 @@ def cached_response(reader: Callable[[], str], by_query: bool = True,
             key = ((request.endpoint, request.path, tuple(sorted(request.args.items(multi=True))),
                     str(get_locale()), reader()) if by_query else (request.endpoint, request.path, reader()))
             state = current_state()
-            if g.pop("page_refresh", None) is not RENDER_NOW:
+            refreshing = g.pop("page_refresh", None)
+            if refreshing is not RENDER_NOW:
                 kept = _kept_response(key, state, statistics)
                 if kept is not None:
                     body, mimetype, headers = kept
                     return current_app.response_class(body, mimetype=mimetype, headers=headers)
+                if refreshing is FROM_STORE:
+                    return None  # not in the store as current: left to its first reader
             response = make_response(view(*args, **kwargs))
             if (response.status_code == 200 and not response.is_streamed
                     and (response.content_length or 0) <= MAX_KEPT_BODY):

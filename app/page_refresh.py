@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 
 RENDER_NOW = object()  # in g.page_refresh: render whatever page the request names, and keep it
+FROM_STORE = object()  # in g.page_refresh: keep the page if the shared store has it as current, never render it
 
 _lock = threading.Lock()
 _pending: dict[tuple, tuple[Any, ...]] = {}  # key -> (app, endpoint, path, query string, view arguments)
@@ -104,45 +105,57 @@ def _render_as_visitor(app: Flask, mark: object, endpoint: str, path: str, query
 def prerender(limit: int | None = None) -> int:
     """After a release (a command or the job that follows a publication, never a request): render again, under
     the current generation, the visitors' pages that any worker rendered most recently (app.shared_pages), so
-    that their first readers after it are served a page already made. Answers how many were rendered."""
+    that their first readers after it are served a page already made; then announce them to the workers, unless
+    the generation changed meanwhile. Answers how many were rendered."""
     from app import shared_pages
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if limit is None:
         limit = int(app.config.get("PRERENDER_PAGES", 300))
+    before = _generation(app)
     done = 0
     for recipe in shared_pages.recipes(limit):
         if recipe.get("endpoint") not in app.view_functions:
             continue  # a page of an earlier version of the application
         done += _render_as_visitor(app, RENDER_NOW, recipe["endpoint"], recipe["path"],
                                    recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
-    if done:
-        from app.services.page_generation import current_state
-
-        shared_pages.announce(current_state().value)
+    if done and _generation(app) == before:
+        shared_pages.announce(before)
     return done
 
 
-def warm(app: Flask, limit: int | None = None) -> int:
-    """In a worker: read, as a visitor would, the visitors' pages rendered most recently (from the shared
-    store, or rendered here where it lacks one), so that this worker keeps them. Answers how many were read."""
-    from app import shared_pages
+def _generation(app: Flask) -> int:
+    """The current page generation, read in an application context (hence a database session) of its own."""
+    from app.services.page_generation import current_state
 
     with app.app_context():
-        if limit is None:
-            limit = min(int(app.config.get("PRERENDER_PAGES", 300)), int(app.config.get("PAGE_CACHE_SIZE", 0)))
+        return current_state().value
+
+
+def warm(app: Flask, generation: int | None = None, limit: int | None = None) -> int:
+    """In a worker, after a release announced under `generation` (ignored if it is no longer current): take into
+    this worker's memory the visitors' pages rendered most recently, as the shared store holds them under the
+    current generation, reading each as a visitor would. Nothing is rendered here: a page the store lacks is
+    left to its first reader. Answers how many pages were read."""
+    from app import shared_pages
+
+    if generation is not None and _generation(app) != generation:
+        return 0
+    with app.app_context():
+        if limit is None:  # at most half of what a worker keeps: its other pages (PDFs, analysts') stay
+            limit = min(int(app.config.get("PRERENDER_PAGES", 300)), int(app.config.get("PAGE_CACHE_SIZE", 0)) // 2)
         recipes = shared_pages.recipes(limit)
     done = 0
     for recipe in reversed(recipes):  # the most recently read last: the last the worker's memory would drop
         if recipe.get("endpoint") in app.view_functions:
-            done += _render_as_visitor(app, None, recipe["endpoint"], recipe["path"],
+            done += _render_as_visitor(app, FROM_STORE, recipe["endpoint"], recipe["path"],
                                        recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
     return done
 
 
 def listen(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
-    """Start this worker's listener: each release announced, `warm`; until `stop` is set (never, in a worker).
-    Without a shared store, nothing."""
+    """Start this worker's listener (app.wsgi): each release announced, `warm`; until `stop` is set (never, in a
+    worker). Without a shared store, nothing."""
     if not app.config.get("SHARED_PAGES_URL") or not app.config.get("PAGE_CACHE_SIZE"):
         return None
     thread = threading.Thread(target=_listen, args=(app, stop or threading.Event()), name="page-warm-up",
@@ -158,9 +171,10 @@ def _listen(app: Flask, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with app.app_context():
-                for _generation in shared_pages.announcements(stop):
-                    warm(app)
-                    pause = 1.0
+                for generation in shared_pages.announcements(stop):
+                    pause = 1.0  # listening again
+                    if generation is not None:
+                        warm(app, generation)
         except Exception:  # noqa: BLE001 - pages are then fetched from the store by their first reader
             app.logger.warning("Listening for releases failed: again in %.0f s", pause, exc_info=True)
             stop.wait(pause)

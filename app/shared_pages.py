@@ -164,22 +164,22 @@ def announce(generation: int) -> None:
         _failed("announce")
 
 
-def announcements(stop: threading.Event) -> Iterator[int]:
-    """Each generation announced from now on, as it comes, until `stop` is set; in an application context.
-    Raises when the store fails or is not configured: the caller waits and listens again."""
+def announcements(stop: threading.Event) -> Iterator[int | None]:
+    """Each generation announced from now on, as it comes, and None for each second without one, until `stop`
+    is set; in an application context. Raises when the store fails or is not configured: the caller waits and
+    listens again. The connection is checked every half minute: one dropped silently raises too."""
     import redis
 
     url = current_app.config.get("SHARED_PAGES_URL")
     if not url:
         raise RuntimeError("no shared pages store")
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_keepalive=True, health_check_interval=30)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
         pubsub.subscribe(_channel())
         while not stop.is_set():
             message = pubsub.get_message(timeout=1.0)
-            if message is not None and message.get("type") == "message":
-                yield int(message["data"])
+            yield int(message["data"]) if message is not None and message.get("type") == "message" else None
     finally:
         pubsub.close()
         client.close()

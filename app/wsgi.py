@@ -38,11 +38,23 @@ app = create_app(os.environ.get("RETEX_ENV") or "production")
 privacy.warm_up()
 
 
+_listening = {"pid": 0}
+
+
+def _listen_here() -> None:
+    """This worker's listener for the releases (app.page_refresh), once per process: started as the worker is
+    forked from a preloaded master, else (without --preload) at the worker's first request."""
+    if _listening["pid"] != os.getpid():
+        _listening["pid"] = os.getpid()
+        page_refresh.listen(app)
+
+
 def _in_each_worker() -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
-    page_refresh.listen(app)
+    _listen_here()
 
 
 os.register_at_fork(after_in_child=_in_each_worker)
+app.before_request(_listen_here)

@@ -210,6 +210,21 @@ def test_a_worker_warmed_after_a_release_serves_its_pages_from_its_own_memory(ap
     assert 6 in establishments(pages[urls[0]])  # the release's figures, not the previous ones
 
 
+def test_the_warm_up_renders_nothing_and_heeds_only_the_current_generation(app, client, shared, solution, authors,
+                                                                          rendered):
+    publish_voices(solution, authors, 3)
+    urls = visitor_pages(client, solution)
+    announced = page_generation.current_state().value
+    page_generation.bump()  # a change after the announcement (a guide edited, say): the store's copies are old
+    db.session.commit()
+    page_cache.clear()
+    rendered.clear()
+    assert page_refresh.warm(app, announced) == 0  # an announcement overtaken by a later change
+    assert page_refresh.warm(app) == len(urls)  # read as a visitor would, from the store only
+    assert [name for name in rendered if name != "_cached_page.html"] == [], "the warm-up rendered a page"
+    assert page_cache._pages == {}  # nothing current in the store: nothing kept, left to the first readers
+
+
 def test_a_release_is_announced_and_a_listening_worker_warms_at_once(app, client, shared, solution, authors):
     import threading
     import time

@@ -83,3 +83,32 @@ def test_gunicorn_does_not_name_its_software(database_url, tmp_path):
     assert response.status == 200
     assert [value for name, value in headers if name.lower() == "server"] == ["Retex IA"]
     assert not any(word in value for _, value in headers for word in ("gunicorn", "Werkzeug", "Python"))
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="no database in its subject: the SQLite pass runs it")
+def test_every_gunicorn_worker_listens_for_the_releases(database_url, tmp_path):
+    """Each worker takes a release's visitors' pages into its memory when the release is announced
+    (app.page_refresh): it must be subscribed from the start, before any request."""
+    import time
+
+    import redis
+    from flask import Flask
+
+    from app import shared_pages
+    from tests.live_server import REDIS_URL, WORKERS, Server
+
+    probe = Flask("app", root_path=str(ROOT / "app"))  # the workers' channel: their database, this code
+    probe.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    with probe.app_context():
+        channel = shared_pages._channel()
+    client = redis.Redis.from_url(REDIS_URL)
+    server = Server(database_url, tmp_path / "gunicorn.log").start()
+    try:
+        deadline = time.monotonic() + 30
+        while client.pubsub_numsub(channel)[0][1] < WORKERS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        listening = client.pubsub_numsub(channel)[0][1]
+    finally:
+        server.stop()
+        client.close()
+    assert listening == WORKERS
