@@ -71,55 +71,97 @@ def test_the_platform_less_its_shown_categories_does_not_give_a_hidden_one(app):
     assert residues(observatory) == {"establishments": 0, "stop_rate": 0}
 
 
-def _sharing(shared: int, *, stops: int = 1) -> tuple:
-    """Two categories of 5 establishments, `shared` of them in both; the first solution, and the second's others."""
+def _sharing(shared: int, *, stops: int = 1, sizes: tuple[int, int] = (6, 6)) -> tuple:
+    """Two categories, `shared` establishments in both; the first solution, and the second's others."""
     first, second = make_solution(make_category()), make_solution(make_category())
     both = [make_establishment() for _ in range(shared)]
-    first_only = [make_establishment() for _ in range(5 - shared)]
-    second_only = [make_establishment() for _ in range(5 - shared)]
-    _reports(first, ["production"] * (5 - stops) + ["stopped"] * stops, [*first_only, *both])
-    _reports(second, ["production"] * 5, [*both, *second_only])
+    first_only = [make_establishment() for _ in range(sizes[0] - shared)]
+    second_only = [make_establishment() for _ in range(sizes[1] - shared)]
+    _reports(first, ["production"] * (sizes[0] - stops) + ["stopped"] * stops, [*first_only, *both])
+    _reports(second, ["production"] * sizes[1], [*both, *second_only])
     releases.update_now()
-    assert _row(first.category)["establishments"]["value"] == _row(second.category)["establishments"]["value"] == 5
-    return first, second_only
+    assert [_row(s.category)["establishments"]["value"] for s in (first, second)] == list(sizes)
+    return first, second, second_only
+
+
+def two_way(first, second) -> dict[str, int] | None:
+    """What a visitor solves for with two categories: how many establishments are in the first only, in the
+    second only and in both, and how many of them stopped (None: the platform hides its figures)."""
+    observatory = releases.visitor_observatory()
+    a, b = _row(first.category), _row(second.category)
+    union = _count(observatory["establishments"])
+    if union is None:
+        return None
+    both = _count(a["establishments"]) + _count(b["establishments"]) - union
+    out = {"first only": _count(a["establishments"]) - both, "second only": _count(b["establishments"]) - both,
+           "both": both}
+    stopped = _count(observatory["stop_rate"])
+    if stopped is not None and None not in (_count(a["stop_rate"]), _count(b["stop_rate"])):
+        stopped_both = _count(a["stop_rate"]) + _count(b["stop_rate"]) - stopped
+        out |= {"stopped in both": stopped_both, "stopped in the first only": _count(a["stop_rate"]) - stopped_both,
+                "stopped in the second only": _count(b["stop_rate"]) - stopped_both}
+    return out
 
 
 def test_the_platform_counts_an_establishment_in_two_categories_once(app):
     _sharing(3)
-    assert releases.visitor_observatory()["establishments"]["value"] == 7
+    assert releases.visitor_observatory()["establishments"]["value"] == 9
 
 
 def test_a_few_establishments_in_two_categories_are_not_read_by_difference(app):
-    _sharing(1)
-    # 5 and 5 against 9 would say one establishment is in both: the platform's figures are hidden.
+    first, second, _ = _sharing(1)
+    # 6 and 6 against 11 would say one establishment is in both: the platform's figures are hidden.
+    assert two_way(first, second) is None
     observatory = releases.visitor_observatory()
     assert observatory["establishments"]["suppressed"] and observatory["stop_rate"]["suppressed"]
 
 
+def test_a_few_in_one_category_only_are_not_read_beside_many_in_both(app):
+    """With two categories, the counts less the platform's give those in both, and so those in each one only:
+    5 and 6 against 8 would say 3 are in both, hence 2 in the first only."""
+    first, second, _ = _sharing(3, sizes=(5, 6))
+    assert two_way(first, second) is None
+
+
+def test_one_establishments_stop_is_not_read_from_the_stop_rates(app):
+    """The reviewer's case: the first category is the second's six and one more, who did not stop; three of the six
+    stopped in both. 7 + 9 - 10 = 6 in both, so the seventh is the first's only one, and 3 + 3 - 3 stopped in
+    both, so it did not stop."""
+    first, second = make_solution(make_category()), make_solution(make_category())
+    six = [make_establishment() for _ in range(6)]
+    _reports(first, ["stopped"] * 3 + ["production"] * 4, [*six, make_establishment()])
+    _reports(second, ["stopped"] * 3 + ["production"] * 6, [*six, *(make_establishment() for _ in range(3))])
+    releases.update_now()
+    assert not _row(first.category)["stop_rate"]["suppressed"] and not _row(second.category)["stop_rate"]["suppressed"]
+    found = two_way(first, second)
+    assert found is None or not any(0 < count < 3 for count in found.values()), found
+
+
 def test_the_stop_rate_does_not_tell_who_is_in_a_category_whose_stop_rate_is_hidden(app):
     first, second, third = make_category(), make_category(), make_category()
-    a = [make_establishment() for _ in range(6)]
-    _reports(make_solution(first), ["stopped"] * 3 + ["production"] * 3, a)
+    a = [make_establishment() for _ in range(9)]
+    _reports(make_solution(first), ["stopped"] * 3 + ["production"] * 6, a)
     _reports(make_solution(second), ["production"] * 6, [*a[:3], *(make_establishment() for _ in range(3))])
-    # The third's stop rate is hidden (one stop); one of its establishments is in the first.
-    _reports(make_solution(third), ["stopped"] + ["production"] * 5, [*(make_establishment() for _ in range(5)), a[3]])
+    # The third's stop rate is hidden (one stop); three of its establishments are in the first, two of them stopped.
+    _reports(make_solution(third), ["stopped"] + ["production"] * 5, [*(make_establishment() for _ in range(3)), *a[3:6]])
     releases.update_now()
     assert _row(third)["stop_rate"]["suppressed"] and not _row(first)["stop_rate"]["suppressed"]
     observatory = releases.visitor_observatory()
-    assert observatory["establishments"]["value"] == 14  # 18 memberships, 4 of them twice: shown
-    # The stop rate's 9 establishments (the first's and the second's), against 14 and the third's 6, would say one
-    # of the third's is in the others.
-    assert observatory["stop_rate"]["suppressed"]
+    assert observatory["establishments"]["value"] == 15  # 21 memberships; every combination holds 3: shown
+    assert not observatory["stop_rate"]["suppressed"]  # every combination of memberships and stops holds 3 too
+    # The establishments less the stop rate's base are the third's that are in neither of the others: 3, not fewer.
+    assert observatory["establishments"]["value"] - observatory["stop_rate"]["n"] == 3
 
 
 def test_an_overlap_that_changed_by_one_is_not_read_between_two_releases(app):
-    first, second_only = _sharing(3, stops=0)
-    assert releases.visitor_observatory()["establishments"]["value"] == 7
+    first, _, second_only = _sharing(3, stops=0, sizes=(6, 7))
+    assert releases.visitor_observatory()["establishments"]["value"] == 10
     # Three join the first category: two new ones, and one already in the second.
     _reports(first, ["production"] * 3, [make_establishment(), make_establishment(), second_only[0]])
     assert releases.category_scope(first.category_id) in releases.update_now()
-    assert _row(first.category)["establishments"]["value"] == 8
-    # The platform gaining 2 against the category's 3 would say that one who joined reports in the second.
+    assert _row(first.category)["establishments"]["value"] == 9
+    # Every combination still holds 3 or more (5 in the first only, 3 in the second only, 4 in both), but the
+    # platform gaining 2 against the category's 3 would say that one who joined reports in the second.
     assert releases.visitor_observatory()["establishments"]["suppressed"]
 
 
@@ -143,7 +185,7 @@ def test_the_platform_moves_only_with_its_categories(app):
     assert after["establishments"]["value"] - before["establishments"]["value"] == gained == 3
 
 
-def test_a_category_released_before_it_kept_who_stopped_is_left_out_of_the_stop_rate(app):
+def test_a_category_released_before_it_kept_who_stopped_hides_the_stop_rate_until_released_again(app):
     kept, older = make_category(), make_category()
     _reports(make_solution(kept), ["production"] * 3 + ["stopped"] * 3)
     _reports(make_solution(older), ["production"] * 4)
@@ -154,4 +196,9 @@ def test_a_category_released_before_it_kept_who_stopped_is_left_out_of_the_stop_
     releases.build(releases.ALL)
     observatory = releases.visitor_observatory()
     assert observatory["establishments"]["value"] == 10
-    assert (observatory["stop_rate"]["value"], observatory["stop_rate"]["n"]) == (0.5, 6)
+    # Over the first category alone, it would not be the rate of the categories shown that the page says it is.
+    assert observatory["stop_rate"]["suppressed"]
+    releases.build(releases.category_scope(older.id))
+    releases.build(releases.ALL)
+    observatory = releases.visitor_observatory()
+    assert (observatory["stop_rate"]["value"], observatory["stop_rate"]["n"]) == (0.3, 10)

@@ -3,14 +3,17 @@
 A visitor reads the platform's figures beside each category's. Counted over every establishment, the platform
 less the categories shown would tell what the hidden ones hold (exactly, where no establishment reports in two
 categories), and, taken at another moment than the categories, what changed in between. So the platform counts
-only what its shown categories' current releases count: the union of their establishments, and of those that
-stopped at least one of their solutions (over the categories whose stop rate is shown). It is a function of
-those sets, at the same moment as the categories beside it, and of nothing hidden.
+only what its shown categories' current releases count: the union of their establishments; and, over the
+categories whose stop rate is shown, the union of their establishments and of those that stopped one of their
+solutions. It is a function of those sets, at the same moment as the categories beside it, and of nothing hidden.
 
-What it adds to the categories' figures is their overlap: the categories' counts less the platform's tell how
-many memberships are counted twice (with two categories, how many establishments are in both, and how many
-stopped in both). An overlap is treated as a group of its own: a figure is hidden while it, or its change since
-the figure was last shown, holds between 1 and the minimum minus one establishments.
+What it adds to the categories' figures is how they overlap: with two categories, their counts less the
+platform's give how many establishments are in both, hence in the first only and in the second only; with the
+stop rates, how many of each stopped. So every combination of categories an establishment can be in (with the
+stop rate: the categories whose rate counts it, and those where it stopped) is a group of its own, and a figure
+is hidden while one of its groups, or its change since the figure was last shown, holds between 1 and the
+minimum minus one establishments. A category whose release predates the record of who stopped hides the
+platform's stop rate until it is released again.
 """
 
 from __future__ import annotations
@@ -48,24 +51,26 @@ def numbers() -> dict[str, int]:
     return {scope.split(":", 1)[1]: number for scope, number in rows}
 
 
-def _overlap(counts: Counter) -> dict[str, int]:
-    return {str(e): k for e, k in counts.items() if k > 1}
+def _key(*parts: set[int]) -> str:
+    return "|".join(",".join(str(c) for c in sorted(part)) for part in parts)
 
 
-def _changed(before: dict[str, Any] | None, now: dict[str, Any]) -> int:
+def _small_change(before: dict[str, int] | None, now: dict[str, int], minimum: int) -> bool:
+    """Whether a group's count moved by 1 to minimum - 1 since the figure was last shown (never shown: no)."""
     if before is None:
-        return 0
-    return sum(1 for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+        return False
+    return any(0 < abs(now.get(key, 0) - before.get(key, 0)) < minimum for key in before.keys() | now.keys())
 
 
 def card(category_ids: Iterable[int], latest: Callable[[str], StatRelease | None],
          read: Callable[[str, str], dict[str, Any] | None], minimum: int,
          published: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The platform's card as readers see it, and the overlaps as they were when each figure was last shown
+    """The platform's card as readers see it, and its groups as they were when each figure was last shown
     (`published`: the last release's)."""
-    counted: Counter = Counter()
-    asked: Counter = Counter()
-    stops: Counter = Counter()
+    member: dict[int, set[int]] = {}  # establishment -> the shown categories it is in
+    asked: dict[int, set[int]] = {}  # ... of them, those whose stop rate counts it
+    stops: dict[int, set[int]] = {}  # ... of those, where it stopped
+    legacy = False
     for category_id in category_ids:
         scope = f"category:{category_id}"
         shown = read(scope, TOTAL)
@@ -73,33 +78,35 @@ def card(category_ids: Iterable[int], latest: Callable[[str], StatRelease | None
             continue
         state = latest(scope).state
         own = [int(e) for e in state["at_release"].get(TOTAL, {})]
-        counted.update(own)
-        # A release made before it kept who stopped is left out of the stop rate until the next one.
-        if not shown.get("stop_any", {"suppressed": True})["suppressed"] and "stopped" in state:
-            asked.update(own)
-            stops.update(state["stopped"])
+        for establishment in own:
+            member.setdefault(establishment, set()).add(category_id)
+        if not shown.get("stop_any", {"suppressed": True})["suppressed"]:
+            if "stopped" not in state:  # released before it kept who stopped: the rate would not be of them all
+                legacy = True
+                continue
+            for establishment in own:
+                asked.setdefault(establishment, set()).add(category_id)
+            for establishment in state["stopped"]:
+                stops.setdefault(establishment, set()).add(category_id)
 
-    def twice(counts: Counter) -> int:
-        return sum(counts.values()) - len(counts)
+    # What a reader can solve for, from the categories' counts and the platform's: how many establishments are in
+    # each combination of categories (with the stop rate: asked and stopped in each).
+    groups = {ESTABLISHMENTS: Counter(_key(member[e]) for e in member),
+              STOP_RATE: Counter(_key(member[e], asked.get(e, set()), stops.get(e, set())) for e in member)}
 
-    def small(count: int) -> bool:
-        return 0 < count < minimum
+    def safe(name: str) -> bool:
+        return (not any(0 < count < minimum for count in groups[name].values())
+                and not _small_change(published.get(name), groups[name], minimum))
 
-    overlaps = {ESTABLISHMENTS: _overlap(counted),
-                STOP_RATE: {e: [k, asked.get(int(e), 0), stops.get(int(e), 0)] for e, k in _overlap(counted).items()}}
     out = hidden_card(TOTAL, minimum)
-    # Those in two categories, or shown in the stop rate's base and not in its establishments', or stopped in two,
-    # or in two without having stopped in both: each an overlap a reader takes by difference.
-    kept = dict(published)
-    if not small(twice(counted)) and not small(_changed(published.get(ESTABLISHMENTS), overlaps[ESTABLISHMENTS])):
-        out["establishments"] = stat_cells.public_view(stat_cells.cell(len(counted), len(counted), digits=0))
+    kept = {name: value for name, value in published.items() if name in groups}
+    if safe(ESTABLISHMENTS):
+        out["establishments"] = stat_cells.public_view(stat_cells.cell(len(member), len(member), digits=0))
     if not out["establishments"]["suppressed"]:
-        kept[ESTABLISHMENTS] = overlaps[ESTABLISHMENTS]
-        differences = (twice(asked), twice(stops), twice(asked) - twice(stops), twice(counted) - twice(asked),
-                       _changed(published.get(STOP_RATE), overlaps[STOP_RATE]))
-        if not any(small(k) for k in differences):
+        kept[ESTABLISHMENTS] = dict(groups[ESTABLISHMENTS])
+        if not legacy and safe(STOP_RATE):
             out["stop_any"] = stat_cells.public_view(stat_cells.share_cell(len(stops), len(asked)))
             if not out["stop_any"]["suppressed"]:
-                kept[STOP_RATE] = overlaps[STOP_RATE]
+                kept[STOP_RATE] = dict(groups[STOP_RATE])
     out["suppressed"] = bool(out["establishments"]["suppressed"])
     return out, kept

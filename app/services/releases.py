@@ -164,11 +164,11 @@ def _done(release: StatRelease) -> StatRelease:
 def _build_platform() -> StatRelease:
     """The platform's release: its figures over the categories shown (`release_platform`), and the observatory."""
     last = latest(ALL)
-    card, overlaps = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
-                                           (last.state.get("overlaps") if last else None) or {})
+    card, groups = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
+                                           (last.state.get("groups") if last else None) or {})
     release = StatRelease(scope=ALL, number=(last.number + 1) if last else 1, created_at=utcnow(),
                           establishments=card["establishments"]["value"] or 0,
-                          state={"categories": release_platform.numbers(), "overlaps": overlaps},
+                          state={"categories": release_platform.numbers(), "groups": groups},
                           audit={"cells": 2, "hidden_views": int(card["suppressed"]),
                                  "hidden_cells": int(card["stop_any"]["suppressed"]), "programs": 0,
                                  "joint_programs": 0, "breaches": []})
