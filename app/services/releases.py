@@ -164,11 +164,11 @@ def _done(release: StatRelease) -> StatRelease:
 def _build_platform() -> StatRelease:
     """The platform's release: its figures over the categories shown (`release_platform`), and the observatory."""
     last = latest(ALL)
-    card, groups = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
-                                           (last.state.get("groups") if last else None) or {})
+    card, shown = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
+                                           (last.state.get("shown") if last else None) or {})
     release = StatRelease(scope=ALL, number=(last.number + 1) if last else 1, created_at=utcnow(),
                           establishments=card["establishments"]["value"] or 0,
-                          state={"categories": release_platform.numbers(), "groups": groups},
+                          state={"categories": release_platform.numbers(), "shown": shown},
                           audit={"cells": 2, "hidden_views": int(card["suppressed"]),
                                  "hidden_cells": int(card["stop_any"]["suppressed"]), "programs": 0,
                                  "joint_programs": 0, "breaches": []})
@@ -330,6 +330,10 @@ def update(solution_ids: set[int] | None = None) -> list[str]:
         elif scope.startswith("solution:") and (last := latest(scope)) is not None and "families" not in last.state:
             # Released before its figures were kept for its category's audit: released again, on the same voices.
             build(scope)
+            made.append(scope)
+        elif (scope.startswith("category:") and (last := latest(scope)) is not None and "stopped" not in last.state
+              and pending(scope) == 0 and build(scope) is not None):
+            # Released before it kept who stopped (the platform's stop rate waits for it), on the same voices.
             made.append(scope)
         elif alerts_due(scope) and build(scope, keep_figures=latest(scope) is not None) is not None:
             made.append(scope)
