@@ -113,12 +113,7 @@ def prerender(limit: int | None = None) -> int:
     if limit is None:
         limit = int(app.config.get("PRERENDER_PAGES", 300))
     before = _generation(app)
-    done = 0
-    for recipe in shared_pages.recipes(limit):
-        if recipe.get("endpoint") not in app.view_functions:
-            continue  # a page of an earlier version of the application
-        done += _render_as_visitor(app, RENDER_NOW, recipe["endpoint"], recipe["path"],
-                                   recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
+    done = _as_visitor(app, RENDER_NOW, shared_pages.recipes(limit))
     if done and _generation(app) == before:
         shared_pages.announce(before)
     return done
@@ -145,11 +140,18 @@ def warm(app: Flask, generation: int | None = None, limit: int | None = None) ->
         if limit is None:  # at most half of what a worker keeps: its other pages (PDFs, analysts') stay
             limit = min(int(app.config.get("PRERENDER_PAGES", 300)), int(app.config.get("PAGE_CACHE_SIZE", 0)) // 2)
         recipes = shared_pages.recipes(limit)
+    # The most recently read last: the last the worker's memory would drop.
+    return _as_visitor(app, FROM_STORE, list(reversed(recipes)))
+
+
+def _as_visitor(app: Flask, mark: object, recipes: list[dict[str, Any]]) -> int:
+    """Each listed page requested as a visitor, under `mark`; answers how many were."""
     done = 0
-    for recipe in reversed(recipes):  # the most recently read last: the last the worker's memory would drop
-        if recipe.get("endpoint") in app.view_functions:
-            done += _render_as_visitor(app, FROM_STORE, recipe["endpoint"], recipe["path"],
-                                       recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
+    for recipe in recipes:
+        if recipe.get("endpoint") not in app.view_functions:
+            continue  # a page of an earlier version of the application
+        done += _render_as_visitor(app, mark, recipe["endpoint"], recipe["path"],
+                                   recipe["query"].encode("latin-1"), recipe["view_args"], recipe["locale"])
     return done
 
 

@@ -165,7 +165,7 @@ def _build_platform() -> StatRelease:
     """The platform's release: its figures over the categories shown (`release_platform`), and the observatory."""
     last = latest(ALL)
     card, shown = release_platform.card(_category_ids(), latest, read, stat_cells.minimum(),
-                                           (last.state.get("shown") if last else None) or {})
+                                        (last.state.get("shown") if last else None) or {})
     release = StatRelease(scope=ALL, number=(last.number + 1) if last else 1, created_at=utcnow(),
                           establishments=card["establishments"]["value"] or 0,
                           state={"categories": release_platform.numbers(), "shown": shown},
